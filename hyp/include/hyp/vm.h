@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* VMs and vCPUs: a fixed table of VMs, addressed by the host through handles. */
+#ifndef HYP_VM_H
+#define HYP_VM_H
+
+#include <abi/hvc.h>
+#include <hyp/context.h>
+#include <hyp/pgtable.h>
+#include <hyp/types.h>
+
+/* What a vCPU owes the host or the guest between two runs. */
+enum vcpu_pending {
+	PENDING_NONE,
+	PENDING_MMIO_READ,  /* the host supplies the data with TV_RUN_MMIO_READ */
+	PENDING_MMIO_WRITE, /* completed by the next run */
+	PENDING_HVC,        /* the host supplies x0 with TV_RUN_HVC_RET (else NOT_SUPPORTED) */
+};
+
+struct vcpu {
+	struct cpu_context ctxt;
+	struct vm *vm;
+	uint8_t idx;
+	uint8_t pending;  /* enum vcpu_pending */
+	uint8_t mmio_reg; /* destination of a pending MMIO read */
+	uint8_t mmio_size_log2;
+	bool mmio_sign_extend;
+	bool mmio_64bit; /* the destination is an X register */
+	bool off;        /* powered off through PSCI */
+};
+
+struct vm {
+	bool in_use;
+	bool started; /* a vCPU has run: registers of a protected VM are sealed */
+	uint8_t idx;
+	uint8_t owner_id; /* page owner ID of this VM (mem_protect.h) */
+	uint16_t vmid;
+	uint32_t gen; /* bumped on destroy so stale handles are refused */
+	uint32_t flags; /* TV_VM_* */
+	uint64_t ram_ipa;
+	uint64_t ram_size;
+	struct pgtable s2;
+	unsigned max_vcpus;
+	unsigned nr_vcpus;
+	uint64_t nr_pages; /* pages owned or borrowed by the VM */
+	struct vcpu vcpus[TV_MAX_VCPUS];
+};
+
+extern struct vm vms[TV_MAX_VMS];
+
+static inline bool vm_has_mte(const struct vm *vm)
+{
+	return vm->flags & TV_VM_MTE;
+}
+
+static inline bool vm_is_protected(const struct vm *vm)
+{
+	return vm->flags & TV_VM_PROTECTED;
+}
+
+static inline bool vm_ipa_in_ram(const struct vm *vm, uint64_t ipa)
+{
+	return ipa >= vm->ram_ipa && ipa - vm->ram_ipa < vm->ram_size;
+}
+
+/* Handles: generation in bits 31:4, table index in bits 3:0. Never 0. */
+static inline uint32_t vm_handle(const struct vm *vm)
+{
+	return vm->gen << 4 | vm->idx;
+}
+
+/**
+ * Looks up a VM by handle. Returns the VM, or NULL with *err = -TV_EINVAL for a
+ * malformed handle or -TV_ESTALE for a VM that was destroyed.
+ */
+struct vm *vm_from_handle(uint64_t handle, int *err);
+
+/**
+ * Creates a VM. Returns a handle (> 0) or:
+ *  -TV_EINVAL  unknown flags, RAM not page aligned, empty or beyond the IPA space,
+ *              max_vcpus 0 or above TV_MAX_VCPUS
+ *  -TV_ENODEV  TV_VM_MTE asked of hardware without MTE
+ *  -TV_ENOMEM  no free VM slot or no page for the stage-2 root
+ */
+int64_t vm_create(uint64_t flags, uint64_t ram_ipa, uint64_t ram_size, uint64_t max_vcpus);
+
+/** Destroys a VM; its pages return to the host scrubbed. 0, or a handle error. */
+int64_t vm_destroy(uint64_t handle);
+
+/**
+ * Creates the next vCPU: entry at the RAM base in EL1h with DAIF masked, MMU off.
+ * Returns its index, a handle error, or -TV_EEXIST when all max_vcpus exist.
+ */
+int64_t vcpu_create(uint64_t handle);
+
+/** Finds a vCPU. Returns NULL with *err set for a bad handle or index (-TV_ENOENT). */
+struct vcpu *vcpu_from_handle(uint64_t handle, uint64_t idx, int *err);
+
+/**
+ * Reads or writes a register (enum tv_reg). -TV_EINVAL for an unknown register,
+ * -TV_EPERM for a protected VM that has started running.
+ */
+int64_t vcpu_get_reg(uint64_t handle, uint64_t idx, uint64_t reg, uint64_t *val);
+int64_t vcpu_set_reg(uint64_t handle, uint64_t idx, uint64_t reg, uint64_t val);
+
+/* Initialises the VM table (boot). */
+void vm_init(void);
+
+#endif
