@@ -59,7 +59,7 @@ static uint32_t align4(uint32_t v)
 }
 
 /*
- * Steps over the token at *off. For FDT_BEGIN_NODE sets *name/*nlen, for FDT_PROP
+ * Steps over the token at *off. For FDT_BEGIN_NODE sets *name and *nlen, for FDT_PROP
  * sets *prop_off to the property header. Returns the token, or FDT_END on error.
  */
 static uint32_t next_token(const struct fdt *fdt, uint32_t *off, const char **name, int *nlen,

@@ -3,7 +3,7 @@
 #include <hyp/log.h>
 #include <lib/fmt.h>
 
-#define HALT_HYP_ERROR 4 /* exit status of the CLI for a hypervisor error (docs/ABI.md) */
+#include <abi/status.h>
 
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
@@ -34,5 +34,5 @@ void hyp_panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog("tagvisor: PANIC: ", fmt, ap);
 	va_end(ap);
-	arch_halt(HALT_HYP_ERROR);
+	arch_halt(TV_STATUS_HYP_ERROR);
 }

@@ -146,4 +146,12 @@ enum tv_reg {
 };
 
 
+/*
+ * Calls a guest makes with HVC #0 (x0 = ID), handled by the hypervisor. A guest's
+ * other HVCs and SMCs, PSCI excepted, reach the host as TV_EXIT_HVC.
+ * Returns x0 = 0 or -TV_Exxx.
+ */
+#define TV_GUEST_HC_SHARE TV_HC(0x100)   /* x1 = IPA of an owned page to lend to the host */
+#define TV_GUEST_HC_UNSHARE TV_HC(0x101) /* x1 = IPA of a page lent with TV_GUEST_HC_SHARE */
+
 #endif /* ABI_HVC_H */

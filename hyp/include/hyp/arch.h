@@ -25,9 +25,9 @@ bool arch_has_mte_asym(void);
 void arch_page_zero(phys_addr_t pa);           /* data only */
 void arch_page_zero_tagged(phys_addr_t pa);    /* data and tags */
 void arch_page_clear_tags(phys_addr_t pa);     /* tags only */
-/* Tags as 16 words of 16 nibbles, granule i of the page at word i/16, bits 4*(i%16). */
-void arch_page_get_tags(phys_addr_t pa, uint64_t packed[16]);
-void arch_page_set_tags(phys_addr_t pa, const uint64_t packed[16]);
+/* Tags packed two per byte, granule 2i in the low nibble of byte i (lib/tagcodec.h). */
+void arch_page_get_tags(phys_addr_t pa, uint8_t packed[128]);
+void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128]);
 /* Tags as one byte per granule (KVM_ARM_MTE_COPY_TAGS layout); set ignores bits 7:4. */
 void arch_page_tags_to_bytes(phys_addr_t pa, uint8_t *bytes);
 void arch_page_tags_from_bytes(phys_addr_t pa, const uint8_t *bytes);
@@ -38,4 +38,20 @@ void arch_console_write(const char *s, size_t n);
 /* Ends the machine: the CLI sees `code` as the exit status. */
 _Noreturn void arch_halt(int code);
 
+
+
+/*
+ * EL1 system registers of a context: in hardware while the context is loaded,
+ * in ctxt->sys otherwise. The core uses these to emulate and inject exceptions.
+ */
+#include <hyp/context.h>
+uint64_t ctxt_sys_read(struct cpu_context *ctxt, enum ctxt_sysreg reg);
+void ctxt_sys_write(struct cpu_context *ctxt, enum ctxt_sysreg reg, uint64_t val);
+
+/* Reads a register of the ID space (op0 3, op1 0, CRn 0); unallocated ones read 0. */
+uint64_t arch_read_id_reg(uint32_t enc);
+/* FEAT_IDST: trapped reads of unimplemented ID registers report EC 0x18. */
+bool arch_has_idst(void);
+/* FEAT_MTE (the instructions, PSTATE.TCO) is implemented, tag storage or not. */
+bool arch_has_mte_insns(void);
 #endif

@@ -37,6 +37,8 @@ enum {
 struct hyp_page {
 	uint8_t owner;
 	uint8_t borrower;
+	uint8_t seen; /* scratch for check.c: the page was found in a guest stage 2 */
+	uint8_t unused;
 };
 
 /* The RAM the hypervisor manages, and where it lives in it. */

@@ -30,6 +30,7 @@
 
 /* Stage 1 (EL2) leaf attributes; MAIR_EL2 indices are set up by the arch. */
 #define S1_ATTR_IDX(i) ((uint64_t)(i) << 2)
+#define S1_AP_EL2_RW (1ull << 6) /* AP[1] is RES1 in the EL2 regime */
 #define S1_AP_RO (1ull << 7)
 #define S1_XN (1ull << 54)
 

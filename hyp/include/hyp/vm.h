@@ -25,6 +25,7 @@ struct vcpu {
 	uint8_t mmio_size_log2;
 	bool mmio_sign_extend;
 	bool mmio_64bit; /* the destination is an X register */
+	uint64_t mmio_far; /* guest VA of the pending MMIO access */
 	bool off;        /* powered off through PSCI */
 };
 

@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: MIT
+# tagvisor: `make` builds everything, `make test` runs all tests, `make demo` the demo,
+# `make bench` the benchmarks. Targets that need the cross compiler or QEMU first run
+# scripts/install-deps.sh, which does nothing once the machine has them.
+
+CROSS ?= aarch64-linux-gnu-
+ARM_CC := $(CROSS)gcc
+ARM_OBJCOPY := $(CROSS)objcopy
+HOSTCC ?= gcc
+B := build
+
+WARN := -Wall -Wextra -Werror
+ARM_CFLAGS := -std=c11 -O2 -g $(WARN) -march=armv8.5-a+memtag -ffreestanding -nostdlib \
+	-fno-builtin -mgeneral-regs-only -mstrict-align -fno-pie -fno-stack-protector \
+	-mno-outline-atomics -fno-common -MMD -MP -Iinclude
+ARM_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
+	-Wl,--no-warn-rwx-segments
+HOST_CFLAGS := -std=c11 -O2 -g $(WARN) -MMD -MP -Iinclude
+
+DEPS_STAMP := $(B)/.deps-ok
+
+.PHONY: all deps test unit-test qemu-test demo bench fuzz clean format
+all: $(B)/hyp.elf $(B)/host.elf guests $(B)/tagvisor $(B)/unit-tests
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/install-deps.sh
+	@mkdir -p $(B)
+	@./scripts/install-deps.sh
+	@touch $@
+
+# ---- freestanding library, built once per image kind --------------------------------------
+LIB_SRCS := lib/string.c lib/fmt.c lib/fdt.c lib/semihost.c lib/tagcodec.c
+
+# ---- the hypervisor (EL2) ----------------------------------------------------------------
+HYP_SRCS := $(wildcard hyp/core/*.c) $(wildcard hyp/arch/aarch64/*.c) \
+	$(wildcard hyp/arch/aarch64/*.S) $(LIB_SRCS)
+HYP_OBJS := $(patsubst %,$(B)/hyp/%.o,$(HYP_SRCS))
+HYP_CFLAGS := $(ARM_CFLAGS) -Ihyp/include -Ihyp/arch/aarch64/include
+
+$(B)/hyp/%.c.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(ARM_CC) $(HYP_CFLAGS) -c $< -o $@
+$(B)/hyp/%.S.o: %.S | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(ARM_CC) $(HYP_CFLAGS) -c $< -o $@
+$(B)/hyp.elf: $(HYP_OBJS) hyp/arch/aarch64/hyp.ld
+	$(ARM_CC) $(ARM_LDFLAGS) -T hyp/arch/aarch64/hyp.ld $(HYP_OBJS) -lgcc -o $@
+
+# ---- the host (EL1): VMM and test driver --------------------------------------------------
+HOST_SRCS := $(wildcard host/*.c) $(wildcard host/*.S) $(wildcard host/vmm/*.c) \
+	$(wildcard host/tests/*.c) $(LIB_SRCS)
+HOST_OBJS := $(patsubst %,$(B)/host/%.o,$(HOST_SRCS))
+HOST_EL1_CFLAGS := $(ARM_CFLAGS) -Ihost/include -I$(B)/host
+
+$(B)/host/%.c.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(ARM_CC) $(HOST_EL1_CFLAGS) -c $< -o $@
+$(B)/host/%.S.o: %.S $(GUEST_ELFS) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(ARM_CC) $(HOST_EL1_CFLAGS) -DGUEST_DIR='"$(B)/guests"' -c $< -o $@
+$(B)/host.elf: $(HOST_OBJS) host/host.ld
+	$(ARM_CC) $(ARM_LDFLAGS) -T host/host.ld $(HOST_OBJS) -lgcc -o $@
+
+# ---- guests: bare-metal programs for QEMU's virt machine (EL1, RAM at 0x40000000) ---------
+GUEST_NAMES := $(notdir $(basename $(wildcard guests/*.c)))
+GUEST_ELFS := $(patsubst %,$(B)/guests/%.elf,$(GUEST_NAMES))
+GUEST_LIB := guests/lib/start.S guests/lib/guest.c lib/string.c lib/fmt.c
+GUEST_CFLAGS := $(ARM_CFLAGS) -Iguests/lib
+
+guests: $(GUEST_ELFS)
+$(B)/guests/%.elf: guests/%.c $(GUEST_LIB) guests/lib/guest.ld | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(ARM_CC) $(GUEST_CFLAGS) $(ARM_LDFLAGS) -T guests/lib/guest.ld $(GUEST_LIB) $< -lgcc -o $@
+
+# ---- host-native tools and unit tests ----------------------------------------------------
+TOOL_SRCS := $(wildcard tools/tagvisor/*.c)
+$(B)/tagvisor: $(TOOL_SRCS) $(wildcard tools/tagvisor/*.h) $(wildcard include/abi/*.h)
+	@mkdir -p $(B)
+	$(HOSTCC) $(HOST_CFLAGS) -Itools/tagvisor $(TOOL_SRCS) -o $@
+
+# The core is built natively against the fake arch; lib/string.h is libc's there.
+UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard hyp/core/*.c) $(wildcard hyp/arch/fake/*.c) \
+	lib/fmt.c lib/fdt.c lib/tagcodec.c lib/tagpattern.c
+UNIT_CFLAGS := $(HOST_CFLAGS) -Ihyp/include -Ihyp/arch/fake/include -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -DTV_FAKE_ARCH
+$(B)/unit-tests: $(UNIT_SRCS) $(wildcard hyp/include/hyp/*.h) $(wildcard include/*/*.h) \
+		$(wildcard tests/unit/*.h)
+	@mkdir -p $(B)
+	$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_SRCS) -o $@
+
+# ---- running -------------------------------------------------------------------------------
+test: all
+	@./tests/run-all.sh
+
+unit-test: $(B)/unit-tests
+	@$(B)/unit-tests
+
+demo: all
+	$(B)/tagvisor run $(B)/guests/demo.elf
+
+bench: all
+	@./tests/bench/run.sh
+
+fuzz: $(DEPS_STAMP)
+	@./tests/fuzz/run.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host: brought up by the hypervisor at EL1, it is the VMM that runs guests
+ * and the driver of the integration tests.
+ *   test=NAME        run one host test (test=list lists them)
+ *   guest=PATH       run a guest ELF read through semihosting (see vmm/)
+ */
+#include <abi/boot.h>
+#include <host/host.h>
+#include <host/test.h>
+#include <host/vmm.h>
+
+static bool finalised;
+
+void host_finalise(void)
+{
+	if (!finalised) {
+		if (tv_hvc(TV_HC_FINALISE, 0, 0, 0, 0, 0, 0, NULL)) {
+			host_panic("TV_HC_FINALISE failed");
+		}
+		finalised = true;
+	}
+}
+
+static uint64_t current_el(void)
+{
+	uint64_t el;
+
+	__asm__ volatile("mrs %0, CurrentEL" : "=r"(el));
+	return el >> 2;
+}
+
+void host_main(uint64_t dtb, uint64_t boot_flags)
+{
+	struct hvc_res r;
+	const char *test;
+
+	console_init();
+	mmu_init(boot_flags & TV_BOOT_HOST_MTE);
+	bootargs_init(dtb);
+	mem_init();
+	if (tv_hvc(TV_HC_VERSION, 0, 0, 0, 0, 0, 0, &r) || r.x[1] >> 16 != TV_ABI_MAJOR) {
+		host_panic("hypervisor ABI 0x%lx, host built for %u.x", r.x[1], TV_ABI_MAJOR);
+	}
+	host_log("EL%lu host up: ABI %lu.%lu, %zu MiB free, MTE %s", current_el(), r.x[1] >> 16,
+		 r.x[1] & 0xffff, free_page_count() >> 8,
+		 (boot_flags & TV_BOOT_HOST_MTE) ? "on" : "off");
+
+	test = bootarg("test");
+	if (test) {
+		run_host_test(test);
+	}
+	host_exit(vmm_main());
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Boot at EL2: read the machine from the DTB, build the hypervisor's own stage 1
+ * and the host's stage 2, configure EL2 for the host and drop to it at EL1.
+ */
+#include <abi/boot.h>
+#include <abi/hvc.h>
+#include <arch/percpu.h>
+#include <arch/switch.h>
+#include <arch/sysreg.h>
+#include <hyp/arch.h>
+#include <hyp/hyp.h>
+#include <hyp/log.h>
+#include <hyp/mem_protect.h>
+#include <hyp/vm.h>
+#include <lib/fdt.h>
+#include <lib/string.h>
+
+#define RAM_BASE 0x40000000ul
+#define DTB_MAX_SIZE 0x200000ull  /* QEMU's tree is far smaller than the 2 MiB before us */
+#define HYP_S1_POOL_PAGES 64
+
+extern char __hyp_start[], __text_end[], __rodata_end[], __image_end[], __hyp_end[];
+void enable_mmu_el2(uint64_t ttbr0, uint64_t tcr, uint64_t mair, uint64_t sctlr);
+void cpu_features_init(void);
+void console_init(void);
+
+static struct hyp_cpu cpu0;
+static struct page_pool hyp_s1_pool;
+static struct pgtable hyp_s1;
+
+/* Bump allocation from the hypervisor's memory after its image, at boot only. */
+static uint8_t *carve_next;
+
+static void *carve(uint64_t size)
+{
+	void *p = carve_next;
+
+	carve_next += (size + PAGE_SIZE - 1) & PAGE_MASK;
+	if (carve_next > (uint8_t *)__hyp_end) {
+		hyp_panic("hypervisor memory too small for %lu bytes", size);
+	}
+	return p;
+}
+
+static bool bootarg_is(const char *args, uint32_t len, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (uint32_t i = 0; i + n <= len; i++) {
+		if ((i == 0 || args[i - 1] == ' ') && !strncmp(args + i, opt, n) &&
+		    (i + n == len || args[i + n] == ' ' || args[i + n] == '\0')) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void parse_dtb(void)
+{
+	struct fdt fdt;
+	uint32_t len;
+	const void *reg, *args;
+	int node;
+
+	if (fdt_init(&fdt, (const void *)RAM_BASE, DTB_MAX_SIZE)) {
+		hyp_panic("no valid device tree at 0x%lx", RAM_BASE);
+	}
+	node = fdt_find_node(&fdt, "/memory");
+	reg = node < 0 ? NULL : fdt_get_prop(&fdt, node, "reg", &len);
+	if (!reg || len < 16) {
+		hyp_panic("device tree has no /memory reg");
+	}
+	memmap.ram_base = fdt_read_cells(reg, 2);
+	memmap.ram_size = fdt_read_cells((const uint8_t *)reg + 8, 2);
+	if (memmap.ram_base != RAM_BASE || memmap.ram_size < 0x8000000) {
+		hyp_panic("need RAM at 0x%lx of at least 128 MiB", RAM_BASE);
+	}
+	node = fdt_find_node(&fdt, "/chosen");
+	args = node < 0 ? NULL : fdt_get_prop(&fdt, node, "bootargs", &len);
+	/* MTE belongs to the host unless it boots with it off, like Linux's arm64.nomte. */
+	hyp_state.host_mte = arch_has_mte() && !(args && bootarg_is(args, len, "host-mte=off"));
+}
+
+/* The hypervisor's stage 1: RAM Tagged and never executable, its code read-only. */
+static void setup_hyp_s1(void)
+{
+	uint64_t normal = S1_ATTR_IDX(MAIR_IDX_TAGGED) | PTE_AF | PTE_SH_INNER | S1_AP_EL2_RW;
+	uint64_t start = (uint64_t)__hyp_start, text_end = (uint64_t)__text_end;
+	uint64_t tcr, parange = read_sysreg(id_aa64mmfr0_el1) & 0xf;
+
+	pool_init(&hyp_s1_pool, carve(HYP_S1_POOL_PAGES * PAGE_SIZE), HYP_S1_POOL_PAGES * PAGE_SIZE);
+	if (pgt_init(&hyp_s1, &hyp_s1_pool, -1) ||
+	    pgt_map(&hyp_s1, memmap.ram_base, memmap.ram_size, memmap.ram_base, normal | S1_XN, false) ||
+	    pgt_map(&hyp_s1, start, text_end - start, start, normal | S1_AP_RO, true) ||
+	    pgt_map(&hyp_s1, text_end, (uint64_t)__rodata_end - text_end, text_end,
+		    normal | S1_AP_RO | S1_XN, true)) {
+		hyp_panic("cannot build the hypervisor's page tables");
+	}
+	parange = parange > 5 ? 5 : parange; /* 48 bits at most with 4 KiB pages */
+	tcr = (64 - PGT_IA_BITS) | 1ull << 8 | 1ull << 10 | 3ull << 12 | parange << 16 | 1ull << 20 |
+	      1ull << 23 | 1ull << 31;
+	enable_mmu_el2(pa_addr(hyp_pa(hyp_s1.root)), tcr, MAIR_VALUE,
+		       SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN |
+			       (arch_has_mte() ? SCTLR_ATA : 0));
+	write_sysreg(vtcr_el2, (64 - PGT_IA_BITS) | 1ull << 6 | 1ull << 8 | 1ull << 10 | 3ull << 12 |
+				       parange << 16 | 1ull << 31);
+}
+
+static void setup_pools(void)
+{
+	uint64_t pages = memmap.ram_size >> PAGE_SHIFT;
+	struct hyp_page *meta = carve(pages * sizeof(struct hyp_page));
+	uint64_t pool_size = (uint64_t)__hyp_end - (uint64_t)carve_next;
+
+	pool_init(&s2_pool, carve(pool_size), pool_size);
+	if (mem_protect_init(meta, 0, memmap.ram_base)) {
+		hyp_panic("cannot build the host's stage 2");
+	}
+}
+
+static _Noreturn void enter_host(const struct tv_host_header *hdr)
+{
+	struct cpu_context *host = &cpu0.host;
+
+	host->regs[0] = memmap.ram_base; /* the DTB */
+	host->regs[1] = hyp_state.host_mte ? TV_BOOT_HOST_MTE : 0;
+	host->pc = TV_HOST_LOAD_ADDR;
+	host->pstate = PSR_MODE_EL1H | PSR_DAIF;
+	host->sys[CTX_SCTLR_EL1] = 0x30d00800;
+	cpu0.loaded = host;
+	cpu0.fp_owner = host;
+	write_sysreg(sctlr_el1, host->sys[CTX_SCTLR_EL1]);
+	write_sysreg(cntvoff_el2, 0);
+	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
+	write_sysreg(SYS_ICC_SRE_EL2, 0x9); /* SRE | Enable: EL1 uses the GIC system registers */
+	load_host_el2_config(&cpu0);
+	write_sysreg(elr_el2, host->pc);
+	write_sysreg(spsr_el2, host->pstate);
+	isb();
+	hyp_log("EL2 ready: RAM 0x%lx+0x%lx, hypervisor 0x%lx+0x%lx, %s, host MTE %s; host image %lu KiB",
+		memmap.ram_base, memmap.ram_size, memmap.hyp_base, memmap.hyp_size,
+		arch_has_mte() ? (arch_has_mte_asym() ? "MTE3" : "MTE2") : "no MTE",
+		hyp_state.host_mte ? "on" : "off", hdr->image_size >> 10);
+	__host_enter(host);
+}
+
+void hyp_boot(void)
+{
+	const struct tv_host_header *hdr = (const void *)TV_HOST_LOAD_ADDR;
+
+	write_sysreg(tpidr_el2, &cpu0);
+	cpu_features_init();
+	console_init();
+	memmap.hyp_base = (uint64_t)__hyp_start;
+	memmap.hyp_size = (uint64_t)__hyp_end - (uint64_t)__hyp_start;
+	carve_next = (uint8_t *)__image_end;
+	parse_dtb();
+	setup_hyp_s1();
+	setup_pools();
+	vm_init();
+	if (hdr->magic != TV_HOST_MAGIC) {
+		hyp_panic("no host image at 0x%lx", (uint64_t)TV_HOST_LOAD_ADDR);
+	}
+	enter_host(hdr);
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/* CPU features, ID registers and TLB maintenance. */
+#include <arch/percpu.h>
+#include <arch/sysreg.h>
+#include <hyp/arch.h>
+#include <hyp/esr.h>
+
+static bool has_mte_insns, has_mte2, has_mte3, has_idst;
+
+/* Block sizes in bytes of DC ZVA/GZVA and of LDGM/STGM, used by tags.S. */
+uint64_t zva_block, tag_block;
+
+void cpu_features_init(void)
+{
+	unsigned mte = (read_sysreg(SYS_ID_AA64PFR1_EL1) >> 8) & 0xf;
+
+	has_mte_insns = mte >= 1;
+	has_mte2 = mte >= 2;
+	has_mte3 = mte >= 3;
+	has_idst = ((read_sysreg(SYS_ID_AA64MMFR2_EL1) >> 36) & 0xf) >= 1;
+	zva_block = 4ull << (read_sysreg(dczid_el0) & 0xf);
+	tag_block = has_mte2 ? 4ull << (read_sysreg(SYS_GMID_EL1) & 0xf) : 256;
+}
+
+bool arch_has_mte(void)
+{
+	return has_mte2;
+}
+
+bool arch_has_mte_asym(void)
+{
+	return has_mte3;
+}
+
+bool arch_has_mte_insns(void)
+{
+	return has_mte_insns;
+}
+
+bool arch_has_idst(void)
+{
+	return has_idst;
+}
+
+#define ID_CASE(crm, op2)                 \
+	case (crm) << 3 | (op2):          \
+		return read_sysreg(s3_0_c0_c##crm##_##op2);
+#define ID_ROW(crm)                                                                    \
+	ID_CASE(crm, 0) ID_CASE(crm, 1) ID_CASE(crm, 2) ID_CASE(crm, 3) ID_CASE(crm, 4) \
+		ID_CASE(crm, 5) ID_CASE(crm, 6) ID_CASE(crm, 7)
+
+uint64_t arch_read_id_reg(uint32_t enc)
+{
+	switch (SYS_ENC_CRM(enc) << 3 | SYS_ENC_OP2(enc)) {
+		ID_ROW(1)
+		ID_ROW(2)
+		ID_ROW(3)
+		ID_ROW(4)
+		ID_ROW(5)
+		ID_ROW(6)
+		ID_ROW(7)
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Stage-2 TLB maintenance targets the VMID in VTTBR_EL2, so switch to the VM's
+ * VMID for the operation. Combined stage 1+2 entries need the VMALLE1 as well.
+ */
+void arch_tlb_inval_ipa(uint16_t vmid, uint64_t ipa)
+{
+	uint64_t vttbr = read_sysreg(vttbr_el2);
+
+	write_sysreg(vttbr_el2, (uint64_t)vmid << 48);
+	isb();
+	dsb(ishst);
+	__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(ipa >> 12));
+	dsb(ish);
+	__asm__ volatile("tlbi vmalle1is");
+	dsb(ish);
+	write_sysreg(vttbr_el2, vttbr);
+	isb();
+}
+
+void arch_tlb_inval_vmid(uint16_t vmid)
+{
+	uint64_t vttbr = read_sysreg(vttbr_el2);
+
+	write_sysreg(vttbr_el2, (uint64_t)vmid << 48);
+	isb();
+	dsb(ishst);
+	__asm__ volatile("tlbi vmalls12e1is");
+	dsb(ish);
+	write_sysreg(vttbr_el2, vttbr);
+	isb();
+}
+
+void *hyp_va(phys_addr_t pa)
+{
+	return (void *)(uintptr_t)pa_addr(pa);
+}
+
+phys_addr_t hyp_pa(const void *va)
+{
+	return pa_init((uint64_t)(uintptr_t)va);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hypervisor's per-CPU state, found through TPIDR_EL2. The entry code uses
+ * the offsets below; percpu.c asserts them.
+ */
+#ifndef ARCH_PERCPU_H
+#define ARCH_PERCPU_H
+
+#define CPU_OFF_GUEST 0     /* the running guest's context, 0 while the host runs */
+#define CPU_OFF_HYP_REGS 8  /* x19..x30 of the hypervisor, saved by __guest_enter */
+#define CPU_OFF_HOST 128    /* the host's context */
+
+/* Exit codes of __guest_enter. */
+#define EXIT_SYNC 0
+#define EXIT_IRQ 1
+#define EXIT_FIQ 2
+#define EXIT_SERROR 3
+
+#ifndef __ASSEMBLER__
+#include <hyp/context.h>
+
+struct hyp_cpu {
+	struct cpu_context *guest;
+	uint64_t hyp_regs[12];
+	struct cpu_context *loaded;   /* whose EL1 system registers are in hardware */
+	struct cpu_context *fp_owner; /* whose FP/SIMD registers are in hardware */
+	uint64_t pad[1];
+	struct cpu_context host;
+};
+
+static inline struct hyp_cpu *this_cpu(void)
+{
+	struct hyp_cpu *cpu;
+
+	__asm__("mrs %0, tpidr_el2" : "=r"(cpu));
+	return cpu;
+}
+
+/* Enters the guest whose context is cpu->guest; returns when it traps to EL2. */
+int __guest_enter(struct cpu_context *guest, struct hyp_cpu *cpu);
+/* Restores the host's registers from its context and returns to it (boot only). */
+_Noreturn void __host_enter(struct cpu_context *host);
+
+#endif
+#endif

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The world switch between the host and a vCPU. Only the host's EL1 state is
+ * swapped for the guest's on entry and back on exit to the host; traps that EL2
+ * handles by itself (PSCI queries, ID registers) resume the guest without it.
+ * FP/SIMD registers move lazily, on the first use by a context that does not own
+ * them, so an MMIO exit to a host that never touches FP costs nothing there.
+ */
+#include <arch/percpu.h>
+#include <arch/switch.h>
+#include <arch/sysreg.h>
+#include <hyp/arch.h>
+#include <hyp/esr.h>
+#include <hyp/hyp.h>
+#include <hyp/mem_protect.h>
+#include <hyp/trap.h>
+
+void sysreg_save_el1(struct cpu_context *c, bool mte);
+void sysreg_load_el1(const struct cpu_context *c, bool mte);
+
+#define CPTR_BASE (CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM)
+#define MDCR_GUEST (MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
+#define HCR_COMMON (HCR_VM | HCR_SWIO | HCR_RW | HCR_TSC | HCR_TIDCP | HCR_TLOR)
+#define HCR_GUEST                                                                   \
+	(HCR_COMMON | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI | \
+	 HCR_TID3 | HCR_TACR)
+
+uint64_t cptr_for(const struct hyp_cpu *cpu, const struct cpu_context *ctxt)
+{
+	return CPTR_BASE | (cpu->fp_owner == ctxt ? 0 : CPTR_TFP);
+}
+
+void fp_take(struct hyp_cpu *cpu, struct cpu_context *to)
+{
+	write_sysreg(cptr_el2, CPTR_BASE);
+	isb();
+	if (cpu->fp_owner) {
+		fpsimd_save(&cpu->fp_owner->fp);
+	}
+	fpsimd_load(&to->fp);
+	cpu->fp_owner = to;
+}
+
+void arch_ctxt_reset(struct cpu_context *ctxt)
+{
+	struct hyp_cpu *cpu = this_cpu();
+
+	/* The registers keep its values until the next owner loads its own over all of them. */
+	if (cpu->fp_owner == ctxt) {
+		cpu->fp_owner = NULL;
+	}
+}
+
+uint64_t host_hcr(void)
+{
+	if (hyp_state.host_mte) {
+		return HCR_COMMON | HCR_ATA;
+	}
+	/* A host with MTE off: no tag access, MTE registers and ID fields hidden. */
+	return HCR_COMMON | HCR_TID3 | HCR_TID5;
+}
+
+void load_host_el2_config(struct hyp_cpu *cpu)
+{
+	write_sysreg(hcr_el2, host_hcr());
+	write_sysreg(vttbr_el2, pa_addr(hyp_pa(host_s2.root)));
+	write_sysreg(cptr_el2, cptr_for(cpu, &cpu->host));
+	write_sysreg(mdcr_el2, (read_sysreg(pmcr_el0) >> 11) & 0x1f);
+	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
+	write_sysreg(vmpidr_el2, read_sysreg(mpidr_el1));
+}
+
+static void load_guest_el2_config(struct hyp_cpu *cpu, struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	uint64_t hcr = HCR_GUEST | (vm_has_mte(vm) ? HCR_ATA : HCR_TID5);
+
+	write_sysreg(hcr_el2, hcr);
+	write_sysreg(vttbr_el2, pa_addr(hyp_pa(vm->s2.root)) | (uint64_t)vm->vmid << 48);
+	write_sysreg(cptr_el2, cptr_for(cpu, &vcpu->ctxt));
+	write_sysreg(mdcr_el2, MDCR_GUEST | ((read_sysreg(pmcr_el0) >> 11) & 0x1f));
+	/* The counter is readable; the EL1 physical timer is the host's (traps, UNDEF). */
+	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN);
+	write_sysreg(vmpidr_el2, 0x80000000ull | vcpu->idx);
+}
+
+/* Runs the guest until a trap EL2 cannot handle by itself; fills *exit. */
+static void run_until_exit(struct hyp_cpu *cpu, struct vcpu *vcpu, struct tv_exit *exit)
+{
+	struct cpu_context *g = &vcpu->ctxt;
+	struct trap_info t;
+
+	for (;;) {
+		write_sysreg(elr_el2, g->pc);
+		write_sysreg(spsr_el2, g->pstate);
+		int code = __guest_enter(g, cpu);
+
+		g->pc = read_sysreg(elr_el2);
+		g->pstate = read_sysreg(spsr_el2);
+		if (code != EXIT_SYNC) {
+			if (code == EXIT_SERROR) {
+				*exit = (struct tv_exit){ TV_EXIT_GUEST_ERROR,
+							  { read_sysreg(esr_el2), 0, 0, 0, 0 } };
+			} else {
+				*exit = (struct tv_exit){ TV_EXIT_IRQ, { 0 } };
+			}
+			return;
+		}
+		t.esr = read_sysreg(esr_el2);
+		if (ESR_EC(t.esr) == EC_FP) {
+			fp_take(cpu, g);
+			continue;
+		}
+		t.far = read_sysreg(far_el2);
+		t.hpfar = read_sysreg(hpfar_el2);
+		if (!handle_guest_trap(vcpu, &t, exit)) {
+			return;
+		}
+	}
+}
+
+void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
+{
+	struct hyp_cpu *cpu = this_cpu();
+	bool mte = vm_has_mte(vcpu->vm);
+
+	sysreg_save_el1(&cpu->host, hyp_state.host_mte);
+	sysreg_load_el1(&vcpu->ctxt, mte);
+	cpu->loaded = &vcpu->ctxt;
+	load_guest_el2_config(cpu, vcpu);
+	isb();
+	cpu->guest = &vcpu->ctxt;
+
+	run_until_exit(cpu, vcpu, exit);
+
+	cpu->guest = NULL;
+	if (mte) {
+		/* Pending asynchronous tag-check faults land in TFSR_EL1 before it is saved. */
+		dsb(nsh);
+		isb();
+	}
+	sysreg_save_el1(&vcpu->ctxt, mte);
+	sysreg_load_el1(&cpu->host, hyp_state.host_mte);
+	cpu->loaded = &cpu->host;
+	load_host_el2_config(cpu);
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a guest's trap to EL2 means: handled here and resumed (PSCI queries,
+ * emulated system registers, page sharing), or turned into an exit that the host
+ * VMM completes (MMIO, a page to populate, PSCI system events, WFI, errors).
+ */
+#include <abi/hvc.h>
+#include <hyp/arch.h>
+#include <hyp/esr.h>
+#include <hyp/mem_protect.h>
+#include <hyp/psci.h>
+#include <hyp/trap.h>
+
+static bool exit_to_host(struct tv_exit *exit, uint64_t reason, uint64_t a, uint64_t b, uint64_t c)
+{
+	*exit = (struct tv_exit){ reason, { a, b, c, 0, 0 } };
+	return false;
+}
+
+static bool guest_error(struct vcpu *vcpu, const struct trap_info *t, struct tv_exit *exit)
+{
+	uint64_t elr = vm_is_protected(vcpu->vm) ? 0 : vcpu->ctxt.pc;
+
+	return exit_to_host(exit, TV_EXIT_GUEST_ERROR, t->esr, elr, t->far);
+}
+
+static uint64_t psci_features(uint64_t fn)
+{
+	switch (fn) {
+	case PSCI_VERSION:
+	case PSCI_FEATURES:
+	case PSCI_CPU_OFF:
+	case PSCI_SYSTEM_OFF:
+	case PSCI_SYSTEM_RESET:
+		return PSCI_RET_SUCCESS;
+	default:
+		return SMCCC_RET_NOT_SUPPORTED;
+	}
+}
+
+/* HVC #0 or SMC #0 from the guest; pc already points after the instruction. */
+static bool handle_guest_call(struct vcpu *vcpu, struct tv_exit *exit)
+{
+	uint64_t *x = vcpu->ctxt.regs;
+	uint32_t fn = (uint32_t)x[0];
+	int64_t ret;
+
+	switch (fn) {
+	case PSCI_VERSION:
+		x[0] = PSCI_VERSION_1_1;
+		return true;
+	case PSCI_FEATURES:
+		x[0] = psci_features((uint32_t)x[1]);
+		return true;
+	case PSCI_CPU_OFF:
+		vcpu->off = true;
+		return exit_to_host(exit, TV_EXIT_CPU_OFF, 0, 0, 0);
+	case PSCI_SYSTEM_OFF:
+		vcpu->off = true;
+		return exit_to_host(exit, TV_EXIT_SYSTEM_EVENT, TV_SYSTEM_OFF, 0, 0);
+	case PSCI_SYSTEM_RESET:
+		vcpu->off = true;
+		return exit_to_host(exit, TV_EXIT_SYSTEM_EVENT, TV_SYSTEM_RESET, 0, 0);
+	case TV_GUEST_HC_SHARE:
+		ret = guest_share_host(vcpu->vm, x[1]);
+		x[0] = (uint64_t)ret;
+		return true;
+	case TV_GUEST_HC_UNSHARE:
+		ret = guest_unshare_host(vcpu->vm, x[1]);
+		x[0] = (uint64_t)ret;
+		return true;
+	default:
+		vcpu->pending = PENDING_HVC;
+		*exit = (struct tv_exit){ TV_EXIT_HVC, { x[0], x[1], x[2], x[3], x[4] } };
+		return false;
+	}
+}
+
+/* The IPA of a stage-2 abort: HPFAR holds bits 51:12, FAR the offset in the page. */
+static uint64_t fault_ipa(const struct trap_info *t)
+{
+	return ((t->hpfar >> 4) << PAGE_SHIFT) | (t->far & (PAGE_SIZE - 1));
+}
+
+static bool handle_mmio(struct vcpu *vcpu, const struct trap_info *t, uint64_t ipa,
+			struct tv_exit *exit)
+{
+	uint64_t esr = t->esr;
+	unsigned size_log2 = (unsigned)ESR_DABT_SAS(esr);
+	unsigned rt = (unsigned)ESR_DABT_SRT(esr);
+	bool write = esr & ESR_DABT_WNR;
+	uint64_t info = size_log2 << TV_MMIO_SIZE_SHIFT | (uint64_t)rt << TV_MMIO_REG_SHIFT;
+	uint64_t data = 0;
+
+	/* Without a valid syndrome (e.g. LDP, writeback) the access cannot be emulated. */
+	if (!(esr & ESR_DABT_ISV) || (esr & ESR_ABT_S1PTW)) {
+		return guest_error(vcpu, t, exit);
+	}
+	vcpu->mmio_far = t->far;
+	if (write) {
+		info |= TV_MMIO_WRITE;
+		data = rt == 31 ? 0 : vcpu->ctxt.regs[rt];
+		if (size_log2 < 3) {
+			data &= (1ull << (8u << size_log2)) - 1;
+		}
+		vcpu->pending = PENDING_MMIO_WRITE;
+	} else {
+		vcpu->pending = PENDING_MMIO_READ;
+		vcpu->mmio_reg = (uint8_t)rt;
+		vcpu->mmio_size_log2 = (uint8_t)size_log2;
+		vcpu->mmio_sign_extend = esr & ESR_DABT_SSE;
+		vcpu->mmio_64bit = esr & ESR_DABT_SF;
+	}
+	return exit_to_host(exit, TV_EXIT_MMIO, ipa, data, info);
+}
+
+static bool handle_abort(struct vcpu *vcpu, const struct trap_info *t, struct tv_exit *exit)
+{
+	uint64_t ipa = fault_ipa(t);
+	bool is_data = ESR_EC(t->esr) == EC_DABT_LOW;
+
+	if (fsc_is_translation(t->esr) && vm_ipa_in_ram(vcpu->vm, ipa)) {
+		bool write = is_data && (t->esr & ESR_DABT_WNR) && !(t->esr & ESR_ABT_S1PTW);
+
+		return exit_to_host(exit, TV_EXIT_MEM_FAULT, ipa & PAGE_MASK, write, 0);
+	}
+	if (is_data && fsc_is_translation(t->esr)) {
+		return handle_mmio(vcpu, t, ipa, exit);
+	}
+	return guest_error(vcpu, t, exit);
+}
+
+bool handle_guest_trap(struct vcpu *vcpu, const struct trap_info *t, struct tv_exit *exit)
+{
+	struct cpu_view view = { vm_has_mte(vcpu->vm), true };
+
+	switch (ESR_EC(t->esr)) {
+	case EC_HVC64:
+		return handle_guest_call(vcpu, exit);
+	case EC_SMC64:
+		vcpu->ctxt.pc += 4; /* a trapped SMC returns to itself */
+		return handle_guest_call(vcpu, exit);
+	case EC_SYS64:
+		emulate_sysreg(&vcpu->ctxt, t->esr, &view);
+		return true;
+	case EC_WFX:
+		vcpu->ctxt.pc += 4;
+		return exit_to_host(exit, TV_EXIT_WFI, 0, 0, 0);
+	case EC_DABT_LOW:
+	case EC_IABT_LOW:
+		return handle_abort(vcpu, t, exit);
+	case EC_PAC:
+	case EC_SVE:
+	case EC_SME:
+	case EC_UNKNOWN:
+		inject_undef(&vcpu->ctxt); /* features the guest was told it does not have */
+		return true;
+	default:
+		return guest_error(vcpu, t, exit);
+	}
+}

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host hypercalls: a table of thin handlers that unpack registers, call a typed
+ * function, and pack its results. Calls are gated by boot phase: the setup band
+ * only before TV_HC_FINALISE, the run band only after it.
+ */
+#include <abi/hvc.h>
+#include <hyp/arch.h>
+#include <hyp/hyp.h>
+#include <hyp/mem_protect.h>
+#include <hyp/trap.h>
+#include <hyp/vm.h>
+
+struct hyp_state hyp_state;
+
+typedef void (*hcall_handler)(uint64_t *x);
+
+static void handle_version(uint64_t *x)
+{
+	x[0] = 0;
+	x[1] = TV_ABI_VERSION;
+}
+
+static void handle_features(uint64_t *x)
+{
+	uint64_t f = TV_FEAT_PROTECTED;
+
+	if (arch_has_mte()) {
+		f |= TV_FEAT_MTE;
+		if (arch_has_mte_asym()) {
+			f |= TV_FEAT_MTE_ASYM;
+		}
+		if (hyp_state.host_mte) {
+			f |= TV_FEAT_HOST_MTE;
+		}
+	}
+	x[0] = 0;
+	x[1] = f;
+	x[2] = TV_MAX_VMS;
+	x[3] = TV_MAX_VCPUS;
+}
+
+static void handle_mem_info(uint64_t *x)
+{
+	x[0] = 0;
+	x[1] = memmap.ram_base;
+	x[2] = memmap.ram_size;
+	x[3] = memmap.hyp_base;
+	x[4] = memmap.hyp_size;
+}
+
+static void handle_check(uint64_t *x)
+{
+	unsigned bad = check_invariants();
+
+	x[0] = bad ? (uint64_t)-TV_EAGAIN : 0;
+	x[1] = bad;
+}
+
+static void handle_selftest(uint64_t *x)
+{
+	x[0] = (uint64_t)selftest_run(x[1], x[2]);
+}
+
+static void handle_finalise(uint64_t *x)
+{
+	hyp_state.finalised = true;
+	x[0] = 0;
+}
+
+static void handle_vm_create(uint64_t *x)
+{
+	x[0] = (uint64_t)vm_create(x[1], x[2], x[3], x[4]);
+}
+
+static void handle_vm_destroy(uint64_t *x)
+{
+	x[0] = (uint64_t)vm_destroy(x[1]);
+}
+
+static void handle_vcpu_create(uint64_t *x)
+{
+	x[0] = (uint64_t)vcpu_create(x[1]);
+}
+
+static void handle_vcpu_run(uint64_t *x)
+{
+	struct tv_exit exit = { 0 };
+
+	x[0] = (uint64_t)vcpu_run(x[1], x[2], x[3], x[4], &exit);
+	x[1] = exit.reason;
+	for (unsigned i = 0; i < 5; i++) {
+		x[2 + i] = exit.data[i];
+	}
+}
+
+static void handle_vcpu_get_reg(uint64_t *x)
+{
+	uint64_t val = 0;
+
+	x[0] = (uint64_t)vcpu_get_reg(x[1], x[2], x[3], &val);
+	x[1] = val;
+}
+
+static void handle_vcpu_set_reg(uint64_t *x)
+{
+	x[0] = (uint64_t)vcpu_set_reg(x[1], x[2], x[3], x[4]);
+}
+
+/* Looks up the VM for a memory call; on error writes it to x[0] and returns NULL. */
+static struct vm *mem_call_vm(uint64_t *x)
+{
+	int err;
+	struct vm *vm = vm_from_handle(x[1], &err);
+
+	if (!vm) {
+		x[0] = (uint64_t)(int64_t)err;
+	}
+	return vm;
+}
+
+static void handle_mem_donate(uint64_t *x)
+{
+	struct vm *vm = mem_call_vm(x);
+
+	if (vm) {
+		x[0] = (uint64_t)host_donate_guest(vm, x[2], x[3], x[4], x[5], x[6]);
+	}
+}
+
+static void handle_mem_share(uint64_t *x)
+{
+	struct vm *vm = mem_call_vm(x);
+
+	if (vm) {
+		x[0] = (uint64_t)host_share_guest(vm, x[2], x[3]);
+	}
+}
+
+static void handle_mem_unshare(uint64_t *x)
+{
+	struct vm *vm = mem_call_vm(x);
+
+	if (vm) {
+		x[0] = (uint64_t)host_unshare_guest(vm, x[2]);
+	}
+}
+
+static void handle_mem_reclaim(uint64_t *x)
+{
+	struct vm *vm = mem_call_vm(x);
+	uint64_t pa = 0, len = 0;
+
+	if (vm) {
+		x[0] = (uint64_t)host_reclaim_guest(vm, x[2], x[3], x[4], &pa, &len);
+		x[1] = pa;
+		x[2] = len;
+	}
+}
+
+static const hcall_handler host_hcalls[TV_HC_NR] = {
+	[TV_HC_VERSION] = handle_version,
+	[TV_HC_FEATURES] = handle_features,
+	[TV_HC_MEM_INFO] = handle_mem_info,
+	[TV_HC_CHECK] = handle_check,
+	[TV_HC_SELFTEST] = handle_selftest,
+	[TV_HC_FINALISE] = handle_finalise,
+	[TV_HC_VM_CREATE] = handle_vm_create,
+	[TV_HC_VM_DESTROY] = handle_vm_destroy,
+	[TV_HC_VCPU_CREATE] = handle_vcpu_create,
+	[TV_HC_VCPU_RUN] = handle_vcpu_run,
+	[TV_HC_VCPU_GET_REG] = handle_vcpu_get_reg,
+	[TV_HC_VCPU_SET_REG] = handle_vcpu_set_reg,
+	[TV_HC_MEM_DONATE] = handle_mem_donate,
+	[TV_HC_MEM_SHARE] = handle_mem_share,
+	[TV_HC_MEM_UNSHARE] = handle_mem_unshare,
+	[TV_HC_MEM_RECLAIM] = handle_mem_reclaim,
+};
+
+/* Whether call n may run in the current boot phase. */
+static bool phase_allows(unsigned n)
+{
+	if (n >= TV_HC_RUN_FIRST) {
+		return hyp_state.finalised;
+	}
+	if (n >= TV_HC_SETUP_FIRST) {
+		return !hyp_state.finalised;
+	}
+	return true;
+}
+
+void handle_host_hcall(struct cpu_context *host)
+{
+	uint32_t id = (uint32_t)host->regs[0];
+	unsigned n = TV_HC_NUM(id);
+
+	if (!TV_HC_IS_OURS(id) || n >= TV_HC_NR || !host_hcalls[n]) {
+		host->regs[0] = (uint64_t)-TV_ENOSYS;
+	} else if (!phase_allows(n)) {
+		host->regs[0] = (uint64_t)-TV_EPERM;
+	} else {
+		host_hcalls[n](host->regs);
+	}
+}

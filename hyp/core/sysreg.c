@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Emulation of trapped system-register accesses. A context without MTE must look
+ * like a CPU without MTE: ID fields zero, the MTE registers UNDEF, and GMID_EL1
+ * faulting as a CPU without MTE2 does (with FEAT_IDST, the trapped-MRS syndrome).
+ * Guests also get KVM's view of the other ID fields: no EL2/EL3, and none of the
+ * features the hypervisor does not switch between contexts.
+ */
+#include <hyp/arch.h>
+#include <hyp/esr.h>
+#include <hyp/trap.h>
+
+#define FIELD(shift) (0xfull << (shift))
+
+struct id_mask {
+	uint32_t enc;
+	uint64_t guest_clear; /* hidden from every guest */
+	uint64_t mte_clear;   /* hidden from contexts without MTE */
+};
+
+static const struct id_mask id_masks[] = {
+	/* EL2, EL3, SVE, MPAM, AMU, RME. */
+	{ ENC_ID_AA64PFR0_EL1, FIELD(8) | FIELD(12) | FIELD(32) | FIELD(40) | FIELD(44) | FIELD(52), 0 },
+	/* MPAM_frac, SME, RNDR_trap, GCS, THE, MTEX, DF2, PFAR | MTE, MTE_frac. */
+	{ ENC_ID_AA64PFR1_EL1,
+	  FIELD(16) | FIELD(24) | FIELD(28) | FIELD(44) | FIELD(48) | FIELD(52) | FIELD(56) |
+		  FIELD(60),
+	  FIELD(8) | FIELD(40) },
+	/* Everything but MTEPERM, MTESTOREONLY, MTEFAR | those three. */
+	{ ENC_ID_AA64PFR2_EL1, ~0xfffull, 0xfffull },
+	{ ENC_ID_AA64ZFR0_EL1, ~0ull, 0 },
+	{ ENC_ID_AA64SMFR0_EL1, ~0ull, 0 },
+	/* TraceVer, PMUVer, PMSVer, TraceFilt, TraceBuffer, MTPMU, BRBE, HPMN0, ExtTrcBuff. */
+	{ ENC_ID_AA64DFR0_EL1,
+	  FIELD(4) | FIELD(8) | FIELD(32) | FIELD(40) | FIELD(44) | FIELD(48) | FIELD(52) |
+		  FIELD(60) | FIELD(56),
+	  0 },
+	{ ENC_ID_AA64DFR1_EL1, ~0ull, 0 },
+	/* Pointer authentication (keys are not switched): APA, API, GPA, GPI; LS64. */
+	{ ENC_ID_AA64ISAR1_EL1, FIELD(4) | FIELD(8) | FIELD(24) | FIELD(28) | FIELD(60), 0 },
+	/* GPA3, APA3, MOPS (needs HCRX_EL2). */
+	{ ENC_ID_AA64ISAR2_EL1, FIELD(8) | FIELD(12) | FIELD(16), 0 },
+	/* VH, TWED, HCX: EL2 features. */
+	{ ENC_ID_AA64MMFR1_EL1, FIELD(8) | FIELD(32) | FIELD(40), 0 },
+	/* NV, EVT. */
+	{ ENC_ID_AA64MMFR2_EL1, FIELD(24) | FIELD(56), 0 },
+};
+
+uint64_t id_reg_view(uint32_t enc, uint64_t hw, const struct cpu_view *view)
+{
+	for (unsigned i = 0; i < sizeof(id_masks) / sizeof(id_masks[0]); i++) {
+		if (id_masks[i].enc == enc) {
+			if (view->guest) {
+				hw &= ~id_masks[i].guest_clear;
+			}
+			if (!view->mte) {
+				hw &= ~id_masks[i].mte_clear;
+			}
+		}
+	}
+	return hw;
+}
+
+static bool is_id_space(uint32_t enc)
+{
+	return SYS_ENC_OP0(enc) == 3 && SYS_ENC_OP1(enc) == 0 && SYS_ENC_CRN(enc) == 0 &&
+	       SYS_ENC_CRM(enc) != 0;
+}
+
+static void write_rt(struct cpu_context *ctxt, unsigned rt, uint64_t val)
+{
+	if (rt != 31) {
+		ctxt->regs[rt] = val;
+	}
+}
+
+void emulate_sysreg(struct cpu_context *ctxt, uint64_t esr, const struct cpu_view *view)
+{
+	uint32_t enc = (uint32_t)(esr & ESR_SYS_ENC_MASK);
+	unsigned rt = (unsigned)ESR_SYS_RT(esr);
+	bool read = esr & ESR_SYS_READ;
+
+	if (is_id_space(enc) && read) {
+		write_rt(ctxt, rt, id_reg_view(enc, arch_read_id_reg(enc), view));
+	} else if (enc == ENC_GMID_EL1 && !view->mte) {
+		/* A CPU without MTE2: with FEAT_IDST the read reports its own syndrome. */
+		if (arch_has_idst()) {
+			inject_sync_el1(ctxt, esr, ctxt_sys_read(ctxt, CTX_FAR_EL1));
+			return;
+		}
+		inject_undef(ctxt);
+		return;
+	} else if (SYS_ENC_OP0(enc) == 2 && view->guest) {
+		/* Debug registers: no breakpoints or watchpoints for guests, RAZ/WI. */
+		if (read) {
+			write_rt(ctxt, rt, 0);
+		}
+	} else {
+		/* GCR/RGSR/TFSR/TFSRE0 of a context without MTE, PMU, anything unknown. */
+		inject_undef(ctxt);
+		return;
+	}
+	ctxt->pc += 4;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exit status of a run: what the host passes to QEMU's exit and the tagvisor CLI
+ * returns to its caller. docs/ABI.md lists them for users.
+ */
+#ifndef ABI_STATUS_H
+#define ABI_STATUS_H
+
+enum tv_status {
+	TV_STATUS_OK = 0,          /* the guest powered off (PSCI SYSTEM_OFF); a host test passed */
+	TV_STATUS_USAGE = 1,       /* bad command line, or a file that cannot be read */
+	TV_STATUS_RESET = 2,       /* the guest asked for a reset (PSCI SYSTEM_RESET) */
+	TV_STATUS_GUEST_CRASH = 3, /* the guest took a fault it cannot survive */
+	TV_STATUS_HYP_ERROR = 4,   /* the hypervisor or the host failed */
+	TV_STATUS_TIMEOUT = 5,     /* --timeout expired */
+	TV_STATUS_TEST_FAILED = 6, /* a host test found a wrong result */
+};
+
+#endif
