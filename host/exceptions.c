@@ -19,6 +19,25 @@ void fault_expect_none(void)
 	expected = NULL;
 }
 
+bool probe_read64(uint64_t addr, uint64_t *val, struct fault_record *f)
+{
+	uint64_t v = 0;
+
+	fault_expect(f);
+	__asm__ volatile("ldr %0, [%1]" : "+r"(v) : "r"(addr) : "memory");
+	fault_expect_none();
+	*val = v;
+	return f->hit;
+}
+
+bool probe_write64(uint64_t addr, uint64_t val, struct fault_record *f)
+{
+	fault_expect(f);
+	__asm__ volatile("str %0, [%1]" : : "r"(val), "r"(addr) : "memory");
+	fault_expect_none();
+	return f->hit;
+}
+
 static uint64_t read_esr(void)
 {
 	uint64_t v;
@@ -42,7 +61,8 @@ void host_sync_exception(struct exc_frame *f)
 	if (expected) {
 		*expected = (struct fault_record){ true, esr, far, f->elr };
 		expected = NULL;
-		f->elr += 4; /* step over the faulting instruction */
+		/* Step over a faulting access; a faulting fetch returns as if from a call. */
+		f->elr = (esr >> 26) == 0x21 ? f->x[30] : f->elr + 4;
 		return;
 	}
 	host_panic("unexpected exception: ESR 0x%lx ELR 0x%lx FAR 0x%lx", esr, f->elr, far);

@@ -7,6 +7,7 @@
  *  - a VM's stage 2 maps a page iff the VM owns or borrows it, once, inside its
  *    RAM, with the VM's state in the leaf's software bits.
  */
+#include <hyp/arch.h>
 #include <hyp/hyp.h>
 #include <hyp/log.h>
 #include <hyp/mem_protect.h>
@@ -91,6 +92,9 @@ unsigned check_invariants(void)
 	uint64_t vm_pages[TV_MAX_VMS] = { 0 };
 
 	violations = 0;
+	if (!arch_image_intact()) {
+		violation("hypervisor code or read-only data changed", 0);
+	}
 	for (uint64_t pa = memmap.ram_base; pa - memmap.ram_base < memmap.ram_size; pa += PAGE_SIZE) {
 		check_page(pa, vm_pages);
 	}

@@ -23,7 +23,8 @@ size_t tagcodec_encode(const uint8_t packed[TAGCODEC_PACKED_SIZE], uint8_t out[T
 /*
  * Decodes exactly `len` bytes of `in`. Returns 0, or -1 if the input is corrupt,
  * truncated or has trailing bytes; then `packed` is left unspecified but nothing
- * outside it or `in` is read or written.
+ * outside it or `in` is read or written. len 0 and len > TAGCODEC_MAX_SIZE are always
+ * rejected (`in` is not read then, and may be NULL for len 0).
  */
 int tagcodec_decode(const uint8_t *in, size_t len, uint8_t packed[TAGCODEC_PACKED_SIZE]);
 

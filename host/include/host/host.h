@@ -56,6 +56,9 @@ struct fault_record {
 };
 void fault_expect(struct fault_record *rec);
 void fault_expect_none(void);
+/* One access that may fault; returns whether it did (details in *f). */
+bool probe_read64(uint64_t addr, uint64_t *val, struct fault_record *f);
+bool probe_write64(uint64_t addr, uint64_t val, struct fault_record *f);
 
 /* ---- hypercalls ---- */
 struct hvc_res {

@@ -26,6 +26,7 @@ void cpu_features_init(void);
 void console_init(void);
 
 static struct hyp_cpu cpu0;
+static uint64_t image_sum;
 static struct page_pool hyp_s1_pool;
 static struct pgtable hyp_s1;
 
@@ -145,6 +146,22 @@ static _Noreturn void enter_host(const struct tv_host_header *hdr)
 	__host_enter(host);
 }
 
+/* A checksum of the code and read-only data, for the self-check. */
+static uint64_t image_checksum(void)
+{
+	uint64_t sum = 0;
+
+	for (const uint64_t *p = (const uint64_t *)__hyp_start; p < (const uint64_t *)__rodata_end; p++) {
+		sum = (sum ^ *p) * 0x100000001b3ull;
+	}
+	return sum;
+}
+
+bool arch_image_intact(void)
+{
+	return image_checksum() == image_sum;
+}
+
 void hyp_boot(void)
 {
 	const struct tv_host_header *hdr = (const void *)TV_HOST_LOAD_ADDR;
@@ -155,6 +172,7 @@ void hyp_boot(void)
 	memmap.hyp_base = (uint64_t)__hyp_start;
 	memmap.hyp_size = (uint64_t)__hyp_end - (uint64_t)__hyp_start;
 	carve_next = (uint8_t *)__image_end;
+	image_sum = image_checksum();
 	parse_dtb();
 	setup_hyp_s1();
 	setup_pools();

@@ -32,6 +32,9 @@ void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128]);
 void arch_page_tags_to_bytes(phys_addr_t pa, uint8_t *bytes);
 void arch_page_tags_from_bytes(phys_addr_t pa, const uint8_t *bytes);
 
+/* Whether the hypervisor's code and read-only data are as they were at boot. */
+bool arch_image_intact(void);
+
 /* Console (stderr of the tagvisor CLI). */
 void arch_console_write(const char *s, size_t n);
 

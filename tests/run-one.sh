@@ -1,0 +1,50 @@
+#!/bin/bash
+# Runs one integration test: tests/run-one.sh OUTDIR "NAME | STATUS | CHECKS | ARGS"
+#   STATUS  the exit status tagvisor must return
+#   CHECKS  '&&'-separated: out=FILE (stdout equals FILE), out~TEXT, err~TEXT (contains),
+#           err!~TEXT (does not contain), or '-' for none
+#   ARGS    arguments of build/tagvisor; --timeout 180 unless given
+set -u
+outdir=$1
+IFS='|' read -r name want checks args <<<"$2"
+trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
+name=$(trim "$name")
+want=$(trim "$want")
+checks=$(trim "$checks")
+args=$(trim "$args")
+[[ $args == *--timeout* ]] || args="$args --timeout 180"
+
+o=$outdir/$name.out
+e=$outdir/$name.err
+start=$(date +%s%N)
+# shellcheck disable=SC2086 # ARGS is a word list by design
+build/tagvisor $args </dev/null >"$o" 2>"$e"
+status=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+secs=$((ms / 1000)).$((ms % 1000 / 100))
+
+why=""
+[ "$status" = "$want" ] || why="exit status $status, want $want"
+if [ -z "$why" ] && [ "$checks" != "-" ]; then
+	rest=$checks
+	while [ -n "$rest" ]; do
+		c=$(trim "${rest%%&&*}")
+		[[ $rest == *"&&"* ]] && rest=${rest#*&&} || rest=""
+		case $c in
+		out=*) cmp -s "$o" "${c#out=}" || why="stdout differs from ${c#out=}" ;;
+		out~*) grep -qF -- "${c#out~}" "$o" || why="stdout lacks '${c#out~}'" ;;
+		err!~*) grep -qF -- "${c#err!~}" "$e" && why="stderr has '${c#err!~}'" ;;
+		err~*) grep -qF -- "${c#err~}" "$e" || why="stderr lacks '${c#err~}'" ;;
+		*) why="unknown check '$c'" ;;
+		esac
+		[ -n "$why" ] && break
+	done
+fi
+if [ -z "$why" ]; then
+	echo "PASS qemu $name (${secs}s)" | tee "$outdir/$name.result"
+else
+	{
+		echo "FAIL qemu $name: $why"
+		tail -n 15 "$e" | sed 's/^/    | /'
+	} | tee "$outdir/$name.result"
+fi

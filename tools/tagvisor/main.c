@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli.h"
+
+#include <abi/status.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *what;
+} commands[] = {
+	{ "run", cmd_run, "run a guest (or a host test) under tagvisor in QEMU" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tagvisor COMMAND [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+	}
+	fprintf(f, "\n'tagvisor COMMAND --help' describes a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return TV_STATUS_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return TV_STATUS_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(argv[1], commands[i].name)) {
+			return commands[i].fn(argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "tagvisor: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return TV_STATUS_USAGE;
+}
