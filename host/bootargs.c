@@ -60,6 +60,16 @@ const char *bootarg(const char *key)
 	return NULL;
 }
 
+const char *bootarg_nth(const char *key, unsigned n)
+{
+	for (unsigned i = 0; i < nr_args; i++) {
+		if (!strcmp(keys[i], key) && n-- == 0) {
+			return values[i];
+		}
+	}
+	return NULL;
+}
+
 uint64_t bootarg_u64(const char *key, uint64_t def)
 {
 	const char *s = bootarg(key);

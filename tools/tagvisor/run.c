@@ -13,12 +13,13 @@
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: tagvisor run [options] [GUEST.elf]\n"
+		"usage: tagvisor run [options] [GUEST.elf...]\n"
 		"\n"
 		"Boots the hypervisor at EL2 and the host at EL1 in QEMU and runs GUEST.elf, a\n"
 		"bare-metal program for QEMU's virt machine (entered at EL1 at its ELF entry, MMU\n"
 		"off, RAM at 0x40000000, PL011 at 0x09000000, PSCI over HVC). The guest's console\n"
-		"goes to stdout; the hypervisor's and the host's messages to stderr.\n"
+		"goes to stdout; the hypervisor's and the host's messages to stderr. Several\n"
+		"guests run side by side (up to 4), their console lines interleaved.\n"
 		"\n"
 		"guest:\n"
 		"  --mem SIZE          guest RAM (default 64M)\n"
@@ -162,8 +163,8 @@ int cmd_run(int argc, char **argv)
 			return TV_STATUS_USAGE;
 		}
 	}
-	if (optind < argc - 1) {
-		fprintf(stderr, "tagvisor: run takes one guest, not %d\n", argc - optind);
+	if (argc - optind > 4) {
+		fprintf(stderr, "tagvisor: run takes at most 4 guests, not %d\n", argc - optind);
 		return TV_STATUS_USAGE;
 	}
 	if (mte == 1 && !m.mte) {
@@ -176,11 +177,11 @@ int cmd_run(int argc, char **argv)
 	if (host_test && machine_arg(&m, "test", host_test)) {
 		return TV_STATUS_USAGE;
 	}
-	if (optind == argc - 1) {
+	for (int i = optind; i < argc; i++) {
 		char path[PATH_MAX];
 
-		if (!realpath(argv[optind], path)) {
-			fprintf(stderr, "tagvisor: cannot read guest '%s'\n", argv[optind]);
+		if (!realpath(argv[i], path)) {
+			fprintf(stderr, "tagvisor: cannot read guest '%s'\n", argv[i]);
 			return TV_STATUS_USAGE;
 		}
 		if (machine_arg(&m, "guest", path)) {

@@ -27,6 +27,8 @@ _Noreturn void host_panic(const char *fmt, ...) __attribute__((format(printf, 1,
 void bootargs_init(uint64_t dtb);
 /* The value of "key=value", or NULL; a bare "key" gives "". */
 const char *bootarg(const char *key);
+/* The n-th value of a key given several times, or NULL. */
+const char *bootarg_nth(const char *key, unsigned n);
 /* The value as a number (decimal, 0x hex, K/M/G suffix), or `def`. */
 uint64_t bootarg_u64(const char *key, uint64_t def);
 

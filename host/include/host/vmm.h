@@ -3,6 +3,75 @@
 #ifndef HOST_VMM_H
 #define HOST_VMM_H
 
+#include <host/host.h>
+
+#define GUEST_RAM_IPA 0x40000000ull
+#define GUEST_UART_IPA 0x09000000ull
+#define VMM_MAX_GUESTS 4
+#define PAGE_STAGED 1ull /* in page_pa: written by the host, not yet donated */
+
+struct guest;
+
+/* The guest's PL011: what it writes goes to a sink, by default the machine's console. */
+struct pl011 {
+	uint32_t cr, lcr_h, ibrd, fbrd, imsc, ifls;
+	void (*sink)(struct guest *g, char c);
+	char line[256]; /* line buffer when several guests share the console */
+	unsigned line_len;
+	bool line_buffered;
+};
+
+struct vcpu_state {
+	bool off;
+	uint64_t run_flags; /* TV_RUN_* completing the last exit */
+	uint64_t run_value;
+};
+
+struct guest {
+	unsigned id;
+	int64_t handle;
+	uint32_t vm_flags; /* TV_VM_* */
+	uint64_t ram_size;
+	uint64_t *page_pa; /* host PA of each guest RAM page, 0 if none, | PAGE_STAGED */
+	uint64_t nr_pages;
+	unsigned nr_vcpus;
+	struct vcpu_state vcpu[TV_MAX_VCPUS];
+	struct pl011 uart;
+	bool done;
+	int status; /* TV_STATUS_* once done */
+	uint64_t nr_exits[16];
+};
+
+/** Creates a VM with `ram_size` bytes of RAM at GUEST_RAM_IPA and `nr_vcpus` vCPUs. */
+int guest_create(struct guest *g, uint32_t vm_flags, uint64_t ram_size, unsigned nr_vcpus);
+/** Returns its pages to the host (the hypervisor scrubs them). */
+void guest_destroy(struct guest *g);
+/**
+ * Copies `len` bytes to guest IPA `ipa` in pages staged for the guest: the host
+ * can still write them until guest_donate_staged() gives them to the guest.
+ */
+int guest_write_initial(struct guest *g, uint64_t ipa, const void *data, uint64_t len);
+int guest_donate_staged(struct guest *g);
+/** Loads an ELF image (already in host memory): segments, entry point. */
+int guest_load_elf(struct guest *g, const uint8_t *elf, uint64_t size);
+/** Reads a file through semihosting into newly allocated pages; *size set. NULL on error. */
+uint8_t *read_host_file(const char *path, uint64_t *size);
+
+enum run_result {
+	RUN_YIELD, /* the vCPU waits or its slice ended: run someone else */
+	RUN_DONE,  /* the guest ended (g->status) */
+};
+/** Runs one vCPU until it waits, is preempted, or the guest ends. */
+enum run_result guest_run_vcpu(struct guest *g, unsigned v);
+/** Runs guests round robin until all have ended. Returns the combined TV_STATUS_*. */
+int vmm_run(struct guest *guests, unsigned n);
+
+/* Device models. */
+void pl011_init(struct pl011 *u, bool line_buffered);
+/* Returns 0, or -1 if the access is not one the device has. */
+int pl011_access(struct guest *g, uint64_t off, unsigned size, bool write, uint64_t *data);
+void pl011_flush(struct guest *g);
+
 /* Runs the guest(s) the boot arguments name; returns the run's TV_STATUS_*. */
 int vmm_main(void);
 

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* The host's own devices: the real PL011 (the guest console's way out), GICv3 and timer. */
+#ifndef HOST_DEVICES_H
+#define HOST_DEVICES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The machine's PL011: QEMU's serial port, i.e. the CLI's stdout/stdin. */
+void uart_putc(char c);
+/* Returns the next input byte, or -1 if none is waiting. */
+int uart_getc(void);
+
+/* GICv3 and the EL1 physical timer, used to preempt guests for time slices. */
+void irq_init(void);
+/* Fires the timer interrupt after `ticks` counter ticks. */
+void slice_timer_arm(uint64_t ticks);
+void slice_timer_stop(void);
+/* Acknowledges pending interrupts (after a TV_EXIT_IRQ). Returns how many. */
+unsigned irq_ack_all(void);
+
+#endif

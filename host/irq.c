@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Time slices: the host arms its EL1 physical timer (PPI 30) and routes it
+ * through the GICv3. While a guest runs, HCR_EL2.IMO sends the interrupt to EL2,
+ * which ends the guest's slice with TV_EXIT_IRQ; the host then acknowledges it
+ * here, with its own interrupts masked throughout.
+ */
+#include <host/devices.h>
+#include <host/host.h>
+
+#define GICD_BASE 0x08000000ul
+#define GICR_BASE 0x080a0000ul
+#define GICR_SGI_BASE (GICR_BASE + 0x10000)
+#define GICD_CTLR 0x0000
+#define GICD_CTLR_ARE_NS (1u << 4)
+#define GICD_CTLR_ENABLE_G1NS (1u << 1)
+#define GICR_WAKER 0x0014
+#define GICR_IGROUPR0 0x0080
+#define GICR_ISENABLER0 0x0100
+#define GICR_IPRIORITYR 0x0400
+#define TIMER_PPI 30
+#define INTID_SPURIOUS 1023
+
+static inline volatile uint32_t *mmio32(uint64_t addr)
+{
+	return (volatile uint32_t *)addr;
+}
+
+void irq_init(void)
+{
+	*mmio32(GICD_BASE + GICD_CTLR) |= GICD_CTLR_ARE_NS | GICD_CTLR_ENABLE_G1NS;
+	*mmio32(GICR_BASE + GICR_WAKER) &= ~(1u << 1); /* ProcessorSleep */
+	while (*mmio32(GICR_BASE + GICR_WAKER) & (1u << 2)) {
+	}
+	*mmio32(GICR_SGI_BASE + GICR_IGROUPR0) |= 1u << TIMER_PPI;
+	*(volatile uint8_t *)(GICR_SGI_BASE + GICR_IPRIORITYR + TIMER_PPI) = 0x80;
+	*mmio32(GICR_SGI_BASE + GICR_ISENABLER0) = 1u << TIMER_PPI;
+	__asm__ volatile("msr s3_0_c12_c12_5, %0\n" /* ICC_SRE_EL1 = SRE */
+			 "isb\n"
+			 "msr s3_0_c4_c6_0, %1\n" /* ICC_PMR_EL1 */
+			 "msr s3_0_c12_c12_7, %2\n" /* ICC_IGRPEN1_EL1 */
+			 "isb"
+			 :
+			 : "r"(1ul), "r"(0xfful), "r"(1ul));
+}
+
+void slice_timer_arm(uint64_t ticks)
+{
+	__asm__ volatile("msr cntp_tval_el0, %0\n"
+			 "msr cntp_ctl_el0, %1\n"
+			 "isb"
+			 :
+			 : "r"(ticks), "r"(1ul));
+}
+
+void slice_timer_stop(void)
+{
+	__asm__ volatile("msr cntp_ctl_el0, xzr\nisb");
+}
+
+unsigned irq_ack_all(void)
+{
+	unsigned n = 0;
+
+	for (;;) {
+		uint64_t intid;
+
+		__asm__ volatile("mrs %0, s3_0_c12_c12_0" : "=r"(intid)); /* ICC_IAR1_EL1 */
+		intid &= 0xffffff;
+		if (intid >= INTID_SPURIOUS) {
+			return n;
+		}
+		if (intid == TIMER_PPI) {
+			slice_timer_stop();
+		}
+		__asm__ volatile("msr s3_0_c12_c12_1, %0\nisb" : : "r"(intid)); /* ICC_EOIR1_EL1 */
+		n++;
+	}
+}
