@@ -46,6 +46,17 @@ $(B)/hyp/%.S.o: %.S | $(DEPS_STAMP)
 $(B)/hyp.elf: $(HYP_OBJS) hyp/arch/aarch64/hyp.ld
 	$(ARM_CC) $(ARM_LDFLAGS) -T hyp/arch/aarch64/hyp.ld $(HYP_OBJS) -lgcc -o $@
 
+# ---- guests: bare-metal programs for QEMU's virt machine (EL1, RAM at 0x40000000) ---------
+GUEST_NAMES := $(notdir $(basename $(wildcard guests/*.c)))
+GUEST_ELFS := $(patsubst %,$(B)/guests/%.elf,$(GUEST_NAMES))
+GUEST_LIB := guests/lib/start.S guests/lib/guest.c lib/string.c lib/fmt.c
+GUEST_CFLAGS := $(ARM_CFLAGS) -Iguests/lib
+
+guests: $(GUEST_ELFS)
+$(B)/guests/%.elf: guests/%.c $(GUEST_LIB) guests/lib/guest.ld | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(ARM_CC) $(GUEST_CFLAGS) $(ARM_LDFLAGS) -T guests/lib/guest.ld $(GUEST_LIB) $< -lgcc -o $@
+
 # ---- the host (EL1): VMM and test driver --------------------------------------------------
 HOST_SRCS := $(wildcard host/*.c) $(wildcard host/*.S) $(wildcard host/vmm/*.c) \
 	$(wildcard host/tests/*.c) $(LIB_SRCS)
@@ -57,20 +68,9 @@ $(B)/host/%.c.o: %.c | $(DEPS_STAMP)
 	$(ARM_CC) $(HOST_EL1_CFLAGS) -c $< -o $@
 $(B)/host/%.S.o: %.S $(GUEST_ELFS) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(ARM_CC) $(HOST_EL1_CFLAGS) -DGUEST_DIR='"$(B)/guests"' -c $< -o $@
+	$(ARM_CC) $(HOST_EL1_CFLAGS) -DGUEST_DIR=$(B)/guests -c $< -o $@
 $(B)/host.elf: $(HOST_OBJS) host/host.ld
 	$(ARM_CC) $(ARM_LDFLAGS) -T host/host.ld $(HOST_OBJS) -lgcc -o $@
-
-# ---- guests: bare-metal programs for QEMU's virt machine (EL1, RAM at 0x40000000) ---------
-GUEST_NAMES := $(notdir $(basename $(wildcard guests/*.c)))
-GUEST_ELFS := $(patsubst %,$(B)/guests/%.elf,$(GUEST_NAMES))
-GUEST_LIB := guests/lib/start.S guests/lib/guest.c lib/string.c lib/fmt.c
-GUEST_CFLAGS := $(ARM_CFLAGS) -Iguests/lib
-
-guests: $(GUEST_ELFS)
-$(B)/guests/%.elf: guests/%.c $(GUEST_LIB) guests/lib/guest.ld | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(ARM_CC) $(GUEST_CFLAGS) $(ARM_LDFLAGS) -T guests/lib/guest.ld $(GUEST_LIB) $< -lgcc -o $@
 
 # ---- host-native tools and unit tests ----------------------------------------------------
 TOOL_SRCS := $(wildcard tools/tagvisor/*.c)

@@ -103,3 +103,15 @@ char *strchr(const char *s, int c)
 		}
 	}
 }
+
+char *strstr(const char *haystack, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *haystack; haystack++) {
+		if (!strncmp(haystack, needle, n)) {
+			return (char *)haystack;
+		}
+	}
+	return n ? NULL : (char *)haystack;
+}

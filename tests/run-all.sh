@@ -38,7 +38,7 @@ if [ -n "$filter" ]; then
 	mv "$jobs.f" "$jobs"
 fi
 
-tr '\n' '\0' <"$jobs" | xargs -0 -P 2 -n 1 tests/run-one.sh "$out"
+tr "\n" "\0" <"$jobs" | xargs -0 -r -P 2 -n 1 tests/run-one.sh "$out"
 
 for r in "$out"/*.result; do
 	[ -e "$r" ] || continue

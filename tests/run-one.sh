@@ -2,7 +2,7 @@
 # Runs one integration test: tests/run-one.sh OUTDIR "NAME | STATUS | CHECKS | ARGS"
 #   STATUS  the exit status tagvisor must return
 #   CHECKS  '&&'-separated: out=FILE (stdout equals FILE), out~TEXT, err~TEXT (contains),
-#           err!~TEXT (does not contain), or '-' for none
+#           err!~TEXT (does not contain), out=~REGEX, err=~REGEX (grep -E), or '-' for none
 #   ARGS    arguments of build/tagvisor; --timeout 180 unless given
 set -u
 outdir=$1
@@ -32,6 +32,8 @@ if [ -z "$why" ] && [ "$checks" != "-" ]; then
 		[[ $rest == *"&&"* ]] && rest=${rest#*&&} || rest=""
 		case $c in
 		out=*) cmp -s "$o" "${c#out=}" || why="stdout differs from ${c#out=}" ;;
+		out=~*) grep -qE -- "${c#out=~}" "$o" || why="stdout does not match '${c#out=~}'" ;;
+		err=~*) grep -qE -- "${c#err=~}" "$e" || why="stderr does not match '${c#err=~}'" ;;
 		out~*) grep -qF -- "${c#out~}" "$o" || why="stdout lacks '${c#out~}'" ;;
 		err!~*) grep -qF -- "${c#err!~}" "$e" && why="stderr has '${c#err!~}'" ;;
 		err~*) grep -qF -- "${c#err~}" "$e" || why="stderr lacks '${c#err~}'" ;;

@@ -203,9 +203,11 @@ enum run_result guest_run_vcpu(struct guest *g, unsigned v)
 			}
 			break;
 		case TV_EXIT_HVC:
-			/* No VMM services over HVC yet: SMCCC NOT_SUPPORTED. */
 			vc->run_flags = TV_RUN_HVC_RET;
-			vc->run_value = (uint64_t)-1;
+			vc->run_value = (uint64_t)-1; /* SMCCC NOT_SUPPORTED */
+			if (g->vmm_call && g->vmm_call(g, &r.x[2], &vc->run_value)) {
+				return RUN_YIELD;
+			}
 			break;
 		case TV_EXIT_SYSTEM_EVENT:
 			return guest_done(g, r.x[2] == TV_SYSTEM_RESET ? TV_STATUS_RESET : TV_STATUS_OK);

@@ -39,6 +39,11 @@ struct guest {
 	struct pl011 uart;
 	bool done;
 	int status; /* TV_STATUS_* once done */
+	/*
+	 * A guest's HVC/SMC the hypervisor passed on (args = its x0..x4): sets *ret (its
+	 * x0) and returns true to stop running the guest for now. NULL: NOT_SUPPORTED.
+	 */
+	bool (*vmm_call)(struct guest *g, const uint64_t args[5], uint64_t *ret);
 	uint64_t nr_exits[16];
 };
 
@@ -71,6 +76,9 @@ void pl011_init(struct pl011 *u, bool line_buffered);
 /* Returns 0, or -1 if the access is not one the device has. */
 int pl011_access(struct guest *g, uint64_t off, unsigned size, bool write, uint64_t *data);
 void pl011_flush(struct guest *g);
+
+/* Images embedded in the host (host/guest_images.S). */
+extern const uint8_t service_elf[], service_elf_end[];
 
 /* Runs the guest(s) the boot arguments name; returns the run's TV_STATUS_*. */
 int vmm_main(void);
