@@ -49,11 +49,11 @@ $(B)/hyp.elf: $(HYP_OBJS) hyp/arch/aarch64/hyp.ld
 # ---- guests: bare-metal programs for QEMU's virt machine (EL1, RAM at 0x40000000) ---------
 GUEST_NAMES := $(notdir $(basename $(wildcard guests/*.c)))
 GUEST_ELFS := $(patsubst %,$(B)/guests/%.elf,$(GUEST_NAMES))
-GUEST_LIB := guests/lib/start.S guests/lib/guest.c lib/string.c lib/fmt.c
+GUEST_LIB := $(wildcard guests/lib/*.S) $(wildcard guests/lib/*.c) lib/string.c lib/fmt.c
 GUEST_CFLAGS := $(ARM_CFLAGS) -Iguests/lib
 
 guests: $(GUEST_ELFS)
-$(B)/guests/%.elf: guests/%.c $(GUEST_LIB) guests/lib/guest.ld | $(DEPS_STAMP)
+$(B)/guests/%.elf: guests/%.c $(GUEST_LIB) $(wildcard guests/lib/*.h) guests/lib/guest.ld | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) $(GUEST_CFLAGS) $(ARM_LDFLAGS) -T guests/lib/guest.ld $(GUEST_LIB) $< -lgcc -o $@
 

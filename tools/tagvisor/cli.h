@@ -18,6 +18,7 @@ struct machine {
 	char bootargs[4096];     /* the host's boot arguments */
 	const char *stdin_path;  /* QEMU's stdin (the guest console input), NULL to inherit */
 	const char *stdout_path; /* where the guest console goes, NULL to inherit */
+	const char *bare_guest;  /* run this guest on bare QEMU instead (reference runs) */
 };
 
 void machine_defaults(struct machine *m);

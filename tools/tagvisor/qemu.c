@@ -145,9 +145,19 @@ static void build_argv(const struct machine *m, char **argv, size_t max, char *b
 
 	ARG(QEMU);
 	ARG("-M");
-	ARG("virt,virtualization=on,mte=%s,gic-version=3", m->mte ? "on" : "off");
-	ARG("-cpu");
-	ARG("max");
+	if (m->bare_guest) {
+		/*
+		 * The reference machine for fidelity checks: no EL2, and the CPU features
+		 * tagvisor does not give guests (SVE, SME, pointer authentication) off.
+		 */
+		ARG("virt,mte=%s,gic-version=3", m->mte ? "on" : "off");
+		ARG("-cpu");
+		ARG("max,sve=off,sme=off,pauth=off");
+	} else {
+		ARG("virt,virtualization=on,mte=%s,gic-version=3", m->mte ? "on" : "off");
+		ARG("-cpu");
+		ARG("max");
+	}
 	ARG("-smp");
 	ARG("1");
 	ARG("-m");
@@ -160,14 +170,19 @@ static void build_argv(const struct machine *m, char **argv, size_t max, char *b
 	ARG("-serial");
 	ARG("stdio");
 	ARG("-no-reboot");
-	ARG("-semihosting-config");
-	ARG("enable=on,target=native");
-	ARG("-kernel");
-	ARG("%s/hyp.elf", build_dir());
-	ARG("-device");
-	ARG("loader,file=%s/host.elf", build_dir());
-	ARG("-append");
-	ARG("%s", m->bootargs);
+	if (m->bare_guest) {
+		ARG("-kernel");
+		ARG("%s", m->bare_guest);
+	} else {
+		ARG("-semihosting-config");
+		ARG("enable=on,target=native");
+		ARG("-kernel");
+		ARG("%s/hyp.elf", build_dir());
+		ARG("-device");
+		ARG("loader,file=%s/host.elf", build_dir());
+		ARG("-append");
+		ARG("%s", m->bootargs);
+	}
 	if (m->icount) {
 		ARG("-icount");
 		ARG("shift=0,sleep=off");

@@ -34,6 +34,7 @@ static void run_usage(FILE *f)
 		"  --gdb               start halted with QEMU's gdb stub on :1234\n"
 		"  --host-test NAME    run a host test instead of a guest ('list' lists them)\n"
 		"  --host-arg KEY[=V]  pass an extra boot argument to the host\n"
+		"  --bare              run the guest on bare QEMU (EL1, no hypervisor) for reference\n"
 		"  -v, --verbose       print the QEMU command line\n"
 		"\n"
 		"exit status: 0 guest powered off (or test passed), 1 usage, 2 guest reset,\n"
@@ -53,6 +54,7 @@ enum {
 	OPT_GDB,
 	OPT_HOST_TEST,
 	OPT_HOST_ARG,
+	OPT_BARE,
 };
 
 static const struct option run_options[] = {
@@ -68,6 +70,7 @@ static const struct option run_options[] = {
 	{ "gdb", no_argument, NULL, OPT_GDB },
 	{ "host-test", required_argument, NULL, OPT_HOST_TEST },
 	{ "host-arg", required_argument, NULL, OPT_HOST_ARG },
+	{ "bare", no_argument, NULL, OPT_BARE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -89,7 +92,7 @@ static int on_off(const char *opt, const char *v, bool *out)
 int cmd_run(int argc, char **argv)
 {
 	struct machine m;
-	bool host_mte = true, protected = false;
+	bool host_mte = true, protected = false, bare = false;
 	int mte = -1; /* default: as the machine */
 	const char *mem = NULL, *host_test = NULL;
 	char extra[1024] = "";
@@ -152,6 +155,9 @@ int cmd_run(int argc, char **argv)
 			strcat(extra, " ");
 			strcat(extra, optarg);
 			break;
+		case OPT_BARE:
+			bare = true;
+			break;
 		case 'v':
 			m.verbose = true;
 			break;
@@ -166,6 +172,16 @@ int cmd_run(int argc, char **argv)
 	if (argc - optind > 4) {
 		fprintf(stderr, "tagvisor: run takes at most 4 guests, not %d\n", argc - optind);
 		return TV_STATUS_USAGE;
+	}
+	if (bare) {
+		static char path[PATH_MAX];
+
+		if (argc - optind != 1 || !realpath(argv[optind], path)) {
+			fprintf(stderr, "tagvisor: --bare runs exactly one readable guest\n");
+			return TV_STATUS_USAGE;
+		}
+		m.bare_guest = path;
+		return machine_run(&m);
 	}
 	if (mte == 1 && !m.mte) {
 		fprintf(stderr, "tagvisor: --mte needs a machine with MTE (--machine-mte on)\n");
