@@ -36,7 +36,15 @@ void host_main(uint64_t dtb, uint64_t boot_flags)
 	const char *test;
 
 	console_init();
-	mmu_init(boot_flags & TV_BOOT_HOST_MTE);
+	/*
+	 * RAM is mapped Tagged whenever the hardware has MTE, even when the host may not
+	 * use it: that is what a malicious host would do, and EL2's HCR_EL2.ATA = 0 is
+	 * what must stop it (ID registers may be hidden, so ask the hypervisor).
+	 */
+	if (tv_hvc(TV_HC_FEATURES, 0, 0, 0, 0, 0, 0, &r)) {
+		host_panic("TV_HC_FEATURES failed");
+	}
+	mmu_init(r.x[1] & TV_FEAT_MTE);
 	bootargs_init(dtb);
 	mem_init();
 	if (tv_hvc(TV_HC_VERSION, 0, 0, 0, 0, 0, 0, &r) || r.x[1] >> 16 != TV_ABI_MAJOR) {

@@ -8,6 +8,7 @@
 #include <hyp/arch.h>
 #include <hyp/hyp.h>
 #include <hyp/mem_protect.h>
+#include <hyp/mte.h>
 #include <hyp/trap.h>
 #include <hyp/vm.h>
 
@@ -158,6 +159,15 @@ static void handle_mem_reclaim(uint64_t *x)
 	}
 }
 
+static void handle_mte_copy_tags(uint64_t *x)
+{
+	struct vm *vm = mem_call_vm(x);
+
+	if (vm) {
+		x[0] = (uint64_t)host_copy_tags(vm, x[2], x[3], x[4], x[5]);
+	}
+}
+
 static const hcall_handler host_hcalls[TV_HC_NR] = {
 	[TV_HC_VERSION] = handle_version,
 	[TV_HC_FEATURES] = handle_features,
@@ -175,6 +185,7 @@ static const hcall_handler host_hcalls[TV_HC_NR] = {
 	[TV_HC_MEM_SHARE] = handle_mem_share,
 	[TV_HC_MEM_UNSHARE] = handle_mem_unshare,
 	[TV_HC_MEM_RECLAIM] = handle_mem_reclaim,
+	[TV_HC_MTE_COPY_TAGS] = handle_mte_copy_tags,
 };
 
 /* Whether call n may run in the current boot phase. */

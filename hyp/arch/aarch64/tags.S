@@ -80,3 +80,56 @@ arch_page_set_tags:
 	cmp	x0, x3
 	b.lo	1b
 	ret
+
+/*
+ * One tag per byte, for TV_HC_MTE_COPY_TAGS. With 256-byte LDGM/STGM blocks, one
+ * LDGM gives 16 tags as nibbles; NEON splits them into bytes (and back) in a few
+ * instructions. v0-v3 are used: arch_tag_bytes_begin/_end keep their owner's
+ * values and let EL2 use FP/SIMD. Other block sizes take the packed path in C.
+ */
+	.arch armv8.5-a+memtag+simd
+
+/* void tags_to_bytes_256(phys_addr_t pa, uint8_t *bytes) */
+	.global tags_to_bytes_256
+tags_to_bytes_256:
+	movi	v3.8b, #0x0f
+	add	x2, x0, #4096
+1:	ldgm	x4, [x0]
+	fmov	d0, x4
+	ushr	v1.8b, v0.8b, #4	/* odd granules: high nibbles */
+	and	v0.8b, v0.8b, v3.8b	/* even granules: low nibbles */
+	zip1	v2.16b, v0.16b, v1.16b
+	str	q2, [x1], #16
+	add	x0, x0, #256
+	cmp	x0, x2
+	b.lo	1b
+	ret
+
+/* void tags_from_bytes_256(phys_addr_t pa, const uint8_t *bytes) */
+	.global tags_from_bytes_256
+tags_from_bytes_256:
+	movi	v3.8b, #0x0f
+	add	x2, x0, #4096
+1:	ldr	q0, [x1], #16
+	uzp1	v1.16b, v0.16b, v0.16b	/* even granules */
+	uzp2	v2.16b, v0.16b, v0.16b	/* odd granules */
+	and	v1.8b, v1.8b, v3.8b
+	sli	v1.8b, v2.8b, #4
+	fmov	x4, d1
+	stgm	x4, [x0]
+	add	x0, x0, #256
+	cmp	x0, x2
+	b.lo	1b
+	ret
+
+/* void simd_save4(uint8_t save[64]), simd_load4(const uint8_t save[64]): q0-q3. */
+	.global simd_save4
+simd_save4:
+	stp	q0, q1, [x0]
+	stp	q2, q3, [x0, #32]
+	ret
+	.global simd_load4
+simd_load4:
+	ldp	q0, q1, [x0]
+	ldp	q2, q3, [x0, #32]
+	ret

@@ -166,6 +166,16 @@ void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128])
 	}
 }
 
+void arch_tag_bytes_begin(uint8_t save[64])
+{
+	memset(save, 0, 64);
+}
+
+void arch_tag_bytes_end(const uint8_t save[64])
+{
+	(void)save;
+}
+
 void arch_page_tags_to_bytes(phys_addr_t pa, uint8_t *bytes)
 {
 	memcpy(bytes, tag_ptr(pa_addr(pa)), TAGS_PER_PAGE);

@@ -28,7 +28,14 @@ void arch_page_clear_tags(phys_addr_t pa);     /* tags only */
 /* Tags packed two per byte, granule 2i in the low nibble of byte i (lib/tagcodec.h). */
 void arch_page_get_tags(phys_addr_t pa, uint8_t packed[128]);
 void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128]);
-/* Tags as one byte per granule (KVM_ARM_MTE_COPY_TAGS layout); set ignores bits 7:4. */
+/*
+ * Tags as one byte per granule (KVM_ARM_MTE_COPY_TAGS layout); from_bytes ignores
+ * bits 7:4. Calls must sit between arch_tag_bytes_begin() and _end(): they may use
+ * FP/SIMD registers, whose contents (of whichever context owns them) are kept in
+ * `save` (64 bytes) meanwhile.
+ */
+void arch_tag_bytes_begin(uint8_t save[64]);
+void arch_tag_bytes_end(const uint8_t save[64]);
 void arch_page_tags_to_bytes(phys_addr_t pa, uint8_t *bytes);
 void arch_page_tags_from_bytes(phys_addr_t pa, const uint8_t *bytes);
 
