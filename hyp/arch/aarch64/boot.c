@@ -135,6 +135,9 @@ static _Noreturn void enter_host(const struct tv_host_header *hdr)
 	write_sysreg(cntvoff_el2, 0);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
 	write_sysreg(SYS_ICC_SRE_EL2, 0x9); /* SRE | Enable: EL1 uses the GIC system registers */
+	if ((read_sysreg(id_aa64mmfr1_el1) >> 40) & 0xf) {
+		write_sysreg(SYS_HCRX_EL2, HCRX_MSCEN); /* FEAT_MOPS usable at EL1 and EL0 */
+	}
 	load_host_el2_config(&cpu0);
 	write_sysreg(elr_el2, host->pc);
 	write_sysreg(spsr_el2, host->pstate);
