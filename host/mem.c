@@ -57,6 +57,16 @@ void mem_init(void)
 
 void *alloc_pages(size_t n)
 {
+	void *p = alloc_pages_raw(n);
+
+	if (p) {
+		memset(p, 0, n * PAGE_SIZE);
+	}
+	return p;
+}
+
+void *alloc_pages_raw(size_t n)
+{
 	uint64_t run = 0;
 
 	for (uint64_t k = 0; k < nr_pages; k++) {
@@ -75,7 +85,6 @@ void *alloc_pages(size_t n)
 			}
 			nr_free -= n;
 			search_hint = (i + 1) % nr_pages;
-			memset(p, 0, n * PAGE_SIZE);
 			return p;
 		}
 	}

@@ -40,6 +40,7 @@ int guest_create(struct guest *g, uint32_t vm_flags, uint64_t ram_size, unsigned
 
 void guest_destroy(struct guest *g)
 {
+	swap_release(g);
 	if (g->handle > 0) {
 		tv_hvc(TV_HC_VM_DESTROY, (uint64_t)g->handle, 0, 0, 0, 0, 0, NULL);
 		g->handle = 0;
@@ -97,34 +98,11 @@ int guest_donate_staged(struct guest *g)
 				return -1;
 			}
 			g->page_pa[i] = pa;
+			if (g->swap) {
+				g->swap->resident++;
+			}
 		}
 	}
-	return 0;
-}
-
-/* The guest touched a RAM page it does not have yet: give it a zeroed one. */
-static int populate(struct guest *g, uint64_t ipa)
-{
-	uint64_t idx = (ipa - GUEST_RAM_IPA) / PAGE_SIZE;
-	void *p;
-	int64_t r;
-
-	if (idx >= g->nr_pages || g->page_pa[idx]) {
-		host_log("guest %u: memory fault at 0x%lx, a page it already has", g->id, ipa);
-		return -1;
-	}
-	p = alloc_pages(1);
-	if (!p) {
-		host_log("guest %u: out of memory at 0x%lx", g->id, ipa);
-		return -1;
-	}
-	r = tv_hvc(TV_HC_MEM_DONATE, (uint64_t)g->handle, (uint64_t)p, ipa, TV_DONATE_ZERO, 0, 0, NULL);
-	if (r) {
-		host_log("guest %u: TV_HC_MEM_DONATE at 0x%lx failed: %ld", g->id, ipa, r);
-		free_pages(p, 1);
-		return -1;
-	}
-	g->page_pa[idx] = (uint64_t)p;
 	return 0;
 }
 
@@ -198,7 +176,7 @@ enum run_result guest_run_vcpu(struct guest *g, unsigned v)
 			mmio(g, vc, &r);
 			break;
 		case TV_EXIT_MEM_FAULT:
-			if (populate(g, r.x[2])) {
+			if (swap_fault_in(g, r.x[2])) {
 				return guest_done(g, TV_STATUS_HYP_ERROR);
 			}
 			break;

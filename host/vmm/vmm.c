@@ -63,7 +63,7 @@ static const char *nth_guest(unsigned n)
 
 int vmm_main(void)
 {
-	uint64_t mem = bootarg_u64("mem", 64ull << 20);
+	uint64_t mem = bootarg_u64("mem", 64ull << 20), resident = bootarg_u64("resident", 0);
 	const char *mte = bootarg("mte");
 	uint32_t flags = (mte && !strcmp(mte, "on") ? TV_VM_MTE : 0) |
 			 (bootarg("protected") ? TV_VM_PROTECTED : 0);
@@ -92,7 +92,8 @@ int vmm_main(void)
 		if (!image) {
 			return TV_STATUS_USAGE;
 		}
-		if (guest_create(g, flags, mem, 1) || guest_load_elf(g, image, size)) {
+		if (guest_create(g, flags, mem, 1) || (resident && swap_enable(g, resident)) ||
+		    guest_load_elf(g, image, size)) {
 			return TV_STATUS_USAGE;
 		}
 		free_pages(image, (size + PAGE_SIZE - 1) / PAGE_SIZE);
@@ -105,6 +106,16 @@ int vmm_main(void)
 			 guests[i].status, guests[i].nr_exits[TV_EXIT_MMIO],
 			 guests[i].nr_exits[TV_EXIT_MEM_FAULT], guests[i].nr_exits[TV_EXIT_WFI],
 			 guests[i].nr_exits[TV_EXIT_IRQ]);
+		if (guests[i].swap) {
+			struct swap *s = guests[i].swap;
+
+			host_log("guest %u reclaim: %lu evictions, %lu restores, %lu resident pages at most; "
+				 "%lu evicted pages had tags, %lu tag bytes stored (%lu.%02lu per page)",
+				 i, s->evictions, s->restores, s->limit, s->tagged_evictions,
+				 s->stored_tag_bytes,
+				 s->evictions ? s->stored_tag_bytes / s->evictions : 0,
+				 s->evictions ? s->stored_tag_bytes * 100 / s->evictions % 100 : 0);
+		}
 		guest_destroy(&guests[i]);
 	}
 	return status;

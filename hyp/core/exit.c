@@ -119,6 +119,10 @@ static bool handle_abort(struct vcpu *vcpu, const struct trap_info *t, struct tv
 	uint64_t ipa = fault_ipa(t);
 	bool is_data = ESR_EC(t->esr) == EC_DABT_LOW;
 
+	/* Without hardware access-flag updates, EL2 sets the flag that aging cleared. */
+	if (fsc_is_access_flag(t->esr) && guest_mark_young(vcpu->vm, ipa)) {
+		return true;
+	}
 	if (fsc_is_translation(t->esr) && vm_ipa_in_ram(vcpu->vm, ipa)) {
 		bool write = is_data && (t->esr & ESR_DABT_WNR) && !(t->esr & ESR_ABT_S1PTW);
 

@@ -159,6 +159,18 @@ static void handle_mem_reclaim(uint64_t *x)
 	}
 }
 
+static void handle_mem_age(uint64_t *x)
+{
+	struct vm *vm = mem_call_vm(x);
+	uint64_t young = 0, mapped = 0;
+
+	if (vm) {
+		x[0] = (uint64_t)host_age_guest(vm, x[2], x[3], &young, &mapped);
+		x[1] = young;
+		x[2] = mapped;
+	}
+}
+
 static void handle_mte_copy_tags(uint64_t *x)
 {
 	struct vm *vm = mem_call_vm(x);
@@ -185,6 +197,7 @@ static const hcall_handler host_hcalls[TV_HC_NR] = {
 	[TV_HC_MEM_SHARE] = handle_mem_share,
 	[TV_HC_MEM_UNSHARE] = handle_mem_unshare,
 	[TV_HC_MEM_RECLAIM] = handle_mem_reclaim,
+	[TV_HC_MEM_AGE] = handle_mem_age,
 	[TV_HC_MTE_COPY_TAGS] = handle_mte_copy_tags,
 };
 

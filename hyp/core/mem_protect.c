@@ -341,3 +341,37 @@ void vm_reclaim_all(struct vm *vm)
 	pgt_destroy(&vm->s2);
 	BUG_ON(vm->nr_pages != 0);
 }
+
+int64_t host_age_guest(struct vm *vm, uint64_t ipa, uint64_t count, uint64_t *young,
+		       uint64_t *mapped)
+{
+	if (!ALIGNED(ipa, PAGE_SIZE) || !count || count > 64) {
+		return -TV_EINVAL;
+	}
+	if (!vm_ipa_in_ram(vm, ipa) || !vm_ipa_in_ram(vm, ipa + (count - 1) * PAGE_SIZE)) {
+		return -TV_ERANGE;
+	}
+	if (vm_is_protected(vm)) {
+		return -TV_EPERM;
+	}
+	*young = *mapped = 0;
+	for (uint64_t i = 0; i < count; i++, ipa += PAGE_SIZE) {
+		unsigned level;
+		uint64_t pte = pgt_lookup(&vm->s2, ipa, &level);
+
+		if (!pte) {
+			continue;
+		}
+		*mapped |= 1ull << i;
+		if (pte & PTE_AF) {
+			*young |= 1ull << i;
+			BUG_ON(pgt_update_page(&vm->s2, ipa, PTE_AF, 0));
+		}
+	}
+	return 0;
+}
+
+bool guest_mark_young(struct vm *vm, uint64_t ipa)
+{
+	return vm_ipa_in_ram(vm, ipa) && !pgt_update_page(&vm->s2, ipa & PAGE_MASK, 0, PTE_AF);
+}

@@ -25,6 +25,8 @@ static void run_usage(FILE *f)
 		"  --mem SIZE          guest RAM (default 64M)\n"
 		"  --mte, --no-mte     allocation tags for the guest (default: on if the machine has MTE)\n"
 		"  --protected         a protected VM: the host may never read its memory\n"
+		"  --resident-pages N  keep at most N guest pages resident; the host reclaims\n"
+		"                      (swaps out) the rest, data and tags, and restores them\n"
 		"machine:\n"
 		"  --host-mte on|off   whether the host may use MTE (off: EL2 hides it, like arm64.nomte)\n"
 		"  --machine-mte on|off  whether the emulated CPU has MTE at all (default on)\n"
@@ -55,6 +57,7 @@ enum {
 	OPT_HOST_TEST,
 	OPT_HOST_ARG,
 	OPT_BARE,
+	OPT_RESIDENT,
 };
 
 static const struct option run_options[] = {
@@ -71,6 +74,7 @@ static const struct option run_options[] = {
 	{ "host-test", required_argument, NULL, OPT_HOST_TEST },
 	{ "host-arg", required_argument, NULL, OPT_HOST_ARG },
 	{ "bare", no_argument, NULL, OPT_BARE },
+	{ "resident-pages", required_argument, NULL, OPT_RESIDENT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -94,7 +98,7 @@ int cmd_run(int argc, char **argv)
 	struct machine m;
 	bool host_mte = true, protected = false, bare = false;
 	int mte = -1; /* default: as the machine */
-	const char *mem = NULL, *host_test = NULL;
+	const char *mem = NULL, *host_test = NULL, *resident = NULL;
 	char extra[1024] = "";
 	int opt;
 
@@ -158,6 +162,13 @@ int cmd_run(int argc, char **argv)
 		case OPT_BARE:
 			bare = true;
 			break;
+		case OPT_RESIDENT:
+			resident = optarg;
+			if (strtoul(resident, NULL, 0) < 16) {
+				fprintf(stderr, "tagvisor: --resident-pages needs at least 16 pages\n");
+				return TV_STATUS_USAGE;
+			}
+			break;
 		case 'v':
 			m.verbose = true;
 			break;
@@ -206,7 +217,8 @@ int cmd_run(int argc, char **argv)
 	}
 	if ((mem && machine_arg(&m, "mem", mem)) ||
 	    machine_arg(&m, "mte", (mte < 0 ? m.mte : mte) ? "on" : "off") ||
-	    (protected && machine_arg(&m, "protected", NULL))) {
+	    (protected && machine_arg(&m, "protected", NULL)) ||
+	    (resident && machine_arg(&m, "resident", resident))) {
 		return TV_STATUS_USAGE;
 	}
 	if (extra[0]) {

@@ -37,6 +37,8 @@ void mmu_init(bool tagged);
 void mem_init(void);
 /* Zeroed page-aligned pages from the host's free memory, or NULL. */
 void *alloc_pages(size_t n);
+/* The same, without zeroing, for pages about to be overwritten or zeroed by EL2. */
+void *alloc_pages_raw(size_t n);
 void free_pages(void *p, size_t n);
 size_t free_page_count(void);
 extern uint64_t hyp_base, hyp_size, ram_base, ram_size;

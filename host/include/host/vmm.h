@@ -5,8 +5,8 @@
 
 #include <host/host.h>
 
-#define GUEST_RAM_IPA 0x40000000ull
-#define GUEST_UART_IPA 0x09000000ull
+#define GUEST_RAM_IPA 0x40000000ul
+#define GUEST_UART_IPA 0x09000000ul
 #define VMM_MAX_GUESTS 4
 #define PAGE_STAGED 1ull /* in page_pa: written by the host, not yet donated */
 
@@ -19,6 +19,20 @@ struct pl011 {
 	char line[256]; /* line buffer when several guests share the console */
 	unsigned line_len;
 	bool line_buffered;
+};
+
+/*
+ * Reclaim ("swap") of guest pages: at most `limit` pages are the guest's at once;
+ * beyond that the VMM takes pages back (data and compressed tags) with a clock
+ * algorithm over the stage-2 access flags, and restores them on the next touch.
+ */
+struct swap {
+	uint64_t limit;    /* resident pages allowed */
+	uint64_t resident; /* pages the guest has now */
+	uint64_t hand;     /* clock hand: guest page index, a multiple of 64 */
+	uint64_t *slot;    /* per guest page: host page holding its swapped data, or 0 */
+	uint8_t *tags;     /* per guest page: TAGCODEC_MAX_SIZE + 1 bytes, [0] = length */
+	uint64_t evictions, restores, stored_tag_bytes, tagged_evictions;
 };
 
 struct vcpu_state {
@@ -37,6 +51,7 @@ struct guest {
 	unsigned nr_vcpus;
 	struct vcpu_state vcpu[TV_MAX_VCPUS];
 	struct pl011 uart;
+	struct swap *swap; /* NULL: every page stays resident */
 	bool done;
 	int status; /* TV_STATUS_* once done */
 	/*
@@ -70,6 +85,12 @@ enum run_result {
 enum run_result guest_run_vcpu(struct guest *g, unsigned v);
 /** Runs guests round robin until all have ended. Returns the combined TV_STATUS_*. */
 int vmm_run(struct guest *guests, unsigned n);
+
+/** Limits the guest to `limit` resident pages (>= 16). Refused for protected guests. */
+int swap_enable(struct guest *g, uint64_t limit);
+/** Gives the guest the page at `ipa`: restored if it was swapped out, else zeroed. */
+int swap_fault_in(struct guest *g, uint64_t ipa);
+void swap_release(struct guest *g);
 
 /* Device models. */
 void pl011_init(struct pl011 *u, bool line_buffered);

@@ -104,8 +104,10 @@ static void setup_hyp_s1(void)
 	enable_mmu_el2(pa_addr(hyp_pa(hyp_s1.root)), tcr, MAIR_VALUE,
 		       SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN |
 			       (arch_has_mte() ? SCTLR_ATA : 0));
+	/* VTCR_EL2.HA: the hardware sets stage-2 access flags, for page aging (FEAT_HAFDBS). */
 	write_sysreg(vtcr_el2, (64 - PGT_IA_BITS) | 1ull << 6 | 1ull << 8 | 1ull << 10 | 3ull << 12 |
-				       parange << 16 | 1ull << 31);
+				       parange << 16 | 1ull << 31 |
+				       ((read_sysreg(id_aa64mmfr1_el1) & 0xf) ? 1ull << 21 : 0));
 }
 
 static void setup_pools(void)

@@ -52,6 +52,11 @@ static inline int fsc_is_translation(uint64_t esr)
 	return (ESR_ABT_FSC(esr) & ~3ull) == FSC_TRANS_L0;
 }
 
+static inline int fsc_is_access_flag(uint64_t esr)
+{
+	return (ESR_ABT_FSC(esr) & ~3ull) == FSC_ACCESS_L0;
+}
+
 static inline int fsc_is_permission(uint64_t esr)
 {
 	return (ESR_ABT_FSC(esr) & ~3ull) == FSC_PERM_L0;

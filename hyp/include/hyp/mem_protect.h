@@ -121,6 +121,20 @@ int64_t guest_unshare_host(struct vm *vm, uint64_t ipa);
 int64_t host_reclaim_guest(struct vm *vm, uint64_t ipa, uint64_t tags_pa, uint64_t tags_cap,
 			   uint64_t *pa_out, uint64_t *tags_len);
 
+/**
+ * Reports which of `count` (1..64) pages from ipa the guest accessed since the last
+ * call, and starts a new period: bit i of *young for page i, of *mapped if the
+ * guest has the page. The stage-2 access flag is cleared and set again by the
+ * hardware (FEAT_HAFDBS) or by EL2 on the access-flag fault. Errors: -TV_EINVAL
+ * (misaligned, count 0 or > 64), -TV_ERANGE (outside the VM's RAM), -TV_EPERM
+ * (protected VM: its access pattern is its own).
+ */
+int64_t host_age_guest(struct vm *vm, uint64_t ipa, uint64_t count, uint64_t *young,
+		       uint64_t *mapped);
+
+/* A guest access hit a page with its access flag clear: set it. Returns false if unmapped. */
+bool guest_mark_young(struct vm *vm, uint64_t ipa);
+
 /* Returns every page of a dying VM to the host (scrubbed if the VM owned it). */
 void vm_reclaim_all(struct vm *vm);
 
