@@ -59,14 +59,16 @@ $(B)/guests/%.elf: guests/%.c $(GUEST_LIB) $(wildcard guests/lib/*.h) guests/lib
 
 # ---- the host (EL1): VMM and test driver --------------------------------------------------
 HOST_SRCS := $(wildcard host/*.c) $(wildcard host/*.S) $(wildcard host/vmm/*.c) \
-	$(wildcard host/tests/*.c) $(LIB_SRCS)
+	$(wildcard host/tests/*.c) $(LIB_SRCS) lib/tagpattern.c
 HOST_OBJS := $(patsubst %,$(B)/host/%.o,$(HOST_SRCS))
 HOST_EL1_CFLAGS := $(ARM_CFLAGS) -Ihost/include -I$(B)/host
 
 $(B)/host/%.c.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) $(HOST_EL1_CFLAGS) -c $< -o $@
-$(B)/host/%.S.o: %.S $(GUEST_ELFS) | $(DEPS_STAMP)
+# Guest images embedded in the host for its tests.
+$(B)/host/host/guest_images.S.o: $(B)/guests/service.elf
+$(B)/host/%.S.o: %.S | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) $(HOST_EL1_CFLAGS) -DGUEST_DIR=$(B)/guests -c $< -o $@
 $(B)/host.elf: $(HOST_OBJS) host/host.ld

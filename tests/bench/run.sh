@@ -35,3 +35,18 @@ printf '| populate a zeroed page, MTE guest (data and tags) | %s | | |\n' "$(val
 printf '| populate a zeroed page, non-MTE guest (data only) | %s | | |\n' "$(value "$host" populate_page_plain)"
 r=$(value "$host" populate_ratio_x100)
 printf '| ratio MTE / non-MTE | %s.%02d | | <= 1.30 |\n' "$((r / 100))" "$((r % 100))"
+
+rec=$("$TV" run --icount --host-test bench_reclaim </dev/null 2>&1 | sed -n 's/^bench: \([a-z_0-9]*\) \([0-9]*\).*/\1=\2/p')
+x100() { printf '%s.%02d' "$(($1 / 100))" "$(($1 % 100))"; }
+printf '\n## Tag codec (lib/tagcodec.c; 512 pages per class, host/tests/bench_reclaim.c)\n\n'
+printf '| tag page class | encoded bytes | raw | mtecomp baseline | encode insns | decode insns |\n|---|---:|---:|---:|---:|---:|\n'
+for c in zero uniform alloc random; do
+	printf '| %s | %s | 128 | %s | %s | %s |\n' "$c" "$(x100 "$(value "$rec" codec_${c}_bytes_x100)")" \
+		"$(x100 "$(value "$rec" codec_${c}_baseline_x100)")" "$(value "$rec" codec_${c}_encode)" \
+		"$(value "$rec" codec_${c}_decode)"
+done
+printf '\n## Reclaim round trip (evict + restore, instructions per page, allocator-like tags)\n\n'
+printf '| page | tagvisor | aim |\n|---|---:|---:|\n'
+printf '| non-MTE guest | %s | |\n' "$(value "$rec" reclaim_round_trip_plain)"
+printf '| MTE guest | %s | |\n' "$(value "$rec" reclaim_round_trip_mte)"
+printf '| ratio | %s | <= 1.50 |\n' "$(x100 "$(value "$rec" reclaim_ratio_x100)")"
