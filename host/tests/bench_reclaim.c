@@ -61,8 +61,8 @@ static void bench_class(enum tagpattern_class cls)
 		    ticks_to_insns(t_dec) / CODEC_PAGES);
 }
 
-/* Evict + restore of RECLAIM_PAGES pages whose tags are allocator-like; per page. */
-static uint64_t reclaim_round_trip(uint32_t flags)
+/* Evict + restore of RECLAIM_PAGES pages with tags of class cls (MTE VMs); per page. */
+static uint64_t reclaim_round_trip(uint32_t flags, enum tagpattern_class cls)
 {
 	int64_t h;
 	uint8_t *pages = alloc_pages(RECLAIM_PAGES);
@@ -80,7 +80,7 @@ static uint64_t reclaim_round_trip(uint32_t flags)
 		failed += tv_hvc(TV_HC_MEM_DONATE, (uint64_t)h, (uint64_t)pages + i * PAGE_SIZE, ipa,
 				 TV_DONATE_ZERO, 0, 0, NULL) != 0;
 		if (flags & TV_VM_MTE) {
-			tagpattern_generate(TAGPATTERN_ALLOC, i, packed);
+			tagpattern_generate(cls, i, packed);
 			for (unsigned g = 0; g < 256; g++) {
 				bytes[g] = (uint8_t)tagpattern_get(packed, g);
 			}
@@ -110,7 +110,7 @@ static uint64_t reclaim_round_trip(uint32_t flags)
 		/* The tags came back: spot-check the last page. */
 		uint8_t packed[TAGCODEC_PACKED_SIZE];
 
-		tagpattern_generate(TAGPATTERN_ALLOC, RECLAIM_PAGES - 1, packed);
+		tagpattern_generate(cls, RECLAIM_PAGES - 1, packed);
 		HT_EXPECT_EQ(tv_hvc(TV_HC_MTE_COPY_TAGS, (uint64_t)h,
 				    GUEST_RAM_IPA + (RECLAIM_PAGES - 1) * PAGE_SIZE, PAGE_SIZE,
 				    (uint64_t)bytes, TV_TAGS_FROM_GUEST, 0, NULL),
@@ -125,14 +125,15 @@ static uint64_t reclaim_round_trip(uint32_t flags)
 
 HOST_TEST(bench_reclaim)
 {
-	uint64_t mte, plain;
+	uint64_t plain = reclaim_round_trip(0, TAGPATTERN_ZERO);
 
 	for (int c = 0; c < TAGPATTERN_NR_CLASSES; c++) {
+		uint64_t mte = reclaim_round_trip(TV_VM_MTE, (enum tagpattern_class)c);
+		const char *name = tagpattern_class_name((enum tagpattern_class)c);
+
 		bench_class((enum tagpattern_class)c);
+		host_printf("bench: reclaim_round_trip_mte_%s %lu\n", name, mte);
+		host_printf("bench: reclaim_ratio_%s_x100 %lu\n", name, mte * 100 / plain);
 	}
-	mte = reclaim_round_trip(TV_VM_MTE);
-	plain = reclaim_round_trip(0);
-	host_printf("bench: reclaim_round_trip_mte %lu\n", mte);
 	host_printf("bench: reclaim_round_trip_plain %lu\n", plain);
-	host_printf("bench: reclaim_ratio_x100 %lu\n", mte * 100 / plain);
 }
