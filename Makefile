@@ -76,13 +76,15 @@ $(B)/host.elf: $(HOST_OBJS) host/host.ld
 
 # ---- host-native tools and unit tests ----------------------------------------------------
 TOOL_SRCS := $(wildcard tools/tagvisor/*.c)
-$(B)/tagvisor: $(TOOL_SRCS) $(wildcard tools/tagvisor/*.h) $(wildcard include/abi/*.h)
+$(B)/tagvisor: $(TOOL_SRCS) $(wildcard tools/tagvisor/*.h) $(wildcard include/abi/*.h) \
+		lib/snapshot.c lib/crc32c.c lib/tagcodec.c lib/fmt.c $(wildcard include/lib/*.h)
 	@mkdir -p $(B)
-	$(HOSTCC) $(HOST_CFLAGS) -Itools/tagvisor $(TOOL_SRCS) -o $@
+	$(HOSTCC) $(HOST_CFLAGS) -Itools/tagvisor $(TOOL_SRCS) lib/snapshot.c lib/crc32c.c \
+		lib/tagcodec.c lib/fmt.c -o $@
 
 # The core is built natively against the fake arch; lib/string.h is libc's there.
 UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard hyp/core/*.c) $(wildcard hyp/arch/fake/*.c) \
-	lib/fmt.c lib/fdt.c lib/tagcodec.c lib/tagpattern.c
+	lib/fmt.c lib/fdt.c lib/tagcodec.c lib/tagpattern.c lib/snapshot.c lib/crc32c.c
 UNIT_CFLAGS := $(HOST_CFLAGS) -Ihyp/include -Ihyp/arch/fake/include -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -DTV_FAKE_ARCH
 $(B)/unit-tests: $(UNIT_SRCS) $(wildcard hyp/include/hyp/*.h) $(wildcard include/*/*.h) \

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The tagvisor snapshot and migration stream: one definition shared by the host
+ * (which writes and reads it) and the host-native tools (inspect, migrate).
+ * docs/SNAPSHOT.md describes it for users. All integers are little-endian.
+ *
+ *   header                      struct tv_snap_header
+ *   record*                     struct tv_snap_record_hdr + payload, in this order:
+ *     CONFIG                    exactly one, first
+ *     PAGES, ROUND_END          any number: memory, in rounds (one round for a snapshot)
+ *     VCPU                      one per vCPU, after the last round
+ *     DEVICE                    the VMM's device state
+ *     END                       last: totals and the checksum of everything before it
+ *
+ * Every record carries the CRC32C of its payload; END carries the CRC32C of the
+ * whole stream up to END's own header; the header carries its own CRC32C.
+ */
+#ifndef ABI_SNAPSHOT_H
+#define ABI_SNAPSHOT_H
+
+#include <stdint.h>
+
+#define TV_SNAP_MAGIC 0x50414e5356474154ull /* "TAGVSNAP" */
+#define TV_SNAP_VERSION 1u
+
+/* Stream kinds (header flags). */
+#define TV_SNAP_KIND_SNAPSHOT 1u  /* a file: the guest stopped at one moment */
+#define TV_SNAP_KIND_MIGRATION 2u /* live migration: memory in pre-copy rounds */
+
+struct tv_snap_header {
+	uint64_t magic;       /* TV_SNAP_MAGIC */
+	uint32_t version;     /* TV_SNAP_VERSION: readers refuse any other */
+	uint32_t header_size; /* sizeof(struct tv_snap_header) */
+	uint32_t kind;        /* TV_SNAP_KIND_* */
+	uint32_t reserved;    /* 0 */
+	uint64_t created_ns;  /* guest-visible time of the source when the stream began */
+	uint32_t crc;         /* CRC32C of the header with this field 0 */
+	uint32_t reserved2;   /* 0 */
+};
+_Static_assert(sizeof(struct tv_snap_header) == 40, "snapshot header layout");
+
+enum tv_snap_type {
+	TV_SNAP_CONFIG = 1,
+	TV_SNAP_PAGES = 2,
+	TV_SNAP_ROUND_END = 3,
+	TV_SNAP_VCPU = 4,
+	TV_SNAP_DEVICE = 5,
+	TV_SNAP_END = 6,
+};
+
+/* Largest payload a reader accepts: a PAGES record of TV_SNAP_MAX_BATCH full pages. */
+#define TV_SNAP_MAX_BATCH 64
+#define TV_SNAP_MAX_PAYLOAD (TV_SNAP_MAX_BATCH * (16 + 129 + 4096) + 16)
+
+struct tv_snap_record_hdr {
+	uint32_t type;   /* enum tv_snap_type */
+	uint32_t length; /* payload bytes that follow, <= TV_SNAP_MAX_PAYLOAD */
+	uint32_t crc;    /* CRC32C of the payload */
+	uint32_t seq;    /* record number, from 0: a reordered or dropped record shows */
+};
+_Static_assert(sizeof(struct tv_snap_record_hdr) == 16, "record header layout");
+
+/* CONFIG: the VM as it was created. */
+struct tv_snap_config {
+	uint64_t ram_ipa;
+	uint64_t ram_size;
+	uint32_t vm_flags; /* TV_VM_MTE; TV_VM_PROTECTED is never in a stream */
+	uint32_t nr_vcpus;
+	uint64_t reserved[4];
+};
+_Static_assert(sizeof(struct tv_snap_config) == 56, "config layout");
+
+/*
+ * PAGES: `count` (1..TV_SNAP_MAX_BATCH) page entries, each an entry header, then
+ * tag_len bytes of compressed tags (docs/TAGCODEC.md; 0 for a VM without MTE), then
+ * 4096 bytes of data unless TV_SNAP_PAGE_ZERO (the data are all zero).
+ */
+struct tv_snap_pages {
+	uint32_t round; /* pre-copy round the pages belong to, from 0 */
+	uint32_t count;
+	uint64_t reserved;
+};
+_Static_assert(sizeof(struct tv_snap_pages) == 16, "pages layout");
+
+#define TV_SNAP_PAGE_ZERO (1u << 0)
+
+struct tv_snap_page {
+	uint64_t ipa;     /* page aligned, inside the VM's RAM */
+	uint16_t tag_len; /* 0..129 */
+	uint16_t flags;   /* TV_SNAP_PAGE_* */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct tv_snap_page) == 16, "page entry layout");
+
+/* ROUND_END: the end of a pre-copy round and what it carried. */
+struct tv_snap_round_end {
+	uint32_t round;
+	uint32_t pages;     /* pages sent in the round */
+	uint64_t tag_bytes; /* compressed tag bytes sent in the round */
+};
+_Static_assert(sizeof(struct tv_snap_round_end) == 16, "round end layout");
+
+/*
+ * A vCPU's architectural state (also what TV_HC_VCPU_GET_STATE returns): general
+ * registers, PSTATE (with TCO), the EL1 system registers a guest owns (with the
+ * MTE ones), FP/SIMD, and the guest's virtual counter at the moment of the save.
+ */
+struct tv_vcpu_state {
+	uint64_t x[31];
+	uint64_t pc;
+	uint64_t pstate;
+	uint64_t sp_el0;
+	uint64_t sp_el1;
+	uint64_t elr_el1;
+	uint64_t spsr_el1;
+	uint64_t sctlr_el1;
+	uint64_t cpacr_el1;
+	uint64_t ttbr0_el1;
+	uint64_t ttbr1_el1;
+	uint64_t tcr_el1;
+	uint64_t esr_el1;
+	uint64_t afsr0_el1;
+	uint64_t afsr1_el1;
+	uint64_t far_el1;
+	uint64_t mair_el1;
+	uint64_t amair_el1;
+	uint64_t vbar_el1;
+	uint64_t contextidr_el1;
+	uint64_t tpidr_el0;
+	uint64_t tpidrro_el0;
+	uint64_t tpidr_el1;
+	uint64_t cntkctl_el1;
+	uint64_t par_el1;
+	uint64_t mdscr_el1;
+	uint64_t csselr_el1;
+	uint64_t cntv_ctl_el0;
+	uint64_t cntv_cval_el0;
+	uint64_t gcr_el1;
+	uint64_t rgsr_el1;
+	uint64_t tfsr_el1;
+	uint64_t tfsre0_el1;
+	uint64_t cntvct;     /* the guest's virtual counter when the state was read */
+	uint64_t fp_v[64];   /* q0..q31, low half first */
+	uint64_t fpsr;
+	uint64_t fpcr;
+	uint64_t flags;      /* TV_VCPU_STATE_* */
+	uint64_t reserved[5];
+};
+_Static_assert(sizeof(struct tv_vcpu_state) == 1088, "vCPU state layout");
+
+#define TV_VCPU_STATE_OFF (1u << 0) /* the vCPU is powered off */
+
+/* VCPU: which vCPU, then its state. */
+struct tv_snap_vcpu {
+	uint32_t index;
+	uint32_t reserved;
+	struct tv_vcpu_state state;
+};
+_Static_assert(sizeof(struct tv_snap_vcpu) == 1096, "vCPU record layout");
+
+/* DEVICE: the VMM's device models (the PL011 console) and how the VMM stood. */
+struct tv_snap_device {
+	uint32_t uart_cr, uart_lcr_h, uart_ibrd, uart_fbrd, uart_imsc, uart_ifls;
+	uint64_t reserved[4];
+};
+_Static_assert(sizeof(struct tv_snap_device) == 56, "device layout");
+
+/* END: totals, and the CRC32C of every byte of the stream before END's header. */
+struct tv_snap_end {
+	uint32_t records; /* records before END */
+	uint32_t rounds;
+	uint64_t pages;     /* page entries in all rounds */
+	uint64_t tag_bytes; /* compressed tag bytes in all rounds */
+	uint32_t stream_crc;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct tv_snap_end) == 32, "end layout");
+
+#endif
