@@ -38,5 +38,6 @@ uint64_t parse_size(const char *s);
 
 /* Subcommands. */
 int cmd_run(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@ static const struct {
 	const char *what;
 } commands[] = {
 	{ "run", cmd_run, "run a guest (or a host test) under tagvisor in QEMU" },
+	{ "inspect", cmd_inspect, "show what a snapshot or migration stream holds, and check it" },
 };
 
 static void usage(FILE *f)
