@@ -500,7 +500,7 @@ static int check_pages(struct snap_reader *r, uint32_t n, const uint8_t *p, uint
 		if (e.flags & TV_SNAP_PAGE_ZERO) {
 			zero++;
 		} else if (len - off < PAGE_SIZE) {
-			return fail(r, REC "page %u: data run past the payload", n, "PAGES", i);
+			return fail(r, REC "page %u: data runs past the payload", n, "PAGES", i);
 		} else {
 			off += PAGE_SIZE;
 		}
@@ -722,7 +722,7 @@ int snap_read_record(struct snap_reader *r, void *payload, uint32_t *len)
 	}
 	want = fixed_length(h.type);
 	if (want && h.length != want) {
-		return fail(r, REC "length %u, a %s payload has %u bytes", n, name, h.length, name,
+		return fail(r, REC "length %u, %s payloads have %u bytes", n, name, h.length, name,
 			    want);
 	}
 	if (get(r, p, h.length)) {

@@ -1033,23 +1033,23 @@ TEST(snapshot, refuses_bad_framing)
 
 	sb_header(&s);
 	sb_record(&s, TV_SNAP_CONFIG, &c, sizeof(c) - 1);
-	EXPECT_REFUSED(&s, "record 0 (CONFIG): length 55, a CONFIG payload has 56 bytes");
+	EXPECT_REFUSED(&s, "record 0 (CONFIG): length 55, CONFIG payloads have 56 bytes");
 	sb_free(&s);
 	sb_begin(&s);
 	sb_record(&s, TV_SNAP_ROUND_END, buf, 24);
-	EXPECT_REFUSED(&s, "record 1 (ROUND_END): length 24, a ROUND_END payload has 16 bytes");
+	EXPECT_REFUSED(&s, "record 1 (ROUND_END): length 24, ROUND_END payloads have 16 bytes");
 	sb_free(&s);
 	sb_begin(&s);
 	sb_record(&s, TV_SNAP_VCPU, buf, 64);
-	EXPECT_REFUSED(&s, "record 1 (VCPU): length 64, a VCPU payload has 1096 bytes");
+	EXPECT_REFUSED(&s, "record 1 (VCPU): length 64, VCPU payloads have 1096 bytes");
 	sb_free(&s);
 	sb_begin(&s);
 	sb_record(&s, TV_SNAP_DEVICE, buf, 0);
-	EXPECT_REFUSED(&s, "record 1 (DEVICE): length 0, a DEVICE payload has 56 bytes");
+	EXPECT_REFUSED(&s, "record 1 (DEVICE): length 0, DEVICE payloads have 56 bytes");
 	sb_free(&s);
 	sb_begin(&s);
 	sb_record(&s, TV_SNAP_END, buf, 31);
-	EXPECT_REFUSED(&s, "record 1 (END): length 31, a END payload has 32 bytes");
+	EXPECT_REFUSED(&s, "record 1 (END): length 31, END payloads have 32 bytes");
 	sb_free(&s);
 
 	/* A payload byte changed: its checksum. */
@@ -1422,7 +1422,7 @@ TEST(snapshot, refuses_bad_page_entries)
 		buf[32] = 0x00;
 		sb_begin(&s);
 		sb_record(&s, TV_SNAP_PAGES, buf, sizeof(buf));
-		EXPECT_REFUSED(&s, "record 1 (PAGES): page 0: data run past the payload");
+		EXPECT_REFUSED(&s, "record 1 (PAGES): page 0: data runs past the payload");
 		sb_free(&s);
 	}
 }
@@ -1656,12 +1656,23 @@ TEST(snapshot, reader_api)
 	EXPECT_EQ(len, 0);
 	EXPECT_TRUE(strstr(r.error, "the header must be read first") != NULL);
 
-	/* Whatever the struct held before, reading the header starts afresh. */
-	memset(&r, 0xa5, sizeof(r));
+	/* Whatever the counters held before, reading the header starts afresh. */
+	memset(&r, 0, sizeof(r));
 	r.read = mem_read;
 	r.ctx = &src;
-	r.state = 0;
+	r.seq = r.rounds = r.vcpus_seen = 0xa5a5a5a5u;
+	r.pages = r.tag_bytes = r.zero_pages = r.bytes = r.vcpu_mask = 0xa5a5a5a5a5a5a5a5ull;
+	r.ended = true;
+	memset(r.error, 'x', sizeof(r.error));
 	ASSERT_EQ(snap_read_header(&r), 0);
+	EXPECT_EQ(r.seq, 0);
+	EXPECT_EQ(r.rounds, 0);
+	EXPECT_EQ(r.vcpus_seen, 0);
+	EXPECT_EQ(r.pages + r.tag_bytes + r.zero_pages + r.vcpu_mask, 0);
+	EXPECT_EQ(r.bytes, sizeof(struct tv_snap_header));
+	EXPECT_FALSE(r.ended);
+	EXPECT_EQ(r.error[0], 0);
+	EXPECT_TRUE(r.read == mem_read && r.ctx == &src);
 	EXPECT_EQ(snap_read_header(&r), -1);
 	EXPECT_TRUE(strstr(r.error, "the header was already read") != NULL);
 
