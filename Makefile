@@ -59,7 +59,7 @@ $(B)/guests/%.elf: guests/%.c $(GUEST_LIB) $(wildcard guests/lib/*.h) guests/lib
 
 # ---- the host (EL1): VMM and test driver --------------------------------------------------
 HOST_SRCS := $(wildcard host/*.c) $(wildcard host/*.S) $(wildcard host/vmm/*.c) \
-	$(wildcard host/tests/*.c) $(LIB_SRCS) lib/tagpattern.c
+	$(wildcard host/tests/*.c) $(LIB_SRCS) lib/tagpattern.c lib/snapshot.c lib/crc32c.c
 HOST_OBJS := $(patsubst %,$(B)/host/%.o,$(HOST_SRCS))
 HOST_EL1_CFLAGS := $(ARM_CFLAGS) -Ihost/include -I$(B)/host
 

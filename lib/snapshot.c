@@ -301,10 +301,12 @@ int snap_read_header(struct snap_reader *r)
 	{
 		int (*read)(void *, void *, size_t) = r->read;
 		void *ctx = r->ctx;
+		bool live = r->live;
 
 		memset(r, 0, sizeof(*r));
 		r->read = read;
 		r->ctx = ctx;
+		r->live = live;
 	}
 
 	/* The magic alone first: a short file that is not a stream is named as such. */
@@ -627,7 +629,7 @@ static int check_end(struct snap_reader *r, uint32_t n, const uint8_t *p)
 			    "END", e.stream_crc, r->stream_crc);
 	}
 	/* A stream is exactly its records: anything after END is refused, not ignored. */
-	if (!get(r, &extra, 1)) {
+	if (!r->live && !get(r, &extra, 1)) {
 		return fail(r, "bytes after END (record %u)", n);
 	}
 	return 0;

@@ -3,7 +3,8 @@
 #   STATUS  the exit status tagvisor must return
 #   CHECKS  '&&'-separated: out=FILE (stdout equals FILE), out~TEXT, err~TEXT (contains),
 #           err!~TEXT (does not contain), out=~REGEX, err=~REGEX (grep -E), or '-' for none
-#   ARGS    arguments of build/tagvisor; --timeout 180 unless given
+#   ARGS    arguments of build/tagvisor; --timeout 180 unless given; or "sh: SCRIPT ARGS" to
+#           run a script of tests/qemu/ (for tests that need several runs)
 set -u
 outdir=$1
 IFS='|' read -r name want checks args <<<"$2"
@@ -12,13 +13,17 @@ name=$(trim "$name")
 want=$(trim "$want")
 checks=$(trim "$checks")
 args=$(trim "$args")
-[[ $args == *--timeout* ]] || args="$args --timeout 180"
+[[ $args == *--timeout* || $args == sh:* ]] || args="$args --timeout 180"
 
 o=$outdir/$name.out
 e=$outdir/$name.err
 start=$(date +%s%N)
 # shellcheck disable=SC2086 # ARGS is a word list by design
-build/tagvisor $args </dev/null >"$o" 2>"$e"
+if [[ $args == sh:* ]]; then
+	timeout 300 ${args#sh:} </dev/null >"$o" 2>"$e"
+else
+	build/tagvisor $args </dev/null >"$o" 2>"$e"
+fi
 status=$?
 ms=$((($(date +%s%N) - start) / 1000000))
 secs=$((ms / 1000)).$((ms % 1000 / 100))

@@ -5,11 +5,13 @@
  * ends (the host's timer), or its guest ends.
  *   guest=PATH (repeatable)  mem=SIZE  mte=on|off  protected
  */
+#include <host/control.h>
 #include <host/devices.h>
 #include <host/vmm.h>
 #include <lib/string.h>
 
 #define SLICE_TICKS 5000000 /* 5 ms at 1 GHz; with -icount shift=0, 5M instructions */
+#define MIGRATION_SLICE_TICKS 1000000 /* shorter while pages are being sent */
 
 static struct guest guests[VMM_MAX_GUESTS];
 
@@ -25,14 +27,36 @@ static int worse(int a, int b)
 	return rank[a] >= rank[b] ? a : b;
 }
 
+/* Arms the slice timer: the usual slice, cut short by a control deadline. */
+static void arm_slice(unsigned n)
+{
+	uint64_t slice = control_busy() ? MIGRATION_SLICE_TICKS : SLICE_TICKS;
+	uint64_t deadline = control_deadline(), now = read_cntpct();
+
+	if (deadline) {
+		slice = deadline > now ? MIN(slice, deadline - now) : 1;
+	} else if (n == 1 && !control_busy()) {
+		slice_timer_stop(); /* one guest and nothing to do: no need to interrupt it */
+		return;
+	}
+	slice_timer_arm(slice);
+}
+
+/* Ends a guest by the VMM's decision (snapshot then stop, migrated away). */
+static void end_guest(struct guest *g, int status, const char *why)
+{
+	pl011_flush(g);
+	host_log("guest %u %s", g->id, why);
+	g->done = true;
+	g->status = status;
+}
+
 int vmm_run(struct guest *gs, unsigned n)
 {
 	unsigned running = n;
 	int status = TV_STATUS_OK;
 
-	if (n > 1) {
-		irq_init();
-	}
+	irq_init();
 	while (running) {
 		for (unsigned i = 0; i < n; i++) {
 			struct guest *g = &gs[i];
@@ -41,10 +65,24 @@ int vmm_run(struct guest *gs, unsigned n)
 				if (g->vcpu[v].off) {
 					continue;
 				}
-				if (n > 1) {
-					slice_timer_arm(SLICE_TICKS);
+				arm_slice(n);
+				guest_run_vcpu(g, v);
+				if (n == 1 && !g->done) {
+					switch (control_poll(g)) {
+					case CONTROL_STOPPED:
+						end_guest(g, TV_STATUS_OK, "stopped after its snapshot");
+						break;
+					case CONTROL_MIGRATED:
+						end_guest(g, TV_STATUS_OK, "migrated to the destination");
+						break;
+					case CONTROL_ERROR:
+						end_guest(g, TV_STATUS_HYP_ERROR, "failed");
+						break;
+					case CONTROL_RUN:
+						break;
+					}
 				}
-				if (guest_run_vcpu(g, v) == RUN_DONE) {
+				if (g->done) {
 					running--;
 					status = worse(status, g->status);
 				}
@@ -73,6 +111,18 @@ int vmm_main(void)
 	while (nth_guest(n)) {
 		n++;
 	}
+	if (bootarg("restore")) {
+		host_finalise();
+		guests[0].id = 0;
+		pl011_init(&guests[0].uart, false);
+		if (control_restore(&guests[0], bootarg("restore"))) {
+			return TV_STATUS_USAGE;
+		}
+		control_init(&guests[0]);
+		status = vmm_run(guests, 1);
+		guest_destroy(&guests[0]);
+		return status;
+	}
 	if (!n) {
 		host_log("no guest given: nothing to run");
 		return TV_STATUS_OK;
@@ -99,6 +149,9 @@ int vmm_main(void)
 		free_pages(image, (size + PAGE_SIZE - 1) / PAGE_SIZE);
 		host_log("guest %u: %s, %lu MiB%s%s", i, nth_guest(i), mem >> 20,
 			 (flags & TV_VM_MTE) ? ", MTE" : "", (flags & TV_VM_PROTECTED) ? ", protected" : "");
+	}
+	if (n == 1) {
+		control_init(&guests[0]);
 	}
 	status = vmm_run(guests, n);
 	for (unsigned i = 0; i < n; i++) {

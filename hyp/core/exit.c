@@ -6,6 +6,7 @@
  */
 #include <abi/hvc.h>
 #include <hyp/arch.h>
+#include <hyp/dirty.h>
 #include <hyp/esr.h>
 #include <hyp/mem_protect.h>
 #include <hyp/psci.h>
@@ -119,6 +120,11 @@ static bool handle_abort(struct vcpu *vcpu, const struct trap_info *t, struct tv
 	uint64_t ipa = fault_ipa(t);
 	bool is_data = ESR_EC(t->esr) == EC_DABT_LOW;
 
+	/* A write to a page protected for dirty logging: logged at EL2, the guest goes on. */
+	if (fsc_is_permission(t->esr) && is_data && (t->esr & ESR_DABT_WNR) &&
+	    dirty_fault(vcpu->vm, ipa)) {
+		return true;
+	}
 	/* Without hardware access-flag updates, EL2 sets the flag that aging cleared. */
 	if (fsc_is_access_flag(t->esr) && guest_mark_young(vcpu->vm, ipa)) {
 		return true;

@@ -6,6 +6,7 @@
  */
 #include <abi/hvc.h>
 #include <hyp/arch.h>
+#include <hyp/dirty.h>
 #include <hyp/hyp.h>
 #include <hyp/mem_protect.h>
 #include <hyp/mte.h>
@@ -171,6 +172,36 @@ static void handle_mem_age(uint64_t *x)
 	}
 }
 
+static void handle_vcpu_get_state(uint64_t *x)
+{
+	x[0] = (uint64_t)vcpu_get_state(x[1], x[2], x[3]);
+}
+
+static void handle_vcpu_set_state(uint64_t *x)
+{
+	x[0] = (uint64_t)vcpu_set_state(x[1], x[2], x[3]);
+}
+
+static void handle_mem_read(uint64_t *x)
+{
+	struct vm *vm = mem_call_vm(x);
+	uint64_t len = 0;
+
+	if (vm) {
+		x[0] = (uint64_t)host_read_guest(vm, x[2], x[3], x[4], x[5], &len);
+		x[1] = len;
+	}
+}
+
+static void handle_dirty_log(uint64_t *x)
+{
+	struct vm *vm = mem_call_vm(x);
+
+	if (vm) {
+		x[0] = (uint64_t)dirty_log(vm, x[2], x[3], x[4], x[5]);
+	}
+}
+
 static void handle_mte_copy_tags(uint64_t *x)
 {
 	struct vm *vm = mem_call_vm(x);
@@ -193,12 +224,16 @@ static const hcall_handler host_hcalls[TV_HC_NR] = {
 	[TV_HC_VCPU_RUN] = handle_vcpu_run,
 	[TV_HC_VCPU_GET_REG] = handle_vcpu_get_reg,
 	[TV_HC_VCPU_SET_REG] = handle_vcpu_set_reg,
+	[TV_HC_VCPU_GET_STATE] = handle_vcpu_get_state,
+	[TV_HC_VCPU_SET_STATE] = handle_vcpu_set_state,
 	[TV_HC_MEM_DONATE] = handle_mem_donate,
 	[TV_HC_MEM_SHARE] = handle_mem_share,
 	[TV_HC_MEM_UNSHARE] = handle_mem_unshare,
 	[TV_HC_MEM_RECLAIM] = handle_mem_reclaim,
 	[TV_HC_MEM_AGE] = handle_mem_age,
+	[TV_HC_MEM_READ] = handle_mem_read,
 	[TV_HC_MTE_COPY_TAGS] = handle_mte_copy_tags,
+	[TV_HC_DIRTY_LOG] = handle_dirty_log,
 };
 
 /* Whether call n may run in the current boot phase. */

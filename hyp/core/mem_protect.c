@@ -10,6 +10,7 @@
  */
 #include <abi/hvc.h>
 #include <hyp/arch.h>
+#include <hyp/dirty.h>
 #include <hyp/log.h>
 #include <hyp/mem_protect.h>
 #include <lib/tagcodec.h>
@@ -22,6 +23,8 @@ static struct hyp_page *meta;
 #define S2_RAM_ATTR (S2_MEMATTR_NORMAL_WB | S2_AP_R | S2_AP_W | PTE_AF | PTE_SH_INNER)
 #define S2_DEVICE_ATTR (S2_MEMATTR_DEVICE | S2_AP_R | S2_AP_W | PTE_AF | S2_XN)
 #define GUEST_ATTR(state) (S2_RAM_ATTR | S2_SW_STATE(state))
+
+static size_t copy_out_tags(phys_addr_t pa, uint64_t tags_pa);
 
 /* Table pages one transition may need: a level-2 and a level-3 table in each of two stage 2s. */
 #define TRANSITION_RESERVE 4
@@ -133,7 +136,7 @@ static void prepare_donated_page(struct vm *vm, phys_addr_t pa, uint64_t flags, 
 int64_t host_donate_guest(struct vm *vm, uint64_t pa, uint64_t ipa, uint64_t flags,
 			  uint64_t tags_pa, uint64_t tags_len)
 {
-	uint8_t tags[TAGCODEC_PACKED_SIZE];
+	uint8_t tags[TAGCODEC_PACKED_SIZE] __attribute__((aligned(8)));
 	bool with_tags = flags & TV_DONATE_TAGS;
 	int64_t ret;
 
@@ -162,6 +165,7 @@ int64_t host_donate_guest(struct vm *vm, uint64_t pa, uint64_t ipa, uint64_t fla
 	prepare_donated_page(vm, pa_init(pa), flags, with_tags ? tags : NULL);
 	BUG_ON(pgt_map(&vm->s2, ipa, PAGE_SIZE, pa, GUEST_ATTR(PS_OWNED), true));
 	vm->nr_pages++;
+	dirty_mark(vm, ipa); /* new contents: a migration must send them */
 	return 0;
 }
 
@@ -256,7 +260,6 @@ int64_t guest_unshare_host(struct vm *vm, uint64_t ipa)
 int64_t host_reclaim_guest(struct vm *vm, uint64_t ipa, uint64_t tags_pa, uint64_t tags_cap,
 			   uint64_t *pa_out, uint64_t *tags_len)
 {
-	uint8_t tags[TAGCODEC_PACKED_SIZE], encoded[TAGCODEC_MAX_SIZE];
 	uint64_t pte, pa;
 	size_t len = 0;
 
@@ -284,14 +287,8 @@ int64_t host_reclaim_guest(struct vm *vm, uint64_t ipa, uint64_t tags_pa, uint64
 	/* The guest loses the page before its tags are read, so they cannot change after. */
 	BUG_ON(pgt_unmap(&vm->s2, ipa, PAGE_SIZE));
 	if (vm_has_mte(vm)) {
-		arch_page_get_tags(pa_init(pa), tags);
-		len = tagcodec_encode(tags, encoded);
+		len = copy_out_tags(pa_init(pa), tags_pa);
 		arch_page_clear_tags(pa_init(pa));
-		uint8_t *dst = hyp_va(pa_init(tags_pa));
-
-		for (size_t i = 0; i < len; i++) {
-			dst[i] = encoded[i];
-		}
 	}
 	page_meta(pa)->owner = OWNER_HOST;
 	BUG_ON(pgt_map(&host_s2, pa, PAGE_SIZE, pa, S2_RAM_ATTR, true));
@@ -336,6 +333,7 @@ static void reclaim_leaf(void *arg, uint64_t ipa, uint64_t pte, unsigned level)
 
 void vm_reclaim_all(struct vm *vm)
 {
+	dirty_release(vm);
 	pgt_walk(&vm->s2, 0, 1ull << PGT_IA_BITS, reclaim_leaf, vm);
 	arch_tlb_inval_vmid(vm->vmid);
 	pgt_destroy(&vm->s2);
@@ -374,4 +372,53 @@ int64_t host_age_guest(struct vm *vm, uint64_t ipa, uint64_t count, uint64_t *yo
 bool guest_mark_young(struct vm *vm, uint64_t ipa)
 {
 	return vm_ipa_in_ram(vm, ipa) && !pgt_update_page(&vm->s2, ipa & PAGE_MASK, 0, PTE_AF);
+}
+
+/* Encodes a guest page's tags into a host buffer; returns the length. */
+static size_t copy_out_tags(phys_addr_t pa, uint64_t tags_pa)
+{
+	uint8_t tags[TAGCODEC_PACKED_SIZE] __attribute__((aligned(8)));
+	uint8_t encoded[TAGCODEC_MAX_SIZE];
+	uint8_t *dst = hyp_va(pa_init(tags_pa));
+	size_t len;
+
+	arch_page_get_tags(pa, tags);
+	len = tagcodec_encode(tags, encoded);
+	for (size_t i = 0; i < len; i++) {
+		dst[i] = encoded[i];
+	}
+	return len;
+}
+
+int64_t host_read_guest(struct vm *vm, uint64_t ipa, uint64_t data_pa, uint64_t tags_pa,
+			uint64_t tags_cap, uint64_t *tags_len)
+{
+	unsigned level;
+	uint64_t pte;
+	enum page_state state;
+
+	if (vm_is_protected(vm)) {
+		return -TV_EPERM;
+	}
+	if (!ALIGNED(ipa | data_pa, PAGE_SIZE)) {
+		return -TV_EINVAL;
+	}
+	if (!vm_ipa_in_ram(vm, ipa)) {
+		return -TV_ERANGE;
+	}
+	pte = pgt_lookup(&vm->s2, ipa, &level);
+	state = pte ? S2_SW_STATE_OF(pte) : PS_NOPAGE;
+	if (state != PS_OWNED && state != PS_SHARED_OWNED) {
+		return -TV_ENOENT;
+	}
+	if (vm_has_mte(vm) && tags_cap < TAGCODEC_MAX_SIZE) {
+		return -TV_E2BIG;
+	}
+	if (host_buffer_check(data_pa, PAGE_SIZE, true) ||
+	    (vm_has_mte(vm) && host_buffer_check(tags_pa, TAGCODEC_MAX_SIZE, true))) {
+		return -TV_EFAULT;
+	}
+	arch_page_copy(pa_init(data_pa), pa_init(pte_pa(pte)));
+	*tags_len = vm_has_mte(vm) ? copy_out_tags(pa_init(pte_pa(pte)), tags_pa) : 0;
+	return 0;
 }

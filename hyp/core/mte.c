@@ -6,6 +6,7 @@
  */
 #include <abi/hvc.h>
 #include <hyp/arch.h>
+#include <hyp/dirty.h>
 #include <hyp/mem_protect.h>
 #include <hyp/mte.h>
 #include <lib/string.h>
@@ -40,6 +41,7 @@ int64_t host_copy_tags(struct vm *vm, uint64_t ipa, uint64_t len, uint64_t buf, 
 			memset(hyp_va(pa_init(buf)), 0, TAGS_PER_PAGE);
 		} else if (to_guest) {
 			arch_page_tags_from_bytes(pa_init(pte_pa(pte)), hyp_va(pa_init(buf)));
+			dirty_mark(vm, ipa); /* unlike KVM, allowed while logging: it is logged */
 		} else {
 			arch_page_tags_to_bytes(pa_init(pte_pa(pte)), hyp_va(pa_init(buf)));
 		}

@@ -73,9 +73,13 @@ int64_t vcpu_run(uint64_t handle, uint64_t idx, uint64_t flags, uint64_t value, 
 	if (vcpu->off) {
 		return -TV_EPERM;
 	}
-	ret = complete_pending(vcpu, flags, value);
+	ret = complete_pending(vcpu, flags & ~(uint64_t)TV_RUN_COMPLETE_ONLY, value);
 	if (ret) {
 		return ret;
+	}
+	if (flags & TV_RUN_COMPLETE_ONLY) {
+		*exit = (struct tv_exit){ TV_EXIT_NONE, { 0 } };
+		return 0;
 	}
 	vcpu->vm->started = true;
 	arch_vcpu_run(vcpu, exit);

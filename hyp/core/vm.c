@@ -72,6 +72,9 @@ int64_t vm_create(uint64_t flags, uint64_t ram_ipa, uint64_t ram_size, uint64_t 
 	vm->max_vcpus = (unsigned)max_vcpus;
 	vm->nr_vcpus = 0;
 	vm->nr_pages = 0;
+	vm->cntvoff = 0;
+	vm->logging = false;
+	memset(vm->dirty, 0, sizeof(vm->dirty));
 	memset(vm->vcpus, 0, sizeof(vm->vcpus));
 	return vm_handle(vm);
 }
@@ -85,6 +88,9 @@ int64_t vm_destroy(uint64_t handle)
 		return err;
 	}
 	vm_reclaim_all(vm);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		arch_ctxt_reset(&vm->vcpus[i].ctxt);
+	}
 	vm->in_use = false;
 	vm->gen = (vm->gen + 1) & 0x0fffffff;
 	if (!vm->gen) {
@@ -109,6 +115,7 @@ int64_t vcpu_create(uint64_t handle)
 		return -TV_EPERM;
 	}
 	vcpu = &vm->vcpus[vm->nr_vcpus];
+	arch_ctxt_reset(&vcpu->ctxt);
 	memset(vcpu, 0, sizeof(*vcpu));
 	vcpu->vm = vm;
 	vcpu->idx = (uint8_t)vm->nr_vcpus;

@@ -42,11 +42,14 @@ enum tv_hc_num {
 	TV_HC_VCPU_RUN = 19,
 	TV_HC_VCPU_GET_REG = 20,
 	TV_HC_VCPU_SET_REG = 21,
+	TV_HC_VCPU_GET_STATE = 22,
+	TV_HC_VCPU_SET_STATE = 23,
 	TV_HC_MEM_DONATE = 24,
 	TV_HC_MEM_SHARE = 25,
 	TV_HC_MEM_UNSHARE = 26,
 	TV_HC_MEM_RECLAIM = 27,
 	TV_HC_MEM_AGE = 28,
+	TV_HC_MEM_READ = 29,
 	TV_HC_MTE_COPY_TAGS = 32,
 	TV_HC_DIRTY_LOG = 33,
 	TV_HC_NR = 40,
@@ -97,6 +100,11 @@ enum tv_err {
 #define TV_DONATE_TAGS (1u << 1) /* x5/x6 = compressed tags to restore (host PA, length) */
 #define TV_DONATE_FLAGS_ALL (TV_DONATE_ZERO | TV_DONATE_TAGS)
 
+/* TV_HC_DIRTY_LOG operations (x2). */
+#define TV_DIRTY_START 1 /* write-protect the VM's pages and log writes (data and tags) */
+#define TV_DIRTY_STOP 2
+#define TV_DIRTY_GET 3   /* x3 IPA, x4 pages (a multiple of 64), x5 bitmap: read and clear */
+
 /* TV_HC_MTE_COPY_TAGS flags (x5), as KVM_ARM_TAGS_{TO,FROM}_GUEST. */
 #define TV_TAGS_TO_GUEST 0u
 #define TV_TAGS_FROM_GUEST 1u
@@ -105,10 +113,13 @@ enum tv_err {
 #define TV_RUN_MMIO_READ (1u << 0) /* x4 = data for the pending MMIO read */
 #define TV_RUN_HVC_RET (1u << 1)   /* x4 = x0 for the guest's pending HVC/SMC */
 #define TV_RUN_INJECT_DABT (1u << 2) /* fail the pending MMIO access with a data abort */
-#define TV_RUN_FLAGS_ALL (TV_RUN_MMIO_READ | TV_RUN_HVC_RET | TV_RUN_INJECT_DABT)
+#define TV_RUN_COMPLETE_ONLY (1u << 3) /* complete the pending exit, do not enter the guest */
+#define TV_RUN_FLAGS_ALL \
+	(TV_RUN_MMIO_READ | TV_RUN_HVC_RET | TV_RUN_INJECT_DABT | TV_RUN_COMPLETE_ONLY)
 
 /* Exit reasons, returned in x1 by TV_HC_VCPU_RUN. */
 enum tv_exit_reason {
+	TV_EXIT_NONE = 0,     /* TV_RUN_COMPLETE_ONLY: the guest did not run */
 	TV_EXIT_MMIO = 1,     /* x2 = IPA, x3 = data (writes), x4 = TV_MMIO_* */
 	TV_EXIT_MEM_FAULT = 2, /* x2 = IPA of the page, x3 = 1 for a write */
 	TV_EXIT_HVC = 3,      /* x2..x6 = guest x0..x4 (HVC or SMC not handled at EL2) */

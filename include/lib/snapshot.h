@@ -65,12 +65,17 @@ struct snap_reader {
 	uint64_t pages, tag_bytes, zero_pages, tagged_pages, bytes;
 	uint64_t vcpu_mask; /* vCPU indexes seen */
 	bool ended;
+	/*
+	 * A live stream (a migration over a pipe that stays open): END is its end, and
+	 * nothing after it is read. A file is checked to end right after END.
+	 */
+	bool live;
 	char error[192]; /* why the stream was refused */
 	/* Added for the round check: pages and tag bytes of the round not yet ended. */
 	uint64_t round_pages, round_tag_bytes;
 };
 
-/* Reads and checks the header. 0, or -1 with r->error set. */
+/* Reads and checks the header (read, ctx and live are kept). 0, or -1 with r->error set. */
 int snap_read_header(struct snap_reader *r);
 
 /*

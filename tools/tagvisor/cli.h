@@ -26,6 +26,14 @@ void machine_defaults(struct machine *m);
 int machine_arg(struct machine *m, const char *key, const char *value);
 /* Runs the machine to its end. Returns a TV_STATUS_* (include/abi/status.h). */
 int machine_run(const struct machine *m);
+/* Starts the machine with its stdout on stdout_fd (-1: inherited). Returns its pid or -1. */
+int machine_spawn(const struct machine *m, int stdout_fd);
+/* The TV_STATUS_* of a QEMU that ended with wait status `status`. */
+int machine_status(int status);
+
+/* Parses a time: "N" instructions (with --icount, one nanosecond each), or N with a unit
+ * "ns", "us", "ms", "s". Returns nanoseconds, or 0 for a malformed time. */
+uint64_t parse_time_ns(const char *s);
 
 /* Fails with a message unless QEMU >= 8 is installed. */
 int qemu_check_version(void);
@@ -39,5 +47,7 @@ uint64_t parse_size(const char *s);
 /* Subcommands. */
 int cmd_run(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 
 #endif

@@ -12,6 +12,8 @@ static const struct {
 } commands[] = {
 	{ "run", cmd_run, "run a guest (or a host test) under tagvisor in QEMU" },
 	{ "inspect", cmd_inspect, "show what a snapshot or migration stream holds, and check it" },
+	{ "restore", cmd_restore, "continue a guest from a snapshot file in a fresh QEMU" },
+	{ "migrate", cmd_migrate, "run a guest and live-migrate it to a second QEMU" },
 };
 
 static void usage(FILE *f)

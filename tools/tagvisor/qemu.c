@@ -73,6 +73,26 @@ uint64_t parse_size(const char *s)
 	return *end ? 0 : v;
 }
 
+uint64_t parse_time_ns(const char *s)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ns;
+	} units[] = { { "", 1 }, { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 } };
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (end == s) {
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (!strcmp(end, units[i].unit)) {
+			return v * units[i].ns;
+		}
+	}
+	return 0;
+}
+
 int qemu_check_version(void)
 {
 	FILE *p = popen(QEMU " --version 2>/dev/null", "r");
@@ -239,18 +259,11 @@ static int wait_with_timeout(pid_t pid, unsigned timeout, bool *timed_out)
 	}
 }
 
-int machine_run(const struct machine *m)
+int machine_spawn(const struct machine *m, int stdout_fd)
 {
 	char *argv[64], buf[16384];
-	struct termios saved;
-	bool tty = isatty(STDIN_FILENO) && !m->stdin_path && tcgetattr(STDIN_FILENO, &saved) == 0;
-	bool timed_out = false;
-	int status;
 	pid_t pid;
 
-	if (qemu_check_version()) {
-		return TV_STATUS_USAGE;
-	}
 	build_argv(m, argv, sizeof(argv) / sizeof(argv[0]), buf, sizeof(buf));
 	if (m->verbose) {
 		fprintf(stderr, "tagvisor:");
@@ -269,7 +282,7 @@ int machine_run(const struct machine *m)
 	pid = fork();
 	if (pid < 0) {
 		perror("tagvisor: fork");
-		return TV_STATUS_HYP_ERROR;
+		return -1;
 	}
 	if (pid == 0) {
 		if (m->stdin_path) {
@@ -278,9 +291,39 @@ int machine_run(const struct machine *m)
 		if (m->stdout_path) {
 			redirect(m->stdout_path, STDOUT_FILENO, O_WRONLY | O_CREAT | O_TRUNC);
 		}
+		if (stdout_fd >= 0 && dup2(stdout_fd, STDOUT_FILENO) < 0) {
+			_exit(TV_STATUS_HYP_ERROR);
+		}
 		execvp(argv[0], argv);
 		fprintf(stderr, "tagvisor: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(TV_STATUS_HYP_ERROR);
+	}
+	return pid;
+}
+
+int machine_status(int status)
+{
+	if (!WIFEXITED(status)) {
+		fprintf(stderr, "tagvisor: QEMU ended abnormally\n");
+		return TV_STATUS_HYP_ERROR;
+	}
+	return WEXITSTATUS(status);
+}
+
+int machine_run(const struct machine *m)
+{
+	struct termios saved;
+	bool tty = isatty(STDIN_FILENO) && !m->stdin_path && tcgetattr(STDIN_FILENO, &saved) == 0;
+	bool timed_out = false;
+	int status;
+	pid_t pid;
+
+	if (qemu_check_version()) {
+		return TV_STATUS_USAGE;
+	}
+	pid = machine_spawn(m, -1);
+	if (pid < 0) {
+		return TV_STATUS_HYP_ERROR;
 	}
 	status = wait_with_timeout(pid, m->timeout, &timed_out);
 	if (tty) {
@@ -290,9 +333,8 @@ int machine_run(const struct machine *m)
 		fprintf(stderr, "tagvisor: timeout after %u s\n", m->timeout);
 		return TV_STATUS_TIMEOUT;
 	}
-	if (status < 0 || !WIFEXITED(status)) {
-		fprintf(stderr, "tagvisor: QEMU ended abnormally\n");
+	if (status < 0) {
 		return TV_STATUS_HYP_ERROR;
 	}
-	return WEXITSTATUS(status);
+	return machine_status(status);
 }

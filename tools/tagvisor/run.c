@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void run_usage(FILE *f)
 {
@@ -27,6 +28,11 @@ static void run_usage(FILE *f)
 		"  --protected         a protected VM: the host may never read its memory\n"
 		"  --resident-pages N  keep at most N guest pages resident; the host reclaims\n"
 		"                      (swaps out) the rest, data and tags, and restores them\n"
+		"snapshot:\n"
+		"  --snapshot FILE     save the guest to FILE when it asks (VMM call 0xC6001001)\n"
+		"                      or at --snapshot-at, then stop (tagvisor restore FILE goes on)\n"
+		"  --snapshot-at TIME  when: N instructions (implies --icount) or N{ns,us,ms,s}\n"
+		"  --snapshot-continue keep running after saving\n"
 		"machine:\n"
 		"  --host-mte on|off   whether the host may use MTE (off: EL2 hides it, like arm64.nomte)\n"
 		"  --machine-mte on|off  whether the emulated CPU has MTE at all (default on)\n"
@@ -58,6 +64,9 @@ enum {
 	OPT_HOST_ARG,
 	OPT_BARE,
 	OPT_RESIDENT,
+	OPT_SNAPSHOT,
+	OPT_SNAPSHOT_AT,
+	OPT_SNAPSHOT_CONTINUE,
 };
 
 static const struct option run_options[] = {
@@ -75,6 +84,9 @@ static const struct option run_options[] = {
 	{ "host-arg", required_argument, NULL, OPT_HOST_ARG },
 	{ "bare", no_argument, NULL, OPT_BARE },
 	{ "resident-pages", required_argument, NULL, OPT_RESIDENT },
+	{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
+	{ "snapshot-at", required_argument, NULL, OPT_SNAPSHOT_AT },
+	{ "snapshot-continue", no_argument, NULL, OPT_SNAPSHOT_CONTINUE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -98,7 +110,9 @@ int cmd_run(int argc, char **argv)
 	struct machine m;
 	bool host_mte = true, protected = false, bare = false;
 	int mte = -1; /* default: as the machine */
-	const char *mem = NULL, *host_test = NULL, *resident = NULL;
+	const char *mem = NULL, *host_test = NULL, *resident = NULL, *snapshot = NULL;
+	const char *snapshot_at = NULL;
+	bool snapshot_continue = false;
 	char extra[1024] = "";
 	int opt;
 
@@ -162,6 +176,23 @@ int cmd_run(int argc, char **argv)
 		case OPT_BARE:
 			bare = true;
 			break;
+		case OPT_SNAPSHOT:
+			snapshot = optarg;
+			break;
+		case OPT_SNAPSHOT_AT:
+			snapshot_at = optarg;
+			if (!parse_time_ns(optarg)) {
+				fprintf(stderr, "tagvisor: bad time '%s'\n", optarg);
+				return TV_STATUS_USAGE;
+			}
+			/* A bare number counts instructions: only -icount makes time that. */
+			if (optarg[strspn(optarg, "0123456789")] == '\0') {
+				m.icount = true;
+			}
+			break;
+		case OPT_SNAPSHOT_CONTINUE:
+			snapshot_continue = true;
+			break;
 		case OPT_RESIDENT:
 			resident = optarg;
 			if (strtoul(resident, NULL, 0) < 16) {
@@ -220,6 +251,26 @@ int cmd_run(int argc, char **argv)
 	    (protected && machine_arg(&m, "protected", NULL)) ||
 	    (resident && machine_arg(&m, "resident", resident))) {
 		return TV_STATUS_USAGE;
+	}
+	if (snapshot_at && !snapshot) {
+		fprintf(stderr, "tagvisor: --snapshot-at needs --snapshot FILE\n");
+		return TV_STATUS_USAGE;
+	}
+	if (snapshot) {
+		char at[32];
+
+		snprintf(at, sizeof(at), "%llu",
+			 (unsigned long long)(snapshot_at ? parse_time_ns(snapshot_at) : 0));
+		if (argc - optind != 1) {
+			fprintf(stderr, "tagvisor: --snapshot saves one guest\n");
+			return TV_STATUS_USAGE;
+		}
+		if (machine_arg(&m, "snapshot", snapshot) ||
+		    (snapshot_at && machine_arg(&m, "snapshot-at", at)) ||
+		    (snapshot_continue && machine_arg(&m, "snapshot-continue", NULL)) ||
+		    (isatty(STDERR_FILENO) && machine_arg(&m, "progress", NULL))) {
+			return TV_STATUS_USAGE;
+		}
 	}
 	if (extra[0]) {
 		size_t len = strlen(m.bootargs);

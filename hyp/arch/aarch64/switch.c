@@ -41,6 +41,28 @@ void fp_take(struct hyp_cpu *cpu, struct cpu_context *to)
 	cpu->fp_owner = to;
 }
 
+void arch_ctxt_sync_fp(struct cpu_context *ctxt)
+{
+	struct hyp_cpu *cpu = this_cpu();
+	uint64_t cptr;
+
+	if (cpu->fp_owner != ctxt) {
+		return;
+	}
+	cptr = read_sysreg(cptr_el2);
+	write_sysreg(cptr_el2, cptr & ~CPTR_TFP);
+	isb();
+	fpsimd_save(&ctxt->fp);
+	write_sysreg(cptr_el2, cptr);
+	isb();
+}
+
+uint64_t arch_counter(void)
+{
+	isb();
+	return read_sysreg(cntpct_el0);
+}
+
 void arch_ctxt_reset(struct cpu_context *ctxt)
 {
 	struct hyp_cpu *cpu = this_cpu();
@@ -67,6 +89,7 @@ void load_host_el2_config(struct hyp_cpu *cpu)
 	write_sysreg(cptr_el2, cptr_for(cpu, &cpu->host));
 	write_sysreg(mdcr_el2, (read_sysreg(pmcr_el0) >> 11) & 0x1f);
 	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
+	write_sysreg(cntvoff_el2, 0);
 	write_sysreg(vmpidr_el2, read_sysreg(mpidr_el1));
 }
 
@@ -81,7 +104,26 @@ static void load_guest_el2_config(struct hyp_cpu *cpu, struct vcpu *vcpu)
 	write_sysreg(mdcr_el2, MDCR_GUEST | ((read_sysreg(pmcr_el0) >> 11) & 0x1f));
 	/* The counter is readable; the EL1 physical timer is the host's (traps, UNDEF). */
 	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN);
+	write_sysreg(cntvoff_el2, vm->cntvoff);
 	write_sysreg(vmpidr_el2, 0x80000000ull | vcpu->idx);
+}
+
+/*
+ * HPFAR_EL2 need not be valid for a stage-2 permission fault (as KVM notes), so
+ * translate the faulting VA through the guest's stage 1, which is still loaded.
+ */
+static uint64_t permission_fault_hpfar(uint64_t far, uint64_t hpfar)
+{
+	uint64_t par_saved = read_sysreg(par_el1), par;
+
+	__asm__ volatile("at s1e1r, %0" : : "r"(far));
+	isb();
+	par = read_sysreg(par_el1);
+	write_sysreg(par_el1, par_saved);
+	if (par & 1) {
+		return hpfar; /* the guest changed its tables: retry via HPFAR */
+	}
+	return ((par & 0x0000fffffffff000ull) >> 12) << 4;
 }
 
 /* Runs the guest until a trap EL2 cannot handle by itself; fills *exit. */
@@ -113,6 +155,10 @@ static void run_until_exit(struct hyp_cpu *cpu, struct vcpu *vcpu, struct tv_exi
 		}
 		t.far = read_sysreg(far_el2);
 		t.hpfar = read_sysreg(hpfar_el2);
+		if (ESR_EC(t.esr) == EC_DABT_LOW && fsc_is_permission(t.esr) &&
+		    !(t.esr & ESR_ABT_S1PTW)) {
+			t.hpfar = permission_fault_hpfar(t.far, t.hpfar);
+		}
 		if (!handle_guest_trap(vcpu, &t, exit)) {
 			return;
 		}

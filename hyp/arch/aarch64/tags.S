@@ -133,3 +133,21 @@ simd_load4:
 	ldp	q0, q1, [x0]
 	ldp	q2, q3, [x0, #32]
 	ret
+
+/* void arch_page_copy(phys_addr_t dst, phys_addr_t src): 64 bytes per iteration. */
+	.global arch_page_copy
+arch_page_copy:
+	add	x2, x1, #4096
+1:	ldp	x4, x5, [x1]
+	ldp	x6, x7, [x1, #16]
+	ldp	x8, x9, [x1, #32]
+	ldp	x10, x11, [x1, #48]
+	stp	x4, x5, [x0]
+	stp	x6, x7, [x0, #16]
+	stp	x8, x9, [x0, #32]
+	stp	x10, x11, [x0, #48]
+	add	x1, x1, #64
+	add	x0, x0, #64
+	cmp	x1, x2
+	b.lo	1b
+	ret

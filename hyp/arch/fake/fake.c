@@ -190,6 +190,28 @@ void arch_page_tags_from_bytes(phys_addr_t pa, const uint8_t *bytes)
 	}
 }
 
+uint64_t fake_counter;
+
+void arch_ctxt_sync_fp(struct cpu_context *ctxt)
+{
+	(void)ctxt;
+}
+
+void arch_ctxt_reset(struct cpu_context *ctxt)
+{
+	(void)ctxt;
+}
+
+uint64_t arch_counter(void)
+{
+	return fake_counter;
+}
+
+void arch_page_copy(phys_addr_t dst, phys_addr_t src)
+{
+	memcpy(hyp_va(dst), hyp_va(src), PAGE_SIZE);
+}
+
 bool arch_image_intact(void)
 {
 	return true;

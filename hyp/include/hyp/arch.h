@@ -58,6 +58,15 @@ _Noreturn void arch_halt(int code);
 uint64_t ctxt_sys_read(struct cpu_context *ctxt, enum ctxt_sysreg reg);
 void ctxt_sys_write(struct cpu_context *ctxt, enum ctxt_sysreg reg, uint64_t val);
 
+/* Saves the context's FP/SIMD registers into ctxt->fp if they are live in hardware. */
+void arch_ctxt_sync_fp(struct cpu_context *ctxt);
+/* Forgets a context that is being reset or destroyed (it may own the FP registers). */
+void arch_ctxt_reset(struct cpu_context *ctxt);
+/* The physical counter (CNTPCT_EL0). */
+uint64_t arch_counter(void);
+/* Copies a page of memory. */
+void arch_page_copy(phys_addr_t dst, phys_addr_t src);
+
 /* Reads a register of the ID space (op0 3, op1 0, CRn 0); unallocated ones read 0. */
 uint64_t arch_read_id_reg(uint32_t enc);
 /* FEAT_IDST: trapped reads of unimplemented ID registers report EC 0x18. */

@@ -135,6 +135,17 @@ int64_t host_age_guest(struct vm *vm, uint64_t ipa, uint64_t count, uint64_t *yo
 /* A guest access hit a page with its access flag clear: set it. Returns false if unmapped. */
 bool guest_mark_young(struct vm *vm, uint64_t ipa);
 
+/**
+ * Copies a guest page (data, and for an MTE VM its compressed tags) to the host,
+ * leaving it the guest's: how the host reads a running VM's memory for snapshots
+ * and migration. data_pa: a host page; tags_pa: at least 129 bytes of host memory.
+ * Returns 0 with *tags_len set. Errors: -TV_EPERM protected VM; -TV_EINVAL
+ * misaligned; -TV_ERANGE outside the VM's RAM; -TV_ENOENT no page there;
+ * -TV_EFAULT a buffer that is not host memory; -TV_E2BIG tags_cap < 129 (MTE VM).
+ */
+int64_t host_read_guest(struct vm *vm, uint64_t ipa, uint64_t data_pa, uint64_t tags_pa,
+			uint64_t tags_cap, uint64_t *tags_len);
+
 /* Returns every page of a dying VM to the host (scrubbed if the VM owned it). */
 void vm_reclaim_all(struct vm *vm);
 

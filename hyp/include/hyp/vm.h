@@ -16,6 +16,9 @@ enum vcpu_pending {
 	PENDING_HVC,        /* the host supplies x0 with TV_RUN_HVC_RET (else NOT_SUPPORTED) */
 };
 
+/* Dirty logging covers VMs of up to 16 GiB: one bitmap page tracks 128 MiB. */
+#define TV_DIRTY_BITMAP_PAGES 128
+
 struct vcpu {
 	struct cpu_context ctxt;
 	struct vm *vm;
@@ -43,6 +46,9 @@ struct vm {
 	unsigned max_vcpus;
 	unsigned nr_vcpus;
 	uint64_t nr_pages; /* pages owned or borrowed by the VM */
+	uint64_t cntvoff;  /* CNTVOFF_EL2 while it runs: its counter continues across a restore */
+	bool logging;      /* dirty-page logging (dirty.c) */
+	uint64_t *dirty[TV_DIRTY_BITMAP_PAGES]; /* its bitmap, a pool page per 128 MiB */
 	struct vcpu vcpus[TV_MAX_VCPUS];
 };
 
@@ -102,6 +108,16 @@ struct vcpu *vcpu_from_handle(uint64_t handle, uint64_t idx, int *err);
  */
 int64_t vcpu_get_reg(uint64_t handle, uint64_t idx, uint64_t reg, uint64_t *val);
 int64_t vcpu_set_reg(uint64_t handle, uint64_t idx, uint64_t reg, uint64_t val);
+
+/**
+ * Reads or writes a vCPU's whole state (struct tv_vcpu_state of <abi/snapshot.h>)
+ * from or to the host buffer at PA buf. Errors: handle and vCPU errors;
+ * -TV_EFAULT the buffer is not host memory; -TV_EPERM a protected VM that has
+ * run; -TV_EBUSY (get) an exit is pending: complete it first (TV_RUN_COMPLETE_ONLY);
+ * -TV_EINVAL (set) a PSTATE a guest may not have.
+ */
+int64_t vcpu_get_state(uint64_t handle, uint64_t idx, uint64_t buf);
+int64_t vcpu_set_state(uint64_t handle, uint64_t idx, uint64_t buf);
 
 /* Initialises the VM table (boot). */
 void vm_init(void);

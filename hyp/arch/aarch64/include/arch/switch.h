@@ -15,8 +15,6 @@ void fp_take(struct hyp_cpu *cpu, struct cpu_context *to);
 /* The CPTR_EL2 value for running `ctxt`: FP/SIMD traps unless it owns the registers. */
 uint64_t cptr_for(const struct hyp_cpu *cpu, const struct cpu_context *ctxt);
 
-/* Forgets a context that is being reset or destroyed (it may own the FP registers). */
-void arch_ctxt_reset(struct cpu_context *ctxt);
 
 /* EL2 configuration for running the host. */
 uint64_t host_hcr(void);

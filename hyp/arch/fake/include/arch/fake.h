@@ -26,6 +26,9 @@ void fake_hyp_init(const struct fake_config *cfg);
 uint8_t fake_tag_get(uint64_t pa);
 void fake_tag_set(uint64_t pa, uint8_t tag);
 
+/* The physical counter arch_counter() returns. */
+extern uint64_t fake_counter;
+
 /* Counts of TLB invalidations since init, per kind. */
 extern unsigned fake_tlbi_ipa, fake_tlbi_vmid;
 

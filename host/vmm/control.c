@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the VMM does to a running guest besides running it: snapshots at a time or
+ * on the guest's request, and live migration. The run loop asks control_poll()
+ * between time slices; control_deadline() tells it when to interrupt the guest.
+ *   snapshot=PATH [snapshot-at=NS] [snapshot-continue]   save (and stop, by default)
+ *   migrate-to=PATH migrate-ack=PATH [migrate-at=NS]     live migration, source side
+ *   restore=PATH [restore-ack=PATH]                      start from a stream
+ * Times count from the start of the guest, in nanoseconds of the counter (under
+ * -icount shift=0, instructions).
+ */
+#include <host/control.h>
+#include <host/snapshot.h>
+#include <lib/string.h>
+
+static struct {
+	const char *snapshot_path, *migrate_path, *migrate_ack;
+	uint64_t snapshot_at, migrate_at; /* counter values, 0: none */
+	bool snapshot_continue, snapshot_done, requested, migrating, migrate_done;
+	bool progress;
+} ctl;
+
+static uint64_t ns_to_ticks(uint64_t ns)
+{
+	return ns * read_cntfrq() / 1000000000ull;
+}
+
+static bool on_vmm_call(struct guest *g, const uint64_t args[5], uint64_t *ret)
+{
+	(void)g;
+	if (args[0] != VMM_CALL_SNAPSHOT || !ctl.snapshot_path || ctl.snapshot_done) {
+		return false; /* NOT_SUPPORTED: nobody asked for snapshots */
+	}
+	ctl.requested = true;
+	*ret = 0;
+	return true;
+}
+
+void control_init(struct guest *g)
+{
+	ctl.snapshot_path = bootarg("snapshot");
+	ctl.migrate_path = bootarg("migrate-to");
+	ctl.migrate_ack = bootarg("migrate-ack");
+	ctl.snapshot_continue = bootarg("snapshot-continue") != NULL;
+	ctl.progress = bootarg("progress") != NULL;
+	if (bootarg("snapshot-at")) {
+		ctl.snapshot_at = read_cntpct() + ns_to_ticks(bootarg_u64("snapshot-at", 0));
+	}
+	if (ctl.migrate_path) {
+		ctl.migrate_at = read_cntpct() + ns_to_ticks(bootarg_u64("migrate-at", 0));
+	}
+	g->vmm_call = on_vmm_call;
+}
+
+uint64_t control_deadline(void)
+{
+	uint64_t d = 0;
+
+	if (ctl.snapshot_at && !ctl.snapshot_done) {
+		d = ctl.snapshot_at;
+	}
+	if (ctl.migrate_at && !ctl.migrating && !ctl.migrate_done && (!d || ctl.migrate_at < d)) {
+		d = ctl.migrate_at;
+	}
+	return d;
+}
+
+bool control_busy(void)
+{
+	return ctl.migrating;
+}
+
+static int save(struct guest *g, bool request)
+{
+	static struct host_file f;
+	struct snap_writer w = { .write = host_file_write, .ctx = &f };
+	int ret;
+
+	if (host_file_open(&f, ctl.snapshot_path, true)) {
+		return -1;
+	}
+	ret = snapshot_save(g, &w, request);
+	host_file_close(&f);
+	if (ret) {
+		host_log("snapshot to %s failed", ctl.snapshot_path);
+		return -1;
+	}
+	host_log("snapshot saved to %s: %lu pages, %lu tag bytes, %lu bytes", ctl.snapshot_path,
+		 w.pages, w.tag_bytes, w.bytes);
+	return 0;
+}
+
+enum control_result control_poll(struct guest *g)
+{
+	uint64_t now = read_cntpct();
+	int r;
+
+	if (g->done) {
+		return CONTROL_RUN;
+	}
+	if (!ctl.snapshot_done && ctl.snapshot_path &&
+	    (ctl.requested || (ctl.snapshot_at && now >= ctl.snapshot_at))) {
+		bool request = ctl.requested;
+
+		ctl.snapshot_done = true;
+		ctl.requested = false;
+		if (save(g, request)) {
+			return CONTROL_ERROR;
+		}
+		return ctl.snapshot_continue ? CONTROL_RUN : CONTROL_STOPPED;
+	}
+	if (ctl.migrate_at && !ctl.migrating && !ctl.migrate_done && now >= ctl.migrate_at) {
+		ctl.migrate_done = true;
+		if (migrate_begin(g, ctl.migrate_path)) {
+			return CONTROL_RUN; /* the guest goes on here */
+		}
+		ctl.migrating = true;
+	}
+	if (ctl.migrating) {
+		r = migrate_step(g, ctl.migrate_ack);
+		if (r) {
+			ctl.migrating = false;
+		}
+		if (r == 1) {
+			return CONTROL_MIGRATED;
+		}
+	}
+	return CONTROL_RUN;
+}
+
+int control_restore(struct guest *g, const char *path)
+{
+	static struct host_file in;
+	const char *ack_path = bootarg("restore-ack");
+	/* A migration arrives over a pipe that stays open: END is the end. */
+	struct snap_reader r = { .read = host_file_read, .ctx = &in, .live = ack_path != NULL };
+	uint64_t t0 = read_cntpct();
+	int ret;
+
+	if (host_file_open(&in, path, false)) {
+		return -1;
+	}
+	ret = snapshot_restore(g, &r);
+	host_file_close(&in);
+	if (ack_path) {
+		struct host_file ack;
+
+		/* The source waits for this: only "OK" makes it give the guest up. */
+		if (!host_file_open(&ack, ack_path, true)) {
+			host_file_write(&ack, ret ? "ERR\n" : "OK\n", 3);
+			host_file_close(&ack);
+		}
+	}
+	if (ret) {
+		return -1;
+	}
+	host_log("restored from %s: %lu pages (%lu with tags), %lu tag bytes, %u rounds; loaded in "
+		 "%lu ns",
+		 path, r.pages, r.tagged_pages, r.tag_bytes, r.rounds,
+		 (read_cntpct() - t0) * 1000000000ul / read_cntfrq());
+	return 0;
+}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Snapshot and restore: a guest's memory (data and compressed tags), its vCPUs'
+ * whole state (MTE registers and PSTATE.TCO included) and its devices, written
+ * as the versioned, checksummed stream of <abi/snapshot.h>. Protected guests are
+ * refused: the hypervisor will not hand their memory or registers to the host.
+ */
+#include <host/snapshot.h>
+#include <lib/semihost.h>
+#include <lib/string.h>
+#include <lib/tagcodec.h>
+
+int host_file_open(struct host_file *f, const char *path, bool write)
+{
+	f->fd = semihost_open(path, write ? SH_MODE_WB : SH_MODE_RB);
+	f->failed = f->fd < 0;
+	if (f->failed) {
+		host_log("cannot open %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+void host_file_close(struct host_file *f)
+{
+	if (f->fd >= 0) {
+		semihost_close(f->fd);
+		f->fd = -1;
+	}
+}
+
+int host_file_write(void *ctx, const void *buf, size_t len)
+{
+	struct host_file *f = ctx;
+
+	if (f->failed || semihost_write(f->fd, buf, len) != 0) {
+		f->failed = true;
+		return -1;
+	}
+	return 0;
+}
+
+int host_file_read(void *ctx, void *buf, size_t len)
+{
+	struct host_file *f = ctx;
+	uint8_t *p = buf;
+
+	/* A pipe may hand over less than asked: keep reading until all of it came. */
+	while (len && !f->failed) {
+		int64_t left = semihost_read(f->fd, p, len);
+
+		if (left < 0 || (size_t)left >= len) {
+			f->failed = true; /* error, or the end of the input */
+			break;
+		}
+		p += len - (size_t)left;
+		len = (size_t)left;
+	}
+	return f->failed ? -1 : 0;
+}
+
+/* Every vCPU's pending exit is completed, so that its state is whole. */
+int snapshot_quiesce(struct guest *g, bool request)
+{
+	if (g->vm_flags & TV_VM_PROTECTED) {
+		host_log("a protected guest cannot be saved or migrated: the hypervisor keeps its "
+			 "memory and registers from the host");
+		return -1;
+	}
+	for (unsigned v = 0; v < g->nr_vcpus; v++) {
+		struct vcpu_state *vc = &g->vcpu[v];
+		struct hvc_res r;
+		uint64_t flags = vc->run_flags, value = vc->run_value;
+		int64_t ret;
+
+		if (request && v == 0) {
+			flags = TV_RUN_HVC_RET;
+			value = 1; /* what the restored guest's snapshot call returns */
+		}
+		ret = tv_hvc(TV_HC_VCPU_RUN, (uint64_t)g->handle, v, flags | TV_RUN_COMPLETE_ONLY,
+			     value, 0, 0, &r);
+		if (ret || r.x[1] != TV_EXIT_NONE) {
+			host_log("cannot complete vCPU %u's exit: %ld", v, ret);
+			return -1;
+		}
+		vc->run_flags = 0;
+		vc->run_value = 0;
+	}
+	return 0;
+}
+
+static bool all_zero(const uint8_t *p)
+{
+	const uint64_t *w = (const uint64_t *)(const void *)p;
+
+	for (unsigned i = 0; i < PAGE_SIZE / 8; i++) {
+		if (w[i]) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Adds guest page idx to the batch (flushing it when full). */
+int snapshot_send_page(struct guest *g, struct snap_writer *w, struct snap_batch *b, uint64_t idx)
+{
+	static uint8_t data[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+	static uint8_t tags[TAGCODEC_MAX_SIZE + 7];
+	uint64_t ipa = GUEST_RAM_IPA + idx * PAGE_SIZE, tag_len = 0;
+	const uint8_t *src = data, *tag_src = tags;
+
+	if (g->page_pa[idx]) {
+		struct hvc_res r;
+		int64_t ret = tv_hvc(TV_HC_MEM_READ, (uint64_t)g->handle, ipa, (uint64_t)data,
+				     (uint64_t)tags, sizeof(tags), 0, &r);
+
+		if (ret) {
+			host_log("TV_HC_MEM_READ of 0x%lx failed: %ld", ipa, ret);
+			return -1;
+		}
+		tag_len = r.x[1];
+	} else if (g->swap && g->swap->slot[idx]) {
+		/* Swapped out: the swap store has its data and tags. */
+		src = (const uint8_t *)g->swap->slot[idx];
+		tag_src = g->swap->tags + idx * (TAGCODEC_MAX_SIZE + 1) + 1;
+		tag_len = tag_src[-1];
+	} else {
+		return 0; /* never touched: it starts zeroed on the other side too */
+	}
+	snap_batch_add(b, ipa, tag_src, (uint16_t)tag_len, all_zero(src) ? NULL : src);
+	return snap_batch_full(b) ? snap_batch_flush(w, b) : 0;
+}
+
+/* The vCPUs and devices: written last, when the guest is stopped for good. */
+int snapshot_send_state(struct guest *g, struct snap_writer *w)
+{
+	static struct tv_snap_vcpu rec;
+	struct tv_snap_device dev = {
+		g->uart.cr, g->uart.lcr_h, g->uart.ibrd, g->uart.fbrd, g->uart.imsc, g->uart.ifls,
+		{ 0 },
+	};
+
+	for (unsigned v = 0; v < g->nr_vcpus; v++) {
+		int64_t ret = tv_hvc(TV_HC_VCPU_GET_STATE, (uint64_t)g->handle, v,
+				     (uint64_t)&rec.state, 0, 0, 0, NULL);
+
+		if (ret) {
+			host_log("TV_HC_VCPU_GET_STATE failed: %ld", ret);
+			return -1;
+		}
+		rec.index = v;
+		if (snap_write_record(w, TV_SNAP_VCPU, &rec, sizeof(rec))) {
+			return -1;
+		}
+	}
+	if (snap_write_record(w, TV_SNAP_DEVICE, &dev, sizeof(dev)) || snap_write_end(w)) {
+		return -1;
+	}
+	return 0;
+}
+
+int snapshot_save(struct guest *g, struct snap_writer *w, bool request)
+{
+	static struct snap_batch batch;
+	struct tv_snap_config cfg = { GUEST_RAM_IPA, g->ram_size, g->vm_flags, g->nr_vcpus, { 0 } };
+	uint32_t pages_before;
+
+	if (snapshot_quiesce(g, request) ||
+	    snap_write_header(w, TV_SNAP_KIND_SNAPSHOT, read_cntpct()) ||
+	    snap_write_record(w, TV_SNAP_CONFIG, &cfg, sizeof(cfg))) {
+		return -1;
+	}
+	snap_batch_init(&batch, 0);
+	pages_before = (uint32_t)w->pages;
+	for (uint64_t idx = 0; idx < g->nr_pages; idx++) {
+		if (snapshot_send_page(g, w, &batch, idx)) {
+			return -1;
+		}
+	}
+	if (snap_batch_flush(w, &batch) ||
+	    snap_write_round_end(w, 0, (uint32_t)w->pages - pages_before, w->tag_bytes) ||
+	    snapshot_send_state(g, w)) {
+		return -1;
+	}
+	if (request) {
+		/* This guest goes on: its snapshot call returns 0 here. */
+		tv_hvc(TV_HC_VCPU_SET_REG, (uint64_t)g->handle, 0, TV_REG_X0, 0, 0, 0, NULL);
+	}
+	return 0;
+}
+
+/* Gives the guest a page with the stream's data and tags, replacing one it had. */
+static int restore_page(struct guest *g, const struct tv_snap_page *pg, const uint8_t *tags,
+			const uint8_t *data)
+{
+	static uint8_t tag_buf[TAGCODEC_MAX_SIZE];
+	uint64_t idx = (pg->ipa - GUEST_RAM_IPA) / PAGE_SIZE, flags = 0;
+	uint8_t *page;
+	int64_t ret;
+
+	if (g->page_pa[idx]) {
+		/* A later round sent it again: take the old copy back first. */
+		struct hvc_res r;
+
+		ret = tv_hvc(TV_HC_MEM_RECLAIM, (uint64_t)g->handle, pg->ipa, (uint64_t)tag_buf,
+			     sizeof(tag_buf), 0, 0, &r);
+		if (ret) {
+			host_log("restore: cannot replace page 0x%lx: %ld", pg->ipa, ret);
+			return -1;
+		}
+		page = (uint8_t *)r.x[1];
+	} else {
+		page = alloc_pages_raw(1);
+		if (!page) {
+			host_log("restore: out of memory at page 0x%lx", pg->ipa);
+			return -1;
+		}
+	}
+	if (data) {
+		memcpy(page, data, PAGE_SIZE);
+	} else {
+		flags = TV_DONATE_ZERO;
+	}
+	if (pg->tag_len) {
+		memcpy(tag_buf, tags, pg->tag_len);
+		flags |= TV_DONATE_TAGS;
+	}
+	ret = tv_hvc(TV_HC_MEM_DONATE, (uint64_t)g->handle, (uint64_t)page, pg->ipa, flags,
+		     (uint64_t)tag_buf, pg->tag_len, NULL);
+	if (ret) {
+		host_log("restore: TV_HC_MEM_DONATE of 0x%lx failed: %ld", pg->ipa, ret);
+		return -1;
+	}
+	g->page_pa[idx] = (uint64_t)page;
+	return 0;
+}
+
+int snapshot_restore(struct guest *g, struct snap_reader *r)
+{
+	static uint8_t payload[TV_SNAP_MAX_PAYLOAD] __attribute__((aligned(16)));
+	uint32_t len;
+	int type;
+
+	if (snap_read_header(r)) {
+		host_log("cannot restore: %s", r->error);
+		return -1;
+	}
+	while ((type = snap_read_record(r, payload, &len)) > 0) {
+		if (type == TV_SNAP_CONFIG) {
+			const struct tv_snap_config *c = (const void *)payload;
+
+			if (c->ram_ipa != GUEST_RAM_IPA) {
+				host_log("cannot restore: guest RAM at 0x%lx, this VMM puts it at 0x%lx",
+					 c->ram_ipa, GUEST_RAM_IPA);
+				return -1;
+			}
+			if (guest_create(g, c->vm_flags, c->ram_size, c->nr_vcpus)) {
+				return -1;
+			}
+		} else if (type == TV_SNAP_PAGES) {
+			struct snap_page_iter it;
+			struct tv_snap_page pg;
+			const uint8_t *tags, *data;
+
+			snap_pages_begin(&it, payload, len);
+			while (snap_pages_next(&it, &pg, &tags, &data)) {
+				if (restore_page(g, &pg, tags, data)) {
+					return -1;
+				}
+			}
+		} else if (type == TV_SNAP_VCPU) {
+			const struct tv_snap_vcpu *v = (const void *)payload;
+			int64_t ret = tv_hvc(TV_HC_VCPU_SET_STATE, (uint64_t)g->handle, v->index,
+					     (uint64_t)&v->state, 0, 0, 0, NULL);
+
+			if (ret) {
+				host_log("cannot restore vCPU %u: %ld", v->index, ret);
+				return -1;
+			}
+			g->vcpu[v->index].off = v->state.flags & TV_VCPU_STATE_OFF;
+		} else if (type == TV_SNAP_DEVICE) {
+			const struct tv_snap_device *d = (const void *)payload;
+
+			g->uart.cr = d->uart_cr;
+			g->uart.lcr_h = d->uart_lcr_h;
+			g->uart.ibrd = d->uart_ibrd;
+			g->uart.fbrd = d->uart_fbrd;
+			g->uart.imsc = d->uart_imsc;
+			g->uart.ifls = d->uart_ifls;
+		}
+	}
+	if (type < 0) {
+		host_log("cannot restore: %s", r->error);
+		return -1;
+	}
+	return 0;
+}

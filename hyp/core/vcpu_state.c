@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A vCPU's whole state for snapshots and migration, in the stable layout of
+ * struct tv_vcpu_state: the context's register file, and the VM's virtual
+ * counter, which continues where it was when a state is restored elsewhere.
+ */
+#include <abi/hvc.h>
+#include <abi/snapshot.h>
+#include <hyp/arch.h>
+#include <hyp/mem_protect.h>
+#include <hyp/vm.h>
+#include <lib/string.h>
+
+/* Where each EL1 system register of the context lives in struct tv_vcpu_state. */
+static const struct {
+	uint16_t ctx;
+	uint16_t off;
+} sysreg_map[] = {
+#define R(c, field) { c, offsetof(struct tv_vcpu_state, field) }
+	R(CTX_SCTLR_EL1, sctlr_el1),	     R(CTX_CPACR_EL1, cpacr_el1),
+	R(CTX_TTBR0_EL1, ttbr0_el1),	     R(CTX_TTBR1_EL1, ttbr1_el1),
+	R(CTX_TCR_EL1, tcr_el1),	     R(CTX_ESR_EL1, esr_el1),
+	R(CTX_AFSR0_EL1, afsr0_el1),	     R(CTX_AFSR1_EL1, afsr1_el1),
+	R(CTX_FAR_EL1, far_el1),	     R(CTX_MAIR_EL1, mair_el1),
+	R(CTX_VBAR_EL1, vbar_el1),	     R(CTX_CONTEXTIDR_EL1, contextidr_el1),
+	R(CTX_AMAIR_EL1, amair_el1),	     R(CTX_CNTKCTL_EL1, cntkctl_el1),
+	R(CTX_PAR_EL1, par_el1),	     R(CTX_MDSCR_EL1, mdscr_el1),
+	R(CTX_TPIDR_EL0, tpidr_el0),	     R(CTX_TPIDRRO_EL0, tpidrro_el0),
+	R(CTX_TPIDR_EL1, tpidr_el1),	     R(CTX_SP_EL1, sp_el1),
+	R(CTX_ELR_EL1, elr_el1),	     R(CTX_SPSR_EL1, spsr_el1),
+	R(CTX_SP_EL0, sp_el0),		     R(CTX_CSSELR_EL1, csselr_el1),
+	R(CTX_CNTV_CTL_EL0, cntv_ctl_el0),   R(CTX_CNTV_CVAL_EL0, cntv_cval_el0),
+	R(CTX_GCR_EL1, gcr_el1),	     R(CTX_RGSR_EL1, rgsr_el1),
+	R(CTX_TFSR_EL1, tfsr_el1),	     R(CTX_TFSRE0_EL1, tfsre0_el1),
+#undef R
+};
+_Static_assert(sizeof(sysreg_map) / sizeof(sysreg_map[0]) == CTX_NR_SYSREGS,
+	       "every context register has a place in the state");
+
+/* PSTATE a guest may be given: as vcpu_set_reg() allows. */
+static bool pstate_ok(uint64_t pstate)
+{
+	uint64_t mode = pstate & PSR_MODE_MASK;
+	uint64_t settable = 0xf0000000ull | PSR_DAIF | PSR_SSBS | PSR_PAN | PSR_TCO | PSR_MODE_MASK;
+
+	return !(pstate & ~settable) &&
+	       (mode == PSR_MODE_EL1H || mode == PSR_MODE_EL1T || mode == PSR_MODE_EL0T);
+}
+
+static struct vcpu *state_vcpu(uint64_t handle, uint64_t idx, uint64_t buf, int64_t *err)
+{
+	int e;
+	struct vcpu *vcpu = vcpu_from_handle(handle, idx, &e);
+
+	if (!vcpu) {
+		*err = e;
+	} else if (vcpu->vm->started && vm_is_protected(vcpu->vm)) {
+		*err = -TV_EPERM;
+		vcpu = NULL;
+	} else if (host_buffer_check(buf, sizeof(struct tv_vcpu_state), true)) {
+		*err = -TV_EFAULT;
+		vcpu = NULL;
+	}
+	return vcpu;
+}
+
+int64_t vcpu_get_state(uint64_t handle, uint64_t idx, uint64_t buf)
+{
+	int64_t err = 0;
+	struct vcpu *vcpu = state_vcpu(handle, idx, buf, &err);
+	struct tv_vcpu_state s;
+	struct cpu_context *c;
+
+	if (!vcpu) {
+		return err;
+	}
+	if (vcpu->pending != PENDING_NONE) {
+		return -TV_EBUSY;
+	}
+	c = &vcpu->ctxt;
+	arch_ctxt_sync_fp(c);
+	memset(&s, 0, sizeof(s));
+	memcpy(s.x, c->regs, sizeof(s.x));
+	s.pc = c->pc;
+	s.pstate = c->pstate;
+	for (unsigned i = 0; i < CTX_NR_SYSREGS; i++) {
+		memcpy((uint8_t *)&s + sysreg_map[i].off, &c->sys[sysreg_map[i].ctx], 8);
+	}
+	memcpy(s.fp_v, c->fp.v, sizeof(s.fp_v));
+	s.fpsr = c->fp.fpsr;
+	s.fpcr = c->fp.fpcr;
+	s.cntvct = arch_counter() - vcpu->vm->cntvoff;
+	s.flags = vcpu->off ? TV_VCPU_STATE_OFF : 0;
+	memcpy(hyp_va(pa_init(buf)), &s, sizeof(s));
+	return 0;
+}
+
+int64_t vcpu_set_state(uint64_t handle, uint64_t idx, uint64_t buf)
+{
+	int64_t err = 0;
+	struct vcpu *vcpu = state_vcpu(handle, idx, buf, &err);
+	struct tv_vcpu_state s;
+	struct cpu_context *c;
+
+	if (!vcpu) {
+		return err;
+	}
+	/* One copy first: the host cannot change what was checked. */
+	memcpy(&s, hyp_va(pa_init(buf)), sizeof(s));
+	if (!pstate_ok(s.pstate) || (s.flags & ~(uint64_t)TV_VCPU_STATE_OFF)) {
+		return -TV_EINVAL;
+	}
+	c = &vcpu->ctxt;
+	arch_ctxt_reset(c); /* the registers in hardware are no longer this context's */
+	memcpy(c->regs, s.x, sizeof(s.x));
+	c->pc = s.pc;
+	c->pstate = s.pstate;
+	for (unsigned i = 0; i < CTX_NR_SYSREGS; i++) {
+		memcpy(&c->sys[sysreg_map[i].ctx], (uint8_t *)&s + sysreg_map[i].off, 8);
+	}
+	memcpy(c->fp.v, s.fp_v, sizeof(s.fp_v));
+	c->fp.fpsr = s.fpsr;
+	c->fp.fpcr = s.fpcr;
+	vcpu->off = s.flags & TV_VCPU_STATE_OFF;
+	vcpu->pending = PENDING_NONE;
+	/* The VM's counter continues from the saved value. */
+	vcpu->vm->cntvoff = arch_counter() - s.cntvct;
+	return 0;
+}
