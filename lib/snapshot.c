@@ -3,8 +3,8 @@
  * The snapshot and migration stream (<abi/snapshot.h>, docs/SNAPSHOT.md): the writer
  * and the reader shared by the EL1 host and the native tools.
  *
- * Freestanding: no allocation, no stdio, only memcpy/memset/memcmp of <lib/string.h>
- * and fmt_snprintf for messages. Payloads are parsed with memcpy into locals, never
+ * Freestanding: no allocation, no stdio, only memcpy/memset of <lib/string.h> and
+ * lib/fmt's vsnprintf for messages. Payloads are parsed with memcpy into locals, never
  * through pointers to wider types, because the EL1 host runs with -mstrict-align and
  * a payload field has no particular alignment in the caller's buffer.
  *
@@ -31,15 +31,9 @@
 #define IPA_LIMIT (1ull << TV_IPA_BITS)
 
 /* PSTATE bits a stream may hold: those TV_HC_VCPU_SET_REG/SET_STATE accept. */
-#define PSTATE_NZCV 0xf0000000ull
-#define PSTATE_DAIF (0xfull << 6)
-#define PSTATE_SSBS (1ull << 12)
-#define PSTATE_PAN  (1ull << 22)
-#define PSTATE_TCO  (1ull << 25)
 #define PSTATE_NRW  (1ull << 4) /* AArch32 */
 #define PSTATE_MODE 0xfull
-#define PSTATE_VALID                                                                               \
-	(PSTATE_NZCV | PSTATE_DAIF | PSTATE_SSBS | PSTATE_PAN | PSTATE_TCO | PSTATE_MODE)
+#define PSTATE_VALID TV_PSTATE_ALLOWED
 
 /* Where a reader stands; struct snap_reader.state (0, the zeroed struct, is START). */
 enum {
@@ -582,7 +576,7 @@ static int check_vcpu(struct snap_reader *r, uint32_t n, const uint8_t *p)
 	if (pstate & ~PSTATE_VALID) {
 		return fail(
 		    r,
-		    REC "vCPU %u: PSTATE 0x%llx has bits 0x%llx outside NZCV, DAIF, SSBS, PAN, TCO",
+		    REC "vCPU %u: PSTATE 0x%llx has bits 0x%llx that no guest may have",
 		    n, "VCPU", idx, (unsigned long long)pstate,
 		    (unsigned long long)(pstate & ~PSTATE_VALID));
 	}

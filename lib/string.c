@@ -25,12 +25,47 @@ void *memset(void *dst, int c, size_t n)
 	return dst;
 }
 
+/*
+ * Copies whole words once dst is aligned. A misaligned source is read as aligned
+ * words too, each output word merged from two neighbours: snapshot streams put
+ * page data after variable-length tags. An aligned word never crosses a page, so
+ * reading the whole last one is safe (this file is never built with ASan).
+ */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
-	if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
+	while (n && ((uintptr_t)d & 7)) {
+		*d++ = *s++;
+		n--;
+	}
+	if (n >= 16 && ((uintptr_t)s & 7)) {
+		unsigned off = (unsigned)((uintptr_t)s & 7), sh = off * 8;
+		const uint64_t *ws = (const uint64_t *)(const void *)(s - off);
+		uint64_t lo = *ws++;
+
+		for (; n >= 8; n -= 8, d += 8) {
+			uint64_t hi = *ws++;
+
+			*(uint64_t *)(void *)d = (lo >> sh) | (hi << (64 - sh));
+			lo = hi;
+		}
+		s = (const unsigned char *)ws - 8 + off;
+	}
+	if (((uintptr_t)s & 7) == 0) {
+		/* Four words an iteration: pages are copied often (snapshots, swap). */
+		for (; n >= 32; n -= 32, d += 32, s += 32) {
+			uint64_t a = ((const uint64_t *)(const void *)s)[0];
+			uint64_t b = ((const uint64_t *)(const void *)s)[1];
+			uint64_t c = ((const uint64_t *)(const void *)s)[2];
+			uint64_t e = ((const uint64_t *)(const void *)s)[3];
+
+			((uint64_t *)(void *)d)[0] = a;
+			((uint64_t *)(void *)d)[1] = b;
+			((uint64_t *)(void *)d)[2] = c;
+			((uint64_t *)(void *)d)[3] = e;
+		}
 		for (; n >= 8; n -= 8, d += 8, s += 8) {
 			*(uint64_t *)(void *)d = *(const uint64_t *)(const void *)s;
 		}

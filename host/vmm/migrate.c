@@ -163,8 +163,9 @@ static int finish(struct guest *g, const char *ack_path)
 	}
 	host_file_close(&mig.ack);
 	host_log("migration: done: %u rounds, %lu pages, %lu tag bytes, %lu stream bytes; "
-		 "stop-and-copy %lu ns of guest downtime on the source (%u pages)",
+		 "took %lu ns, stop-and-copy %lu ns (%u pages)",
 		 mig.round + 1, mig.w.pages, mig.w.tag_bytes, mig.w.bytes,
+		 (t_end - mig.t_begin) * 1000000000ul / read_cntfrq(),
 		 (t_end - mig.t_stop) * 1000000000ul / read_cntfrq(), mig.round_pages);
 	return 1;
 }

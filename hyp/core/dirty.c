@@ -38,15 +38,6 @@ static void protect_leaf(void *arg, uint64_t ipa, uint64_t pte, unsigned level)
 	}
 }
 
-static void unprotect_leaf(void *arg, uint64_t ipa, uint64_t pte, unsigned level)
-{
-	struct vm *vm = arg;
-
-	if (level == 3 && (pte & S2_SW_DIRTY_WP)) {
-		BUG_ON(pgt_update_page(&vm->s2, ipa, S2_SW_DIRTY_WP, S2_AP_W));
-	}
-}
-
 void dirty_release(struct vm *vm)
 {
 	for (unsigned i = 0; i < TV_DIRTY_BITMAP_PAGES; i++) {
@@ -133,7 +124,10 @@ int64_t dirty_log(struct vm *vm, uint64_t op, uint64_t ipa, uint64_t pages, uint
 		if (!vm->logging) {
 			return -TV_ENOENT;
 		}
-		pgt_walk(&vm->s2, vm->ram_ipa, vm->ram_size, unprotect_leaf, vm);
+		/*
+		 * Pages stay write-protected and are let go on their next write (dirty_fault):
+		 * a walk over every page here would lengthen a migration's stop-and-copy.
+		 */
 		dirty_release(vm);
 		return 0;
 	case TV_DIRTY_GET:
@@ -148,7 +142,8 @@ bool dirty_fault(struct vm *vm, uint64_t ipa)
 	unsigned level;
 	uint64_t pte;
 
-	if (!vm->logging || !vm_ipa_in_ram(vm, ipa)) {
+	/* Also after logging stopped: the page is only write-protected until written. */
+	if (!vm_ipa_in_ram(vm, ipa)) {
 		return false;
 	}
 	pte = pgt_lookup(&vm->s2, ipa & PAGE_MASK, &level);

@@ -6,6 +6,8 @@
 
 #define SCTLR_EL1_SPAN (1ull << 23)
 #define SCTLR_EL1_DSSBS (1ull << 44)
+#define SCTLR_EL1_SPINTMASK (1ull << 45)
+#define PSR_ALLINT (1ull << 13)
 
 /* Vector offsets from VBAR_EL1 for a synchronous exception. */
 #define VEC_CUR_SP0 0x000
@@ -35,6 +37,10 @@ void inject_sync_el1(struct cpu_context *ctxt, uint64_t esr, uint64_t far)
 	}
 	if (sctlr & SCTLR_EL1_DSSBS) {
 		pstate |= PSR_SSBS;
+	}
+	/* FEAT_NMI: taking an exception to EL1 sets ALLINT unless SCTLR_EL1.SPINTMASK. */
+	if (arch_has_nmi() && !(sctlr & SCTLR_EL1_SPINTMASK)) {
+		pstate |= PSR_ALLINT;
 	}
 	ctxt_sys_write(ctxt, CTX_ELR_EL1, ctxt->pc);
 	ctxt_sys_write(ctxt, CTX_SPSR_EL1, ctxt->pstate);

@@ -37,16 +37,6 @@ static const struct {
 _Static_assert(sizeof(sysreg_map) / sizeof(sysreg_map[0]) == CTX_NR_SYSREGS,
 	       "every context register has a place in the state");
 
-/* PSTATE a guest may be given: as vcpu_set_reg() allows. */
-static bool pstate_ok(uint64_t pstate)
-{
-	uint64_t mode = pstate & PSR_MODE_MASK;
-	uint64_t settable = 0xf0000000ull | PSR_DAIF | PSR_SSBS | PSR_PAN | PSR_TCO | PSR_MODE_MASK;
-
-	return !(pstate & ~settable) &&
-	       (mode == PSR_MODE_EL1H || mode == PSR_MODE_EL1T || mode == PSR_MODE_EL0T);
-}
-
 static struct vcpu *state_vcpu(uint64_t handle, uint64_t idx, uint64_t buf, int64_t *err)
 {
 	int e;
@@ -107,7 +97,7 @@ int64_t vcpu_set_state(uint64_t handle, uint64_t idx, uint64_t buf)
 	}
 	/* One copy first: the host cannot change what was checked. */
 	memcpy(&s, hyp_va(pa_init(buf)), sizeof(s));
-	if (!pstate_ok(s.pstate) || (s.flags & ~(uint64_t)TV_VCPU_STATE_OFF)) {
+	if (!tv_pstate_valid(s.pstate) || (s.flags & ~(uint64_t)TV_VCPU_STATE_OFF)) {
 		return -TV_EINVAL;
 	}
 	c = &vcpu->ctxt;

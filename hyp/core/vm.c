@@ -11,8 +11,6 @@ struct vm vms[TV_MAX_VMS];
 /* SCTLR_EL1 at reset: its RES1 bits, MMU and caches off, as on a CPU out of reset. */
 #define SCTLR_EL1_RESET 0x30d00800ull
 
-/* PSTATE bits a host may set in a guest: NZCV, DAIF, SSBS, PAN, TCO and the mode. */
-#define PSTATE_SETTABLE (0xf0000000ull | PSR_DAIF | PSR_SSBS | PSR_PAN | PSR_TCO | PSR_MODE_MASK)
 
 void vm_init(void)
 {
@@ -205,14 +203,9 @@ int64_t vcpu_set_reg(uint64_t handle, uint64_t idx, uint64_t reg, uint64_t val)
 	if (!slot) {
 		return err;
 	}
-	if (reg == TV_REG_PSTATE) {
-		uint64_t mode = val & PSR_MODE_MASK;
-
-		/* Never let a host send a guest to EL2 or to AArch32. */
-		if ((val & ~PSTATE_SETTABLE) ||
-		    (mode != PSR_MODE_EL1H && mode != PSR_MODE_EL1T && mode != PSR_MODE_EL0T)) {
-			return -TV_EINVAL;
-		}
+	/* Never let a host send a guest to EL2 or to AArch32. */
+	if (reg == TV_REG_PSTATE && !tv_pstate_valid(val)) {
+		return -TV_EINVAL;
 	}
 	*slot = val;
 	return 0;

@@ -142,6 +142,20 @@ enum tv_system_event {
 	TV_SYSTEM_RESET = 2,
 };
 
+/*
+ * PSTATE bits a guest context may hold (TV_REG_PSTATE, vCPU states, snapshots): NZCV,
+ * TCO, DIT, UAO, PAN, SS, IL, ALLINT, SSBS, BTYPE, DAIF, and a mode that is EL1h, EL1t or
+ * EL0t: never EL2, never AArch32.
+ */
+#define TV_PSTATE_ALLOWED 0xf3f03fcfull
+
+static inline int tv_pstate_valid(uint64_t pstate)
+{
+	uint64_t mode = pstate & 0xf;
+
+	return !(pstate & ~TV_PSTATE_ALLOWED) && (mode == 0x5 || mode == 0x4 || mode == 0x0);
+}
+
 /* Register IDs for TV_HC_VCPU_{GET,SET}_REG. */
 enum tv_reg {
 	TV_REG_X0 = 0, /* ..TV_REG_X0 + 30 */

@@ -52,3 +52,24 @@ for c in zero uniform alloc random; do
 	printf '| MTE guest, %s tags | %s | %s | <= 1.50 |\n' "$c" "$(value "$rec" reclaim_round_trip_mte_$c)" \
 		"$(x100 "$(value "$rec" reclaim_ratio_${c}_x100)")"
 done
+
+# Live migration of guests/memfill.c (its RAM above 8 MiB filled, a quarter of the
+# pages with allocator-like tags) at three sizes, started after the fill.
+printf '\n## Live migration (instructions, -icount; guests/memfill.c, a quarter of pages heap-tagged)\n\n'
+printf '| guest RAM | pages sent | rounds | stream bytes per page | tags share of stream | source total | per page | destination load | stop-and-copy |\n'
+printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+for spec in "16M 40000000" "32M 80000000" "64M 160000000"; do
+	set -- $spec
+	log=$("$TV" migrate --icount --mem "$1" --migrate-at "$2" build/guests/memfill.elf </dev/null 2>&1 >/dev/null)
+	done_line=$(echo "$log" | grep 'migration: done')
+	pages=$(echo "$done_line" | sed -n 's/.* rounds, \([0-9]*\) pages.*/\1/p')
+	rounds=$(echo "$done_line" | sed -n 's/.*done: \([0-9]*\) rounds.*/\1/p')
+	tags=$(echo "$done_line" | sed -n 's/.* pages, \([0-9]*\) tag bytes.*/\1/p')
+	bytes=$(echo "$done_line" | sed -n 's/.* \([0-9]*\) stream bytes.*/\1/p')
+	took=$(echo "$done_line" | sed -n 's/.*took \([0-9]*\) ns.*/\1/p')
+	stop=$(echo "$done_line" | sed -n 's/.*stop-and-copy \([0-9]*\) ns.*/\1/p')
+	load=$(echo "$log" | sed -n 's/.*loaded in \([0-9]*\) ns.*/\1/p')
+	printf '| %s | %s | %s | %s (raw 4,224) | %s.%02d%% | %s | %s | %s | %s |\n' "$1" "$pages" "$rounds" \
+		"$((bytes / pages))" "$((tags * 100 / bytes))" "$((tags * 10000 / bytes % 100))" "$took" \
+		"$((took / pages))" "$load" "$stop"
+done

@@ -1466,11 +1466,11 @@ TEST(snapshot, refuses_bad_vcpus)
 	vcpu_refused(&v, "record 1 (VCPU): vCPU 0: PSTATE 0x3d3 is AArch32 (bit 4)");
 	v.state.pstate = 0x10; /* AArch32 User: mode bits 0, still refused */
 	vcpu_refused(&v, "PSTATE 0x10 is AArch32 (bit 4)");
-	v.state.pstate = 0x3c5 | (1u << 21); /* SS */
-	vcpu_refused(&v, "record 1 (VCPU): vCPU 0: PSTATE 0x2003c5 has bits 0x200000 outside NZCV, "
-			 "DAIF, SSBS, PAN, TCO");
+	v.state.pstate = 0x3c5 | (1u << 14); /* reserved */
+	vcpu_refused(&v, "record 1 (VCPU): vCPU 0: PSTATE 0x43c5 has bits 0x4000 that no guest may "
+			 "have");
 	v.state.pstate = 0x3c5 | (1ull << 32);
-	vcpu_refused(&v, "has bits 0x100000000 outside");
+	vcpu_refused(&v, "has bits 0x100000000 that no guest");
 
 	vcpu_default(&v, 0);
 	v.state.flags = 2;

@@ -5,7 +5,7 @@
 #include <hyp/arch.h>
 #include <hyp/esr.h>
 
-static bool has_mte_insns, has_mte2, has_mte3, has_idst;
+static bool has_mte_insns, has_mte2, has_mte3, has_idst, has_nmi;
 
 /* Block sizes in bytes of DC ZVA/GZVA and of LDGM/STGM, used by tags.S. */
 uint64_t zva_block, tag_block;
@@ -18,6 +18,7 @@ void cpu_features_init(void)
 	has_mte2 = mte >= 2;
 	has_mte3 = mte >= 3;
 	has_idst = ((read_sysreg(SYS_ID_AA64MMFR2_EL1) >> 36) & 0xf) >= 1;
+	has_nmi = ((read_sysreg(SYS_ID_AA64PFR1_EL1) >> 36) & 0xf) >= 1;
 	zva_block = 4ull << (read_sysreg(dczid_el0) & 0xf);
 	tag_block = has_mte2 ? 4ull << (read_sysreg(SYS_GMID_EL1) & 0xf) : 256;
 }
@@ -35,6 +36,11 @@ bool arch_has_mte_asym(void)
 bool arch_has_mte_insns(void)
 {
 	return has_mte_insns;
+}
+
+bool arch_has_nmi(void)
+{
+	return has_nmi;
 }
 
 bool arch_has_idst(void)

@@ -110,6 +110,11 @@ bool arch_has_mte_insns(void)
 	return config.mte;
 }
 
+bool arch_has_nmi(void)
+{
+	return false;
+}
+
 bool arch_has_idst(void)
 {
 	return fake_idst;

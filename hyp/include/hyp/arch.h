@@ -71,6 +71,8 @@ void arch_page_copy(phys_addr_t dst, phys_addr_t src);
 uint64_t arch_read_id_reg(uint32_t enc);
 /* FEAT_IDST: trapped reads of unimplemented ID registers report EC 0x18. */
 bool arch_has_idst(void);
+/* FEAT_NMI: PSTATE.ALLINT exists (set on exception entry to EL1). */
+bool arch_has_nmi(void);
 /* FEAT_MTE (the instructions, PSTATE.TCO) is implemented, tag storage or not. */
 bool arch_has_mte_insns(void);
 #endif

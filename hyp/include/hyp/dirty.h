@@ -25,7 +25,7 @@ int64_t dirty_log(struct vm *vm, uint64_t op, uint64_t ipa, uint64_t pages, uint
 /* Marks a page dirty if the VM is logging (the host gave it data or tags). */
 void dirty_mark(struct vm *vm, uint64_t ipa);
 
-/* A guest write hit a page protected for logging: record it, let it write. */
+/* A guest write hit a page protected for logging: record it (if still logging), let it write. */
 bool dirty_fault(struct vm *vm, uint64_t ipa);
 
 /* Frees the bitmap of a dying VM. */
