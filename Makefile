@@ -114,4 +114,4 @@ format:
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/hyp $(B)/host $(B)/guests -name '*.d' -type f 2>/dev/null)

@@ -140,6 +140,34 @@ static bool handle_abort(struct vcpu *vcpu, const struct trap_info *t, struct tv
 	return guest_error(vcpu, t, exit);
 }
 
+#define CNTV_CTL_ENABLE 1u
+#define CNTV_CTL_IMASK 2u
+#define CNTV_CTL_ISTATUS 4u
+
+/*
+ * WFI: nothing to do if an interrupt is already there for the guest; else the host
+ * may wait, until the guest's timer fires at the latest (x2, a physical counter value).
+ */
+static bool handle_wfi(struct vcpu *vcpu, struct tv_exit *exit)
+{
+	uint64_t ctl, deadline = 0;
+
+	if (vcpu->vm->flags & TV_VM_GIC) {
+		if (arch_vgic_pending()) {
+			return true;
+		}
+		ctl = ctxt_sys_read(&vcpu->ctxt, CTX_CNTV_CTL_EL0);
+		if ((ctl & CNTV_CTL_ENABLE) && !(ctl & CNTV_CTL_IMASK)) {
+			if ((ctl & CNTV_CTL_ISTATUS) && vgic_timer_enabled(vcpu)) {
+				return true; /* its interrupt is on the way: take it */
+			}
+			deadline = ctxt_sys_read(&vcpu->ctxt, CTX_CNTV_CVAL_EL0) + vcpu->vm->cntvoff;
+			deadline += !deadline; /* 0 means "none" */
+		}
+	}
+	return exit_to_host(exit, TV_EXIT_WFI, deadline, 0, 0);
+}
+
 bool handle_guest_trap(struct vcpu *vcpu, const struct trap_info *t, struct tv_exit *exit)
 {
 	struct cpu_view view = { vm_has_mte(vcpu->vm), true };
@@ -155,7 +183,7 @@ bool handle_guest_trap(struct vcpu *vcpu, const struct trap_info *t, struct tv_e
 		return true;
 	case EC_WFX:
 		vcpu->ctxt.pc += 4;
-		return exit_to_host(exit, TV_EXIT_WFI, 0, 0, 0);
+		return handle_wfi(vcpu, exit);
 	case EC_DABT_LOW:
 	case EC_IABT_LOW:
 		return handle_abort(vcpu, t, exit);

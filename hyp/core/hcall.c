@@ -11,6 +11,7 @@
 #include <hyp/mem_protect.h>
 #include <hyp/mte.h>
 #include <hyp/trap.h>
+#include <hyp/vgic.h>
 #include <hyp/vm.h>
 
 struct hyp_state hyp_state;
@@ -182,6 +183,11 @@ static void handle_vcpu_set_state(uint64_t *x)
 	x[0] = (uint64_t)vcpu_set_state(x[1], x[2], x[3]);
 }
 
+static void handle_vcpu_irq(uint64_t *x)
+{
+	x[0] = (uint64_t)vcpu_irq(x[1], x[2], x[3], x[4], x[5]);
+}
+
 static void handle_mem_read(uint64_t *x)
 {
 	struct vm *vm = mem_call_vm(x);
@@ -226,6 +232,7 @@ static const hcall_handler host_hcalls[TV_HC_NR] = {
 	[TV_HC_VCPU_SET_REG] = handle_vcpu_set_reg,
 	[TV_HC_VCPU_GET_STATE] = handle_vcpu_get_state,
 	[TV_HC_VCPU_SET_STATE] = handle_vcpu_set_state,
+	[TV_HC_VCPU_IRQ] = handle_vcpu_irq,
 	[TV_HC_MEM_DONATE] = handle_mem_donate,
 	[TV_HC_MEM_SHARE] = handle_mem_share,
 	[TV_HC_MEM_UNSHARE] = handle_mem_unshare,

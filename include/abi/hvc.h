@@ -44,6 +44,7 @@ enum tv_hc_num {
 	TV_HC_VCPU_SET_REG = 21,
 	TV_HC_VCPU_GET_STATE = 22,
 	TV_HC_VCPU_SET_STATE = 23,
+	TV_HC_VCPU_IRQ = 34,
 	TV_HC_MEM_DONATE = 24,
 	TV_HC_MEM_SHARE = 25,
 	TV_HC_MEM_UNSHARE = 26,
@@ -88,7 +89,22 @@ enum tv_err {
 /* TV_HC_VM_CREATE: x1 = flags, x2 = RAM IPA base, x3 = RAM size, x4 = max vCPUs. */
 #define TV_VM_MTE (1u << 0)       /* allocation tags for the guest */
 #define TV_VM_PROTECTED (1u << 1) /* the host may never see the guest's memory again */
-#define TV_VM_FLAGS_ALL (TV_VM_MTE | TV_VM_PROTECTED)
+#define TV_VM_GIC (1u << 2)       /* a GICv3 virtual CPU interface and the virtual timer */
+#define TV_VM_FLAGS_ALL (TV_VM_MTE | TV_VM_PROTECTED | TV_VM_GIC)
+
+/*
+ * TV_HC_VCPU_IRQ: x1 handle, x2 vCPU, x3 INTID (16..1019), x4 TV_IRQ_* flags, x5 priority.
+ * The VMM models the distributor; it tells EL2 the state of each interrupt line, and
+ * EL2 presents asserted, enabled lines to the guest through list registers. The
+ * virtual timer (INTID 27) is asserted by the hardware: only its enable and priority
+ * come from the VMM.
+ */
+#define TV_IRQ_ENABLED (1u << 0) /* the guest enabled it at the distributor */
+#define TV_IRQ_LEVEL (1u << 1)   /* the line is asserted (level-sensitive) */
+#define TV_IRQ_EDGE (1u << 2)    /* one edge: pending once */
+#define TV_IRQ_FLAGS_ALL (TV_IRQ_ENABLED | TV_IRQ_LEVEL | TV_IRQ_EDGE)
+#define TV_IRQ_VTIMER 27
+#define TV_MAX_IRQ_LINES 16
 
 #define TV_MAX_VMS 8
 #define TV_MAX_VCPUS 4
@@ -124,7 +140,7 @@ enum tv_exit_reason {
 	TV_EXIT_MEM_FAULT = 2, /* x2 = IPA of the page, x3 = 1 for a write */
 	TV_EXIT_HVC = 3,      /* x2..x6 = guest x0..x4 (HVC or SMC not handled at EL2) */
 	TV_EXIT_SYSTEM_EVENT = 4, /* x2 = TV_SYSTEM_* */
-	TV_EXIT_WFI = 5,      /* the guest waits for an interrupt */
+	TV_EXIT_WFI = 5,      /* the guest waits; x2 = counter value its timer fires at, or 0 */
 	TV_EXIT_IRQ = 6,      /* a physical interrupt for the host arrived */
 	TV_EXIT_GUEST_ERROR = 7, /* x2 = ESR_EL2, x3 = ELR (0 if protected), x4 = FAR */
 	TV_EXIT_CPU_OFF = 8,  /* the vCPU called PSCI CPU_OFF */

@@ -1288,8 +1288,8 @@ TEST(snapshot, refuses_bad_config)
 		       "record 0 (CONFIG): RAM 0x7ffffff000 + 0x2000 outside the 39-bit IPA space");
 	config_refused(0xfffffffffffff000ull, 0x2000, 0, 1, "outside the 39-bit IPA space");
 	config_refused(0, 1ull << 40, 0, 1, "outside the 39-bit IPA space");
-	config_refused(RAM_IPA, RAM_SIZE, 4, 1,
-		       "record 0 (CONFIG): vm_flags 0x4 has unknown bits 0x4");
+	config_refused(RAM_IPA, RAM_SIZE, 8, 1,
+		       "record 0 (CONFIG): vm_flags 0x8 has unknown bits 0x8");
 	config_refused(RAM_IPA, RAM_SIZE, 0x80000001, 1,
 		       "vm_flags 0x80000001 has unknown bits 0x80000000");
 	config_refused(RAM_IPA, RAM_SIZE, TV_VM_PROTECTED, 1,

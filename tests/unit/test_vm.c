@@ -151,7 +151,7 @@ TEST(vm, create_argument_validation)
 	struct {
 		uint64_t flags, ipa, size, vcpus;
 	} bad[] = {
-		{ 4, IPA0, PAGE_SIZE, 1 },		      /* unknown flag */
+		{ 8, IPA0, PAGE_SIZE, 1 },		      /* unknown flag */
 		{ 1ull << 32, IPA0, PAGE_SIZE, 1 },	      /* unknown flag, high */
 		{ ~0ull, IPA0, PAGE_SIZE, 1 },		      /* every flag */
 		{ 0, IPA0 + 0x800, PAGE_SIZE, 1 },	      /* base not page aligned */

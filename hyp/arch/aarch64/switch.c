@@ -15,6 +15,10 @@
 #include <hyp/mem_protect.h>
 #include <hyp/trap.h>
 
+void vgic_load(struct vcpu *vcpu);
+void vgic_save(struct vcpu *vcpu);
+bool vgic_take_vtimer(struct vcpu *vcpu);
+void vgic_release_if_held(void);
 void sysreg_save_el1(struct cpu_context *c, bool mte);
 void sysreg_load_el1(const struct cpu_context *c, bool mte);
 
@@ -139,6 +143,9 @@ static void run_until_exit(struct hyp_cpu *cpu, struct vcpu *vcpu, struct tv_exi
 
 		g->pc = read_sysreg(elr_el2);
 		g->pstate = read_sysreg(spsr_el2);
+		if (code == EXIT_IRQ && vgic_take_vtimer(vcpu)) {
+			continue; /* the guest's own timer: delivered without the host */
+		}
 		if (code != EXIT_SYNC) {
 			if (code == EXIT_SERROR) {
 				*exit = (struct tv_exit){ TV_EXIT_GUEST_ERROR,
@@ -174,6 +181,9 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	sysreg_load_el1(&vcpu->ctxt, mte);
 	cpu->loaded = &vcpu->ctxt;
 	load_guest_el2_config(cpu, vcpu);
+	if (vcpu->vm->flags & TV_VM_GIC) {
+		vgic_load(vcpu);
+	}
 	isb();
 	cpu->guest = &vcpu->ctxt;
 
@@ -186,6 +196,11 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 		isb();
 	}
 	sysreg_save_el1(&vcpu->ctxt, mte);
+	if (vcpu->vm->flags & TV_VM_GIC) {
+		vgic_save(vcpu);
+	} else {
+		vgic_release_if_held();
+	}
 	sysreg_load_el1(&cpu->host, hyp_state.host_mte);
 	cpu->loaded = &cpu->host;
 	load_host_el2_config(cpu);

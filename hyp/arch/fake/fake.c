@@ -217,6 +217,11 @@ void arch_page_copy(phys_addr_t dst, phys_addr_t src)
 	memcpy(hyp_va(dst), hyp_va(src), PAGE_SIZE);
 }
 
+bool arch_vgic_pending(void)
+{
+	return false;
+}
+
 bool arch_image_intact(void)
 {
 	return true;

@@ -67,6 +67,9 @@ uint64_t arch_counter(void);
 /* Copies a page of memory. */
 void arch_page_copy(phys_addr_t dst, phys_addr_t src);
 
+/* Whether a list register of the loaded vCPU holds a pending interrupt. */
+bool arch_vgic_pending(void);
+
 /* Reads a register of the ID space (op0 3, op1 0, CRn 0); unallocated ones read 0. */
 uint64_t arch_read_id_reg(uint32_t enc);
 /* FEAT_IDST: trapped reads of unimplemented ID registers report EC 0x18. */

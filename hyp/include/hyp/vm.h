@@ -7,6 +7,7 @@
 #include <hyp/context.h>
 #include <hyp/pgtable.h>
 #include <hyp/types.h>
+#include <hyp/vgic.h>
 
 /* What a vCPU owes the host or the guest between two runs. */
 enum vcpu_pending {
@@ -30,6 +31,7 @@ struct vcpu {
 	bool mmio_64bit; /* the destination is an X register */
 	uint64_t mmio_far; /* guest VA of the pending MMIO access */
 	bool off;        /* powered off through PSCI */
+	struct vgic_cpu vgic; /* TV_VM_GIC: list registers, CPU interface, interrupt lines */
 };
 
 struct vm {

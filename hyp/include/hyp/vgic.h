@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The virtual GICv3 CPU interface of a vCPU. The VMM emulates the distributor and
+ * redistributor (MMIO) and tells EL2 each interrupt line's state; EL2 owns the list
+ * registers: asserted, enabled lines are presented to the guest there, and the
+ * virtual timer's physical interrupt is linked to its virtual one (the guest's EOI
+ * deactivates it), so timer ticks are delivered without leaving EL2.
+ */
+#ifndef HYP_VGIC_H
+#define HYP_VGIC_H
+
+#include <abi/hvc.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VGIC_MAX_LRS 16
+
+/* List register fields (ICH_LR<n>_EL2). */
+#define LR_VINTID_MASK 0xffffffffull
+#define LR_PINTID_SHIFT 32
+#define LR_PRIO_SHIFT 48
+#define LR_GROUP1 (1ull << 60)
+#define LR_HW (1ull << 61)
+#define LR_STATE_SHIFT 62
+#define LR_STATE_MASK (3ull << 62)
+#define LR_PENDING (1ull << 62)
+#define LR_ACTIVE (2ull << 62)
+
+struct irq_line {
+	uint16_t intid; /* 0: free slot */
+	uint8_t flags;  /* TV_IRQ_* */
+	uint8_t prio;
+};
+
+struct vgic_cpu {
+	uint64_t lr[VGIC_MAX_LRS];
+	uint64_t vmcr;
+	uint64_t ap0r;
+	uint64_t ap1r;
+	struct irq_line lines[TV_MAX_IRQ_LINES];
+};
+
+struct vcpu;
+
+/**
+ * TV_HC_VCPU_IRQ: records the VMM's view of an interrupt line. Errors: -TV_EINVAL
+ * (INTID outside 16..1019, unknown flags, a VM without TV_VM_GIC), -TV_ENOMEM (more
+ * than TV_MAX_IRQ_LINES lines), handle and vCPU errors.
+ */
+int64_t vcpu_irq(uint64_t handle, uint64_t idx, uint64_t intid, uint64_t flags, uint64_t prio);
+
+/* Brings the list registers in vcpu->vgic.lr up to date with the lines (before entry). */
+void vgic_flush(struct vcpu *vcpu);
+
+/* The list-register value presenting the virtual timer, linked to its physical interrupt. */
+uint64_t vgic_timer_lr(const struct vcpu *vcpu);
+
+/* Whether the virtual timer is enabled at the guest's redistributor (per the VMM). */
+bool vgic_timer_enabled(const struct vcpu *vcpu);
+
+/* Whether some list register holds an interrupt pending for the guest. */
+bool vgic_pending(const struct vcpu *vcpu);
+
+/* Number of list registers (from ICH_VTR_EL2), set by the arch at boot. */
+extern unsigned vgic_nr_lrs;
+
+#endif
