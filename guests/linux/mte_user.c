@@ -214,15 +214,16 @@ int main(void)
 	uint64_t v = 0;
 
 	check(access_faults((volatile uint64_t *)tagged, 1, 0x5a5a5a5a12345678, NULL, 0) == 0 &&
-		      access_faults((volatile uint64_t *)tagged, 0, 0, &v, 0) == 0 &&
-		      v == 0x5a5a5a5a12345678,
+		  access_faults((volatile uint64_t *)tagged, 0, 0, &v, 0) == 0 &&
+		  v == 0x5a5a5a5a12345678,
 	      "sync: store and load with the right tag");
 
 	uint8_t *wrong = with_tag(granule, tag ^ 1);
 	int code = access_faults((volatile uint64_t *)wrong, 0, 0, NULL, 0);
 
-	snprintf(line, sizeof(line), "sync: load with a wrong tag: SIGSEGV si_code %d (SEGV_MTESERR %d)",
-		 code, SEGV_MTESERR);
+	snprintf(line, sizeof(line),
+		 "sync: load with a wrong tag: SIGSEGV si_code %d (SEGV_MTESERR %d)", code,
+		 SEGV_MTESERR);
 	check(code == SEGV_MTESERR, line);
 	/* Without SA_EXPOSE_TAGBITS the kernel reports the address with its tag cleared. */
 	check(code == SEGV_MTESERR && fault_addr == (void *)with_tag(granule, 0),
@@ -235,17 +236,17 @@ int main(void)
 	      "sync: store with a wrong tag faults and does not write");
 
 	/* Memory mapped without PROT_MTE is Untagged: the pointer's tag is never checked. */
-	uint8_t *plain = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *plain =
+	    mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	check(plain != MAP_FAILED &&
-		      access_faults((volatile uint64_t *)with_tag(plain, 7), 1, 1, NULL, 0) == 0,
+		  access_faults((volatile uint64_t *)with_tag(plain, 7), 1, 1, NULL, 0) == 0,
 	      "sync: any tag works on memory without PROT_MTE");
 
 	/* ---- asynchronous tag-check faults ---- */
 	check(set_mode(PR_MTE_TCF_ASYNC) == 0, "prctl: async tag checks");
 	check(access_faults((volatile uint64_t *)tagged, 1, 42, NULL, 100) == 0 &&
-		      access_faults((volatile uint64_t *)tagged, 0, 0, &v, 100) == 0 && v == 42,
+		  access_faults((volatile uint64_t *)tagged, 0, 0, &v, 100) == 0 && v == 42,
 	      "async: right tag, no fault after 100 syscalls");
 	/* The store completes; the kernel finds the fault in TFSRE0_EL1 when next entered. */
 	code = access_faults((volatile uint64_t *)wrong, 1, 43, NULL, 100);
@@ -257,7 +258,7 @@ int main(void)
 
 	/* Back to sync: the async fault must not linger into later checks. */
 	check(set_mode(PR_MTE_TCF_SYNC) == 0 &&
-		      access_faults((volatile uint64_t *)tagged, 0, 0, &v, 100) == 0,
+		  access_faults((volatile uint64_t *)tagged, 0, 0, &v, 100) == 0,
 	      "sync again: right tag, no stale fault");
 
 	printf("mte_user: %d passed, %d failed\n", passed, failed);
