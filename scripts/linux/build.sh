@@ -3,7 +3,7 @@
 # Builds what a Linux guest of tagvisor boots: Debian's arm64 kernel as a raw `Image`
 # and a small initramfs (busybox, /init, the static test programs of guests/linux/).
 #
-# Usage: scripts/linux/build.sh [OUTDIR]        (default: build/linux, from the repo root)
+# Usage: scripts/linux/build.sh [OUTDIR]        (default: build/linux of the repo)
 # Outputs: OUTDIR/Image, OUTDIR/initramfs.cpio.gz (and OUTDIR/kernel-release, the kernel's
 # version string)
 #
@@ -13,10 +13,11 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$root"
-out=${1:-build/linux}
+# OUTDIR is relative to where the script is run from; the default to the repo root.
+out=${1:-$root/build/linux}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+cd "$root"
 debs=$out/debs
 stage=$out/initramfs
 work=$out/work

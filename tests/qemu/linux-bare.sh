@@ -12,14 +12,18 @@
 # Usage: tests/qemu/linux-bare.sh [-v] [OUTDIR]   (OUTDIR of build.sh, default build/linux)
 # ICOUNT=1 in the environment adds -icount shift=0 (the counter then counts instructions).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 verbose=0
 if [ "${1:-}" = -v ]; then
 	verbose=1
 	shift
 fi
-out=${1:-build/linux}
+# OUTDIR is relative to where the script is run from; the default is the repo's.
+out=${1:-$root/build/linux}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+cd "$root"
 if [ ! -f "$out/Image" ] || [ ! -f "$out/initramfs.cpio.gz" ]; then
 	scripts/linux/build.sh "$out"
 fi
