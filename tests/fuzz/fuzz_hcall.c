@@ -16,7 +16,8 @@
  *
  * Input: byte 0 configures (bit 0 MTE, bit 1 a tiny stage-2 pool, bit 2 no
  * FEAT_IDST, bit 3 finalise first); then operations:
- *   0x00-0xdf  a hypercall: the ID from a table, then six argument selectors
+ *   0x00-0xbf  a hypercall: the ID from a table, then six argument selectors
+ *   0xc0-0xdf  a hypercall numbered 8 + (op - 0xc0), then six argument selectors
  *   0xe0-0xef  a hypercall with a raw 32-bit function ID and six selectors
  *   0xf0-0xf7  check the invariants now
  *   0xf8-0xfb  the host writes bytes into one of its pages (tag buffers)
@@ -292,9 +293,10 @@ static bool fuzz_guest(struct vcpu *v, struct trap_info *t, void *unused)
 
 /* ---- what each call may return ---- */
 
+/* Beyond the dispatch table, or not ours: never a call. */
 static bool unassigned(unsigned n)
 {
-	return (n >= 4 && n <= 7) || (n >= 10 && n <= 15) || n >= 34;
+	return n >= TV_HC_NR;
 }
 
 static bool outcome_allowed(unsigned n, int64_t ret, bool finalised, const uint64_t *x,
@@ -481,8 +483,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned op = 0; op < MAX_OPS && in_left; op++) {
 		uint8_t b = u8();
 
-		if (b < 0xe0) {
+		if (b < 0xc0) {
 			hypercall(TV_HC(call_ids[b % (sizeof(call_ids) / sizeof(call_ids[0]))]));
+		} else if (b < 0xe0) {
+			/* Every number of the setup and run bands, calls added since included. */
+			hypercall(TV_HC(TV_HC_SETUP_FIRST + (b - 0xc0u)));
 		} else if (b < 0xf0) {
 			hypercall(uN(b & 1 ? 8 : 4));
 		} else if (b < 0xf8) {

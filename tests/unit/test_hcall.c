@@ -558,11 +558,11 @@ static bool outcome_allowed(unsigned n, int64_t ret, bool finalised, uint64_t ru
 	known |= n <= TV_HC_CHECK || n == TV_HC_SELFTEST || n == TV_HC_FINALISE;
 	if (!known) {
 		/*
-		 * Numbers no call is planned for must be unknown; others (declared in
-		 * hvc.h but not covered here, or added since) may do anything but crash
-		 * or break the invariants.
+		 * Numbers past the dispatch table are never calls; the others this test
+		 * does not cover (declared in hvc.h, or added since) may do anything but
+		 * crash or break the invariants.
 		 */
-		bool unassigned = (n >= 4 && n <= 7) || (n >= 10 && n <= 15) || n >= 35;
+		bool unassigned = n >= TV_HC_NR;
 
 		return !unassigned || ret == -TV_ENOSYS;
 	}
