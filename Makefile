@@ -19,7 +19,7 @@ HOST_CFLAGS := -std=c11 -O2 -g $(WARN) -MMD -MP -Iinclude
 
 DEPS_STAMP := $(B)/.deps-ok
 
-.PHONY: all deps test unit-test qemu-test demo bench fuzz clean format
+.PHONY: all deps test unit-test qemu-test demo bench fuzz clean format linux
 all: $(B)/hyp.elf $(B)/host.elf guests $(B)/tagvisor $(B)/unit-tests
 
 deps: $(DEPS_STAMP)
@@ -95,7 +95,14 @@ $(B)/unit-tests: $(UNIT_SRCS) $(wildcard hyp/include/hyp/*.h) $(wildcard include
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_SRCS) -o $@
 
 # ---- running -------------------------------------------------------------------------------
-test: all
+# Debian's arm64 kernel and a busybox initramfs with the userspace MTE test
+# (scripts/linux/build.sh; downloaded with apt, never committed).
+LINUX := $(B)/linux/Image $(B)/linux/initramfs.cpio.gz
+linux: $(LINUX)
+$(LINUX): scripts/linux/build.sh $(wildcard guests/linux/*) | $(DEPS_STAMP)
+	@./scripts/linux/build.sh $(B)/linux
+
+test: all linux
 	@./tests/run-all.sh
 
 unit-test: $(B)/unit-tests

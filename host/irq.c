@@ -19,6 +19,7 @@
 #define GICR_ISENABLER0 0x0100
 #define GICR_IPRIORITYR 0x0400
 #define TIMER_PPI 30
+#define VTIMER_PPI 27 /* the guests' virtual timer: EL2 takes it, the host only enables it */
 #define INTID_SPURIOUS 1023
 
 static inline volatile uint32_t *mmio32(uint64_t addr)
@@ -32,9 +33,10 @@ void irq_init(void)
 	*mmio32(GICR_BASE + GICR_WAKER) &= ~(1u << 1); /* ProcessorSleep */
 	while (*mmio32(GICR_BASE + GICR_WAKER) & (1u << 2)) {
 	}
-	*mmio32(GICR_SGI_BASE + GICR_IGROUPR0) |= 1u << TIMER_PPI;
+	*mmio32(GICR_SGI_BASE + GICR_IGROUPR0) |= 1u << TIMER_PPI | 1u << VTIMER_PPI;
 	*(volatile uint8_t *)(GICR_SGI_BASE + GICR_IPRIORITYR + TIMER_PPI) = 0x80;
-	*mmio32(GICR_SGI_BASE + GICR_ISENABLER0) = 1u << TIMER_PPI;
+	*(volatile uint8_t *)(GICR_SGI_BASE + GICR_IPRIORITYR + VTIMER_PPI) = 0x80;
+	*mmio32(GICR_SGI_BASE + GICR_ISENABLER0) = 1u << TIMER_PPI | 1u << VTIMER_PPI;
 	__asm__ volatile("msr s3_0_c12_c12_5, %0\n" /* ICC_SRE_EL1 = SRE */
 			 "isb\n"
 			 "msr s3_0_c4_c6_0, %1\n" /* ICC_PMR_EL1 */

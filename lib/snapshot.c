@@ -49,6 +49,7 @@ enum {
 static const char *const type_names[] = {
 	[TV_SNAP_CONFIG] = "CONFIG", [TV_SNAP_PAGES] = "PAGES",	  [TV_SNAP_ROUND_END] = "ROUND_END",
 	[TV_SNAP_VCPU] = "VCPU",     [TV_SNAP_DEVICE] = "DEVICE", [TV_SNAP_END] = "END",
+	[TV_SNAP_GIC] = "GIC",
 };
 
 const char *snap_type_name(uint32_t type)
@@ -359,6 +360,8 @@ static uint32_t fixed_length(uint32_t type)
 		return sizeof(struct tv_snap_vcpu);
 	case TV_SNAP_DEVICE:
 		return sizeof(struct tv_snap_device);
+	case TV_SNAP_GIC:
+		return sizeof(struct tv_snap_gic);
 	case TV_SNAP_END:
 		return sizeof(struct tv_snap_end);
 	default:
@@ -585,6 +588,38 @@ static int check_vcpu(struct snap_reader *r, uint32_t n, const uint8_t *p)
 	return 0;
 }
 
+/* The vGIC: list registers never linked to a physical interrupt, INTIDs in range. */
+static int check_gic(struct snap_reader *r, uint32_t n, const uint8_t *p)
+{
+	struct tv_snap_gic g;
+
+	memcpy(&g, p, sizeof(g));
+	if (g.cpu.nr_lrs > 16 || g.uart_rx_len > sizeof(g.uart_rx)) {
+		return fail(r, REC "%u list registers, %u bytes of console input", n, "GIC",
+			    g.cpu.nr_lrs, g.uart_rx_len);
+	}
+	for (unsigned i = 0; i < 16; i++) {
+		uint64_t lr = g.cpu.lr[i];
+
+		if ((lr >> 32) & 0x20001fffull) { /* HW (bit 61) and pINTID (44:32) */
+			return fail(r, REC "list register %u (0x%llx) is linked to a physical interrupt",
+				    n, "GIC", i, (unsigned long long)lr);
+		}
+		if ((lr >> 62) && ((lr & 0xffffffffull) >= 1020 || i >= g.cpu.nr_lrs)) {
+			return fail(r, REC "list register %u (0x%llx) is not a valid interrupt", n,
+				    "GIC", i, (unsigned long long)lr);
+		}
+		if (g.cpu.lines[i].intid &&
+		    (g.cpu.lines[i].intid < 16 || g.cpu.lines[i].intid > 1019 ||
+		     (g.cpu.lines[i].flags & ~TV_IRQ_FLAGS_ALL))) {
+			return fail(r, REC "interrupt line %u (INTID %u, flags 0x%x) is not valid", n,
+				    "GIC", i, g.cpu.lines[i].intid, g.cpu.lines[i].flags);
+		}
+	}
+	r->gic_seen = true;
+	return 0;
+}
+
 static int check_device(struct snap_reader *r, uint32_t n, const uint8_t *p)
 {
 	if (!zeros64(p, offsetof(struct tv_snap_device, reserved), 4)) {
@@ -662,6 +697,15 @@ static int check_order(struct snap_reader *r, uint32_t n, uint32_t type)
 				    r->rounds);
 		}
 		return 0;
+	case TV_SNAP_GIC:
+		if (!(r->config.vm_flags & TV_VM_GIC) || r->config.nr_vcpus != 1) {
+			return fail(r, REC "a GIC record for a VM without TV_VM_GIC and one vCPU", n,
+				    name);
+		}
+		if (!vcpus || r->gic_seen || r->vcpus_seen != r->config.nr_vcpus) {
+			return fail(r, REC "the GIC record comes once, after every VCPU", n, name);
+		}
+		return 0;
 	case TV_SNAP_DEVICE:
 		if (!memory && !vcpus) {
 			return fail(r, REC "a second DEVICE", n, name);
@@ -669,6 +713,10 @@ static int check_order(struct snap_reader *r, uint32_t n, uint32_t type)
 		if (r->vcpus_seen != r->config.nr_vcpus) {
 			return fail(r, REC "only %u of the %u vCPUs came before it", n, name,
 				    r->vcpus_seen, r->config.nr_vcpus);
+		}
+		if ((r->config.vm_flags & TV_VM_GIC) && !r->gic_seen) {
+			return fail(r, REC "the VM has a GIC but the stream has no GIC record", n,
+				    name);
 		}
 		return 0;
 	default: /* TV_SNAP_END */
@@ -704,7 +752,7 @@ int snap_read_record(struct snap_reader *r, void *payload, uint32_t *len)
 		return fail(r, "stream ends inside record %u (its header)", n);
 	}
 	name = snap_type_name(h.type);
-	if (h.type < TV_SNAP_CONFIG || h.type > TV_SNAP_END) {
+	if (h.type < TV_SNAP_CONFIG || h.type > TV_SNAP_GIC) {
 		return fail(r, "record %u: unknown record type %u", n, h.type);
 	}
 	if (h.seq != n) {
@@ -747,6 +795,9 @@ int snap_read_record(struct snap_reader *r, void *payload, uint32_t *len)
 	case TV_SNAP_VCPU:
 		ret = check_vcpu(r, n, p);
 		r->state = RS_VCPUS;
+		break;
+	case TV_SNAP_GIC:
+		ret = check_gic(r, n, p);
 		break;
 	case TV_SNAP_DEVICE:
 		ret = check_device(r, n, p);

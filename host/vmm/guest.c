@@ -116,6 +116,12 @@ static void mmio(struct guest *g, struct vcpu_state *vc, const struct hvc_res *r
 
 	if (ipa >= GUEST_UART_IPA && ipa < GUEST_UART_IPA + 0x1000) {
 		ret = pl011_access(g, ipa - GUEST_UART_IPA, size, write, &data);
+	} else {
+		ret = vgic_mmio(g, ipa, size, write, &data);
+	}
+	if (g->trace_mmio) {
+		host_log("guest %u: MMIO %s 0x%lx size %u data 0x%lx%s", g->id, write ? "write" : "read",
+			 ipa, size, data, ret ? " (no device: abort)" : "");
 	}
 	if (ret) {
 		/* No device there: an external abort, as on the machine itself. */
@@ -143,6 +149,30 @@ static void report_crash(struct guest *g, unsigned v, const struct hvc_res *r)
 			 "(VBAR_EL1 0x%lx)",
 			 g->id, v, get_reg(g, v, TV_REG_ESR_EL1), get_reg(g, v, TV_REG_ELR_EL1),
 			 get_reg(g, v, TV_REG_FAR_EL1), get_reg(g, v, TV_REG_VBAR_EL1));
+	}
+}
+
+/*
+ * The guest waits for an interrupt: sleep until its timer's deadline (0: none) or
+ * until something is typed, in slices of at most a millisecond.
+ */
+static void wait_for_event(struct guest *g, uint64_t deadline)
+{
+	uint64_t limit = read_cntpct() + read_cntfrq() / 50; /* never longer than 20 ms */
+
+	if (deadline && deadline < limit) {
+		limit = deadline;
+	}
+	for (;;) {
+		uint64_t now = read_cntpct();
+
+		pl011_poll_input(g);
+		if (now >= limit || g->uart.rx_len) {
+			return;
+		}
+		slice_timer_arm(MIN(limit - now, read_cntfrq() / 1000));
+		__asm__ volatile("wfi");
+		irq_ack_all();
 	}
 }
 
@@ -198,6 +228,9 @@ enum run_result guest_run_vcpu(struct guest *g, unsigned v)
 			}
 			return guest_done(g, TV_STATUS_OK);
 		case TV_EXIT_WFI:
+			if (g->vgic.present) {
+				wait_for_event(g, r.x[2]);
+			}
 			return RUN_YIELD;
 		case TV_EXIT_IRQ:
 			irq_ack_all();

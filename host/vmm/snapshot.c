@@ -131,6 +131,66 @@ int snapshot_send_page(struct guest *g, struct snap_writer *w, struct snap_batch
 	return snap_batch_full(b) ? snap_batch_flush(w, b) : 0;
 }
 
+/* The GIC (EL2's CPU interface, the VMM's distributor) and the console's input. */
+static int send_gic(struct guest *g, struct snap_writer *w)
+{
+	static struct tv_snap_gic rec;
+	const struct vgic *v = &g->vgic;
+	int64_t ret;
+
+	memset(&rec, 0, sizeof(rec));
+	ret = tv_hvc(TV_HC_VCPU_GET_VGIC, (uint64_t)g->handle, 0, (uint64_t)&rec.cpu, 0, 0, 0,
+		     NULL);
+	if (ret) {
+		host_log("TV_HC_VCPU_GET_VGIC failed: %ld", ret);
+		return -1;
+	}
+	rec.gicd_ctlr = v->ctlr;
+	rec.gicr_waker = v->waker;
+	rec.group[0] = v->private.group;
+	rec.enabled[0] = v->private.enabled;
+	rec.pending[0] = v->private.pending;
+	for (unsigned i = 0; i < VGIC_NR_SPI_BANKS; i++) {
+		rec.group[i + 1] = v->spis[i].group;
+		rec.enabled[i + 1] = v->spis[i].enabled;
+		rec.pending[i + 1] = v->spis[i].pending;
+	}
+	memcpy(rec.prio, v->prio, sizeof(rec.prio));
+	memcpy(rec.cfg, v->cfg, sizeof(v->cfg));
+	rec.uart_ris = g->uart.ris;
+	rec.uart_rx_len = g->uart.rx_len;
+	for (unsigned i = 0; i < g->uart.rx_len; i++) {
+		rec.uart_rx[i] = g->uart.rx[(g->uart.rx_head + i) % PL011_RX_FIFO];
+	}
+	return snap_write_record(w, TV_SNAP_GIC, &rec, sizeof(rec));
+}
+
+static int restore_gic(struct guest *g, const struct tv_snap_gic *rec)
+{
+	struct vgic *v = &g->vgic;
+	int64_t ret = tv_hvc(TV_HC_VCPU_SET_VGIC, (uint64_t)g->handle, 0, (uint64_t)&rec->cpu, 0,
+			     0, 0, NULL);
+
+	if (ret) {
+		host_log("cannot restore the vGIC: %ld", ret);
+		return -1;
+	}
+	v->ctlr = rec->gicd_ctlr;
+	v->waker = rec->gicr_waker;
+	v->private = (struct vgic_irq_bank){ rec->group[0], rec->enabled[0], rec->pending[0] };
+	for (unsigned i = 0; i < VGIC_NR_SPI_BANKS; i++) {
+		v->spis[i] = (struct vgic_irq_bank){ rec->group[i + 1], rec->enabled[i + 1],
+						     rec->pending[i + 1] };
+	}
+	memcpy(v->prio, rec->prio, sizeof(v->prio));
+	memcpy(v->cfg, rec->cfg, sizeof(v->cfg));
+	g->uart.ris = rec->uart_ris;
+	g->uart.rx_head = 0;
+	g->uart.rx_len = rec->uart_rx_len;
+	memcpy(g->uart.rx, rec->uart_rx, rec->uart_rx_len);
+	return 0;
+}
+
 /* The vCPUs and devices: written last, when the guest is stopped for good. */
 int snapshot_send_state(struct guest *g, struct snap_writer *w)
 {
@@ -152,6 +212,9 @@ int snapshot_send_state(struct guest *g, struct snap_writer *w)
 		if (snap_write_record(w, TV_SNAP_VCPU, &rec, sizeof(rec))) {
 			return -1;
 		}
+	}
+	if (g->vgic.present && send_gic(g, w)) {
+		return -1;
 	}
 	if (snap_write_record(w, TV_SNAP_DEVICE, &dev, sizeof(dev)) || snap_write_end(w)) {
 		return -1;
@@ -257,6 +320,9 @@ int snapshot_restore(struct guest *g, struct snap_reader *r)
 			if (guest_create(g, c->vm_flags, c->ram_size, c->nr_vcpus)) {
 				return -1;
 			}
+			if (c->vm_flags & TV_VM_GIC) {
+				vgic_init(g);
+			}
 		} else if (type == TV_SNAP_PAGES) {
 			struct snap_page_iter it;
 			struct tv_snap_page pg;
@@ -278,6 +344,10 @@ int snapshot_restore(struct guest *g, struct snap_reader *r)
 				return -1;
 			}
 			g->vcpu[v->index].off = v->state.flags & TV_VCPU_STATE_OFF;
+		} else if (type == TV_SNAP_GIC) {
+			if (restore_gic(g, (const void *)payload)) {
+				return -1;
+			}
 		} else if (type == TV_SNAP_DEVICE) {
 			const struct tv_snap_device *d = (const void *)payload;
 

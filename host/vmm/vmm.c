@@ -66,6 +66,9 @@ int vmm_run(struct guest *gs, unsigned n)
 					continue;
 				}
 				arm_slice(n);
+				if (g->vgic.present) {
+					pl011_poll_input(g);
+				}
 				guest_run_vcpu(g, v);
 				if (n == 1 && !g->done) {
 					switch (control_poll(g)) {
@@ -99,6 +102,33 @@ static const char *nth_guest(unsigned n)
 	return bootarg_nth("guest", n);
 }
 
+/* kernel=PATH: a Linux guest, with the GIC, the timer and a device tree. */
+static int run_linux(uint32_t flags)
+{
+	struct guest *g = &guests[0];
+	uint64_t mem = bootarg_u64("mem", 256ull << 20);
+	int status;
+
+	host_finalise();
+	g->id = 0;
+	g->trace_mmio = bootarg("trace-mmio") != NULL;
+	pl011_init(&g->uart, false);
+	if (guest_create(g, flags | TV_VM_GIC, mem, 1)) {
+		return TV_STATUS_USAGE;
+	}
+	vgic_init(g);
+	if (linux_load(g, bootarg("kernel"), bootarg("initrd"), bootarg("cmdline"))) {
+		return TV_STATUS_USAGE;
+	}
+	control_init(g);
+	status = vmm_run(guests, 1);
+	host_log("guest 0 ended: status %d, exits: %lu MMIO, %lu memory, %lu WFI, %lu IRQ",
+		 g->status, g->nr_exits[TV_EXIT_MMIO], g->nr_exits[TV_EXIT_MEM_FAULT],
+		 g->nr_exits[TV_EXIT_WFI], g->nr_exits[TV_EXIT_IRQ]);
+	guest_destroy(g);
+	return status;
+}
+
 int vmm_main(void)
 {
 	uint64_t mem = bootarg_u64("mem", 64ull << 20), resident = bootarg_u64("resident", 0);
@@ -122,6 +152,9 @@ int vmm_main(void)
 		status = vmm_run(guests, 1);
 		guest_destroy(&guests[0]);
 		return status;
+	}
+	if (bootarg("kernel")) {
+		return run_linux(flags);
 	}
 	if (!n) {
 		host_log("no guest given: nothing to run");

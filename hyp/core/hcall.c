@@ -188,6 +188,16 @@ static void handle_vcpu_irq(uint64_t *x)
 	x[0] = (uint64_t)vcpu_irq(x[1], x[2], x[3], x[4], x[5]);
 }
 
+static void handle_vcpu_get_vgic(uint64_t *x)
+{
+	x[0] = (uint64_t)vcpu_get_vgic(x[1], x[2], x[3]);
+}
+
+static void handle_vcpu_set_vgic(uint64_t *x)
+{
+	x[0] = (uint64_t)vcpu_set_vgic(x[1], x[2], x[3]);
+}
+
 static void handle_mem_read(uint64_t *x)
 {
 	struct vm *vm = mem_call_vm(x);
@@ -233,6 +243,8 @@ static const hcall_handler host_hcalls[TV_HC_NR] = {
 	[TV_HC_VCPU_GET_STATE] = handle_vcpu_get_state,
 	[TV_HC_VCPU_SET_STATE] = handle_vcpu_set_state,
 	[TV_HC_VCPU_IRQ] = handle_vcpu_irq,
+	[TV_HC_VCPU_GET_VGIC] = handle_vcpu_get_vgic,
+	[TV_HC_VCPU_SET_VGIC] = handle_vcpu_set_vgic,
 	[TV_HC_MEM_DONATE] = handle_mem_donate,
 	[TV_HC_MEM_SHARE] = handle_mem_share,
 	[TV_HC_MEM_UNSHARE] = handle_mem_unshare,

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <abi/hvc.h>
 #include <hyp/vgic.h>
+#include <abi/snapshot.h>
+#include <hyp/arch.h>
+#include <hyp/mem_protect.h>
 #include <hyp/vm.h>
+#include <lib/string.h>
 
 unsigned vgic_nr_lrs;
 
@@ -81,7 +85,7 @@ void vgic_flush(struct vcpu *vcpu)
 		bool want = (l->flags & TV_IRQ_ENABLED) && (l->flags & (TV_IRQ_LEVEL | TV_IRQ_EDGE));
 		int lr;
 
-		if (!l->intid || l->intid == TV_IRQ_VTIMER) {
+		if (!l->intid) {
 			continue;
 		}
 		lr = lr_of(v, l->intid);
@@ -92,10 +96,28 @@ void vgic_flush(struct vcpu *vcpu)
 			}
 			v->lr[lr] = sw_lr(l->intid, l->prio);
 			l->flags &= (uint8_t)~TV_IRQ_EDGE;
-		} else if (!want && lr >= 0 && (v->lr[lr] & LR_STATE_MASK) == LR_PENDING &&
-			   !(v->lr[lr] & LR_HW)) {
-			v->lr[lr] = 0; /* the line fell before the guest took it */
+		} else if (!want && lr >= 0 && (v->lr[lr] & LR_STATE_MASK) == LR_PENDING) {
+			if (l->intid == TV_IRQ_VTIMER) {
+				/*
+				 * EL2 put the timer's firing there, not a level from the VMM:
+				 * it stays until taken, or pending in the line while disabled.
+				 */
+				if (l->flags & TV_IRQ_ENABLED) {
+					continue;
+				}
+				l->flags |= TV_IRQ_EDGE;
+			}
+			v->lr[lr] = 0; /* the line fell, or was disabled, before the guest took it */
 		}
+	}
+}
+
+void vgic_timer_pend(struct vcpu *vcpu)
+{
+	struct irq_line *l = find_line(&vcpu->vgic, TV_IRQ_VTIMER, true);
+
+	if (l) {
+		l->flags |= TV_IRQ_EDGE; /* presented by vgic_flush once enabled */
 	}
 }
 
@@ -110,8 +132,7 @@ uint64_t vgic_timer_lr(const struct vcpu *vcpu)
 {
 	const struct irq_line *l = find_line((struct vgic_cpu *)&vcpu->vgic, TV_IRQ_VTIMER, false);
 
-	return TV_IRQ_VTIMER | (uint64_t)TV_IRQ_VTIMER << LR_PINTID_SHIFT |
-	       (uint64_t)(l ? l->prio : 0xa0) << LR_PRIO_SHIFT | LR_GROUP1 | LR_HW | LR_PENDING;
+	return sw_lr(TV_IRQ_VTIMER, l ? l->prio : 0xa0);
 }
 
 bool vgic_pending(const struct vcpu *vcpu)
@@ -122,4 +143,97 @@ bool vgic_pending(const struct vcpu *vcpu)
 		}
 	}
 	return false;
+}
+
+/* The vCPU of a GIC VM whose vGIC state the host may access, or NULL with *err. */
+static struct vcpu *vgic_state_vcpu(uint64_t handle, uint64_t idx, uint64_t buf, int64_t *err)
+{
+	int e;
+	struct vcpu *vcpu = vcpu_from_handle(handle, idx, &e);
+
+	if (!vcpu) {
+		*err = e;
+	} else if (!(vcpu->vm->flags & TV_VM_GIC)) {
+		*err = -TV_EINVAL;
+	} else if (vcpu->vm->started && vm_is_protected(vcpu->vm)) {
+		*err = -TV_EPERM;
+	} else if (host_buffer_check(buf, sizeof(struct tv_vgic_state), true)) {
+		*err = -TV_EFAULT;
+	} else {
+		return vcpu;
+	}
+	return NULL;
+}
+
+int64_t vcpu_get_vgic(uint64_t handle, uint64_t idx, uint64_t buf)
+{
+	int64_t err = 0;
+	struct vcpu *vcpu = vgic_state_vcpu(handle, idx, buf, &err);
+	struct tv_vgic_state s;
+
+	if (!vcpu) {
+		return err;
+	}
+	memset(&s, 0, sizeof(s));
+	s.vmcr = vcpu->vgic.vmcr;
+	s.ap0r = vcpu->vgic.ap0r;
+	s.ap1r = vcpu->vgic.ap1r;
+	s.nr_lrs = vgic_nr_lrs;
+	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
+		s.lr[i] = vcpu->vgic.lr[i]; /* saved unlinked: see vgic_save() */
+	}
+	for (unsigned i = 0; i < TV_MAX_IRQ_LINES; i++) {
+		s.lines[i] = (struct tv_vgic_line){ vcpu->vgic.lines[i].intid,
+						    vcpu->vgic.lines[i].flags,
+						    vcpu->vgic.lines[i].prio };
+	}
+	memcpy(hyp_va(pa_init(buf)), &s, sizeof(s));
+	return 0;
+}
+
+/* Whether a list register value may come from the host: no physical link, a real INTID. */
+static bool lr_ok(uint64_t lr)
+{
+	return !(lr & LR_HW) && !(lr & (0x1fffull << LR_PINTID_SHIFT)) &&
+	       (!(lr & LR_STATE_MASK) || (lr & LR_VINTID_MASK) < 1020);
+}
+
+int64_t vcpu_set_vgic(uint64_t handle, uint64_t idx, uint64_t buf)
+{
+	int64_t err = 0;
+	struct vcpu *vcpu = vgic_state_vcpu(handle, idx, buf, &err);
+	struct tv_vgic_state s;
+
+	if (!vcpu) {
+		return err;
+	}
+	memcpy(&s, hyp_va(pa_init(buf)), sizeof(s)); /* checked and used from our copy */
+	if (s.nr_lrs > VGIC_MAX_LRS) {
+		return -TV_EINVAL;
+	}
+	for (unsigned i = 0; i < VGIC_MAX_LRS; i++) {
+		/* List registers this machine lacks must be empty. */
+		if (!lr_ok(s.lr[i]) || (i >= vgic_nr_lrs && (s.lr[i] & LR_STATE_MASK))) {
+			return -TV_EINVAL;
+		}
+	}
+	for (unsigned i = 0; i < TV_MAX_IRQ_LINES; i++) {
+		const struct tv_vgic_line *l = &s.lines[i];
+
+		if ((l->intid && (l->intid < 16 || l->intid > 1019)) ||
+		    (l->flags & ~TV_IRQ_FLAGS_ALL)) {
+			return -TV_EINVAL;
+		}
+	}
+	vcpu->vgic.vmcr = s.vmcr;
+	vcpu->vgic.ap0r = s.ap0r;
+	vcpu->vgic.ap1r = s.ap1r;
+	for (unsigned i = 0; i < VGIC_MAX_LRS; i++) {
+		vcpu->vgic.lr[i] = i < vgic_nr_lrs ? s.lr[i] : 0;
+	}
+	for (unsigned i = 0; i < TV_MAX_IRQ_LINES; i++) {
+		vcpu->vgic.lines[i] = (struct irq_line){ s.lines[i].intid, s.lines[i].flags,
+							 s.lines[i].prio };
+	}
+	return 0;
 }

@@ -9,6 +9,7 @@
  *     CONFIG                    exactly one, first
  *     PAGES, ROUND_END          any number: memory, in rounds (one round for a snapshot)
  *     VCPU                      one per vCPU, after the last round
+ *     GIC                       exactly one if the VM has TV_VM_GIC (one vCPU), else none
  *     DEVICE                    the VMM's device state
  *     END                       last: totals and the checksum of everything before it
  *
@@ -46,6 +47,7 @@ enum tv_snap_type {
 	TV_SNAP_VCPU = 4,
 	TV_SNAP_DEVICE = 5,
 	TV_SNAP_END = 6,
+	TV_SNAP_GIC = 7,
 };
 
 /* Largest payload a reader accepts: a PAGES record of TV_SNAP_MAX_BATCH full pages. */
@@ -157,6 +159,45 @@ struct tv_snap_vcpu {
 	struct tv_vcpu_state state;
 };
 _Static_assert(sizeof(struct tv_snap_vcpu) == 1096, "vCPU record layout");
+
+/*
+ * A vCPU's GICv3 virtual CPU interface as EL2 keeps it (also what
+ * TV_HC_VCPU_GET_VGIC returns): the guest's interface configuration, active
+ * priorities, list registers (never linked to a physical interrupt here), and the
+ * interrupt lines the VMM declared.
+ */
+struct tv_vgic_line {
+	uint16_t intid; /* 0: unused */
+	uint8_t flags;  /* TV_IRQ_* */
+	uint8_t prio;
+};
+
+struct tv_vgic_state {
+	uint64_t vmcr;
+	uint64_t ap0r;
+	uint64_t ap1r;
+	uint32_t nr_lrs; /* list registers of the machine that saved it */
+	uint32_t reserved;
+	uint64_t lr[16];
+	struct tv_vgic_line lines[16];
+	uint64_t reserved2[2];
+};
+_Static_assert(sizeof(struct tv_vgic_state) == 240, "vGIC state layout");
+
+/* GIC: vCPU 0's interface, the VMM's distributor and redistributor, the PL011's input. */
+struct tv_snap_gic {
+	struct tv_vgic_state cpu;
+	uint32_t gicd_ctlr;
+	uint32_t gicr_waker;
+	uint32_t group[3], enabled[3], pending[3]; /* INTIDs 0..95, 32 a word */
+	uint8_t prio[96];
+	uint32_t cfg[4]; /* trigger modes of INTIDs 32..95 */
+	uint32_t uart_ris;
+	uint32_t uart_rx_len; /* 0..32 */
+	uint8_t uart_rx[32];
+	uint64_t reserved[4];
+};
+_Static_assert(sizeof(struct tv_snap_gic) == 472, "GIC record layout");
 
 /* DEVICE: the VMM's device models (the PL011 console) and how the VMM stood. */
 struct tv_snap_device {

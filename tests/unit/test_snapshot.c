@@ -1013,8 +1013,8 @@ TEST(snapshot, refuses_bad_framing)
 	uint8_t buf[64] = { 0 };
 
 	sb_begin(&s);
-	sb_record(&s, 7, buf, 16);
-	EXPECT_REFUSED(&s, "record 1: unknown record type 7");
+	sb_record(&s, 8, buf, 16);
+	EXPECT_REFUSED(&s, "record 1: unknown record type 8");
 	sb_free(&s);
 	sb_begin(&s);
 	sb_record(&s, 0, buf, 16);
@@ -1716,7 +1716,7 @@ TEST(snapshot, reader_api)
 
 	EXPECT_TRUE(strcmp(snap_type_name(TV_SNAP_ROUND_END), "ROUND_END") == 0);
 	EXPECT_TRUE(strcmp(snap_type_name(0), "unknown") == 0);
-	EXPECT_TRUE(strcmp(snap_type_name(7), "unknown") == 0);
+	EXPECT_TRUE(strcmp(snap_type_name(8), "unknown") == 0);
 	EXPECT_TRUE(strcmp(snap_type_name(0xffffffffu), "unknown") == 0);
 	sb_free(&s);
 }

@@ -24,6 +24,10 @@ struct machine {
 void machine_defaults(struct machine *m);
 /* Appends " key=value" (or " key" when value is NULL) to the boot arguments. */
 int machine_arg(struct machine *m, const char *key, const char *value);
+/* Appends " key=ABSOLUTE_PATH" (the file must exist). */
+int machine_path_arg(struct machine *m, const char *key, const char *path);
+/* Appends " key=value" with spaces, '%' and quotes %XX-encoded (the host decodes them). */
+int machine_arg_encoded(struct machine *m, const char *key, const char *value);
 /* Runs the machine to its end. Returns a TV_STATUS_* (include/abi/status.h). */
 int machine_run(const struct machine *m);
 /* Starts the machine with its stdout on stdout_fd (-1: inherited). Returns its pid or -1. */

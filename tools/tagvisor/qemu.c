@@ -149,6 +149,38 @@ int machine_arg(struct machine *m, const char *key, const char *value)
 	return 0;
 }
 
+int machine_path_arg(struct machine *m, const char *key, const char *path)
+{
+	char abs[PATH_MAX];
+
+	if (!realpath(path, abs)) {
+		fprintf(stderr, "tagvisor: cannot read '%s'\n", path);
+		return -1;
+	}
+	return machine_arg(m, key, abs);
+}
+
+int machine_arg_encoded(struct machine *m, const char *key, const char *value)
+{
+	char enc[2048];
+	size_t n = 0;
+
+	/* Boot arguments are split at spaces: carry them (and '%', quotes) as %XX. */
+	for (const char *p = value; *p; p++) {
+		if (n + 4 >= sizeof(enc)) {
+			fprintf(stderr, "tagvisor: '%s' is too long\n", key);
+			return -1;
+		}
+		if (*p == ' ' || *p == '%' || *p == '"' || *p == '\t' || *p == '\n') {
+			n += (size_t)snprintf(enc + n, sizeof(enc) - n, "%%%02x", (unsigned char)*p);
+		} else {
+			enc[n++] = *p;
+		}
+	}
+	enc[n] = '\0';
+	return machine_arg(m, key, enc);
+}
+
 /* Builds QEMU's argument vector in `argv` (storage in `buf`). */
 static void build_argv(const struct machine *m, char **argv, size_t max, char *buf, size_t buflen)
 {

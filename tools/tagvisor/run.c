@@ -28,6 +28,11 @@ static void run_usage(FILE *f)
 		"  --protected         a protected VM: the host may never read its memory\n"
 		"  --resident-pages N  keep at most N guest pages resident; the host reclaims\n"
 		"                      (swaps out) the rest, data and tags, and restores them\n"
+		"Linux:\n"
+		"  --kernel IMAGE      boot an arm64 Linux Image as the guest (GICv3, timer, PL011 with\n"
+		"                      input, PSCI, a generated device tree); default --mem 256M\n"
+		"  --initrd FILE       its initramfs\n"
+		"  --append ARGS       its command line (default \"console=ttyAMA0 panic=-1\")\n"
 		"snapshot:\n"
 		"  --snapshot FILE     save the guest to FILE when it asks (VMM call 0xC6001001)\n"
 		"                      or at --snapshot-at, then stop (tagvisor restore FILE goes on)\n"
@@ -67,6 +72,9 @@ enum {
 	OPT_SNAPSHOT,
 	OPT_SNAPSHOT_AT,
 	OPT_SNAPSHOT_CONTINUE,
+	OPT_KERNEL,
+	OPT_INITRD,
+	OPT_APPEND,
 };
 
 static const struct option run_options[] = {
@@ -87,6 +95,9 @@ static const struct option run_options[] = {
 	{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
 	{ "snapshot-at", required_argument, NULL, OPT_SNAPSHOT_AT },
 	{ "snapshot-continue", no_argument, NULL, OPT_SNAPSHOT_CONTINUE },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -113,6 +124,7 @@ int cmd_run(int argc, char **argv)
 	const char *mem = NULL, *host_test = NULL, *resident = NULL, *snapshot = NULL;
 	const char *snapshot_at = NULL;
 	bool snapshot_continue = false;
+	const char *kernel = NULL, *initrd = NULL, *append = NULL;
 	char extra[1024] = "";
 	int opt;
 
@@ -193,6 +205,15 @@ int cmd_run(int argc, char **argv)
 		case OPT_SNAPSHOT_CONTINUE:
 			snapshot_continue = true;
 			break;
+		case OPT_KERNEL:
+			kernel = optarg;
+			break;
+		case OPT_INITRD:
+			initrd = optarg;
+			break;
+		case OPT_APPEND:
+			append = optarg;
+			break;
 		case OPT_RESIDENT:
 			resident = optarg;
 			if (strtoul(resident, NULL, 0) < 16) {
@@ -233,6 +254,20 @@ int cmd_run(int argc, char **argv)
 		return TV_STATUS_USAGE;
 	}
 	if (host_test && machine_arg(&m, "test", host_test)) {
+		return TV_STATUS_USAGE;
+	}
+	if (kernel) {
+		if (optind != argc || host_test) {
+			fprintf(stderr, "tagvisor: --kernel runs Linux as the only guest\n");
+			return TV_STATUS_USAGE;
+		}
+		if (machine_path_arg(&m, "kernel", kernel) ||
+		    (initrd && machine_path_arg(&m, "initrd", initrd)) ||
+		    (append && machine_arg_encoded(&m, "cmdline", append))) {
+			return TV_STATUS_USAGE;
+		}
+	} else if (initrd || append) {
+		fprintf(stderr, "tagvisor: --initrd and --append go with --kernel\n");
 		return TV_STATUS_USAGE;
 	}
 	for (int i = optind; i < argc; i++) {

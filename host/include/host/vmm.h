@@ -4,6 +4,7 @@
 #define HOST_VMM_H
 
 #include <host/host.h>
+#include <host/vgic.h>
 
 #define GUEST_RAM_IPA 0x40000000ul
 #define GUEST_UART_IPA 0x09000000ul
@@ -13,8 +14,13 @@
 struct guest;
 
 /* The guest's PL011: what it writes goes to a sink, by default the machine's console. */
+#define PL011_RX_FIFO 32
+
 struct pl011 {
 	uint32_t cr, lcr_h, ibrd, fbrd, imsc, ifls;
+	uint32_t ris;               /* raw interrupt status */
+	uint8_t rx[PL011_RX_FIFO]; /* received bytes, for the guest to read */
+	unsigned rx_head, rx_len;
 	void (*sink)(struct guest *g, char c);
 	char line[256]; /* line buffer when several guests share the console */
 	unsigned line_len;
@@ -51,7 +57,9 @@ struct guest {
 	unsigned nr_vcpus;
 	struct vcpu_state vcpu[TV_MAX_VCPUS];
 	struct pl011 uart;
+	struct vgic vgic;  /* Linux guests: the emulated distributor (vgic.present) */
 	struct swap *swap; /* NULL: every page stays resident */
+	bool trace_mmio;   /* boot argument trace-mmio: log every MMIO access (debugging) */
 	bool done;
 	int status; /* TV_STATUS_* once done */
 	/*
@@ -92,11 +100,16 @@ int swap_enable(struct guest *g, uint64_t limit);
 int swap_fault_in(struct guest *g, uint64_t ipa);
 void swap_release(struct guest *g);
 
+/** Loads a Linux Image (and initramfs) with a generated device tree (linux.c). */
+int linux_load(struct guest *g, const char *kernel, const char *initrd, const char *cmdline);
+
 /* Device models. */
 void pl011_init(struct pl011 *u, bool line_buffered);
 /* Returns 0, or -1 if the access is not one the device has. */
 int pl011_access(struct guest *g, uint64_t off, unsigned size, bool write, uint64_t *data);
 void pl011_flush(struct guest *g);
+/* Moves bytes typed on the machine's console into the guest's receive FIFO. */
+void pl011_poll_input(struct guest *g);
 
 /* Images embedded in the host (host/guest_images.S). */
 extern const uint8_t service_elf[], service_elf_end[];

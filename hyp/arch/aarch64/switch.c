@@ -18,7 +18,6 @@
 void vgic_load(struct vcpu *vcpu);
 void vgic_save(struct vcpu *vcpu);
 bool vgic_take_vtimer(struct vcpu *vcpu);
-void vgic_release_if_held(void);
 void sysreg_save_el1(struct cpu_context *c, bool mte);
 void sysreg_load_el1(const struct cpu_context *c, bool mte);
 
@@ -198,8 +197,6 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	sysreg_save_el1(&vcpu->ctxt, mte);
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		vgic_save(vcpu);
-	} else {
-		vgic_release_if_held();
 	}
 	sysreg_load_el1(&cpu->host, hyp_state.host_mte);
 	cpu->loaded = &cpu->host;

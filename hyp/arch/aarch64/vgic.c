@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The GICv3 virtual CPU interface at EL2: list registers switched with the vCPU,
- * and the virtual timer's physical interrupt (PPI 27) taken at EL2 and linked to
- * the guest's virtual one, so that the guest's EOI deactivates it.
+ * and the virtual timer's physical interrupt (PPI 27) taken at EL2 and turned into
+ * the guest's virtual one without the host.
  */
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
@@ -21,9 +21,7 @@
 #define ICC_DIR_EL1 s3_0_c12_c11_1
 #define ICC_CTLR_EOIMODE (1ull << 1)
 #define ICH_HCR_EN 1ull
-
-/* Whether the physical PPI 27 is active and ours (taken at EL2, not yet deactivated). */
-static bool vtimer_held;
+#define CNTV_CTL_IMASK 2ull
 
 #define LR_CASE(n, op, v)                                             \
 	case n:                                                       \
@@ -90,20 +88,6 @@ void vgic_load(struct vcpu *vcpu)
 	write_sysreg(ICH_HCR_EL2, ICH_HCR_EN);
 }
 
-/* Lets PPI 27 go: other contexts' timers must be able to fire. */
-static void release_vtimer(void)
-{
-	write_sysreg(ICC_DIR_EL1, TV_IRQ_VTIMER);
-	vtimer_held = false;
-}
-
-void vgic_release_if_held(void)
-{
-	if (vtimer_held) {
-		release_vtimer();
-	}
-}
-
 void vgic_save(struct vcpu *vcpu)
 {
 	struct vgic_cpu *v = &vcpu->vgic;
@@ -112,20 +96,10 @@ void vgic_save(struct vcpu *vcpu)
 	v->ap0r = read_sysreg(ICH_AP0R0_EL2);
 	v->ap1r = read_sysreg(ICH_AP1R0_EL2);
 	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
-		uint64_t lr = lr_access(i, false, 0);
-
-		/* A linked timer interrupt becomes a plain virtual one: the physical goes. */
-		if ((lr & LR_HW) && (lr & LR_STATE_MASK)) {
-			lr &= ~(LR_HW | (0x1fffull << LR_PINTID_SHIFT));
-			vtimer_held = true;
-		}
-		v->lr[i] = lr;
+		v->lr[i] = lr_access(i, false, 0);
 		lr_access(i, true, 0);
 	}
 	write_sysreg(ICH_HCR_EL2, 0);
-	if (vtimer_held) {
-		release_vtimer();
-	}
 }
 
 bool arch_vgic_pending(void)
@@ -140,12 +114,14 @@ bool arch_vgic_pending(void)
 
 /*
  * A physical interrupt ended the guest's slice: if it is the virtual timer's, take
- * it here and hand it to the guest. Returns true if the guest can go on.
+ * it here and hand it to the guest. The timer is masked (CNTV_CTL.IMASK), as a guest's
+ * own handler does before it programs the next event, which unmasks it (Linux's
+ * arch_timer does both): its line falls, and the physical interrupt is done with.
+ * Returns true if the guest can go on.
  */
 bool vgic_take_vtimer(struct vcpu *vcpu)
 {
 	uint64_t ctlr;
-	int slot = -1;
 
 	if ((read_sysreg(ICC_HPPIR1_EL1) & 0xffffff) != TV_IRQ_VTIMER) {
 		return false;
@@ -153,22 +129,32 @@ bool vgic_take_vtimer(struct vcpu *vcpu)
 	if ((read_sysreg(ICC_IAR1_EL1) & 0xffffff) != TV_IRQ_VTIMER) {
 		return false; /* raced with another interrupt: let the host see it */
 	}
-	/* Drop the priority only: the interrupt stays active until the guest's EOI. */
+	write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNTV_CTL_IMASK);
+	isb();
+	/* Priority drop and deactivation in one, whatever the host's EOImode. */
 	ctlr = read_sysreg(ICC_CTLR_EL1);
-	write_sysreg(ICC_CTLR_EL1, ctlr | ICC_CTLR_EOIMODE);
+	write_sysreg(ICC_CTLR_EL1, ctlr & ~ICC_CTLR_EOIMODE);
 	isb();
 	write_sysreg(ICC_EOIR1_EL1, TV_IRQ_VTIMER);
 	write_sysreg(ICC_CTLR_EL1, ctlr);
 	isb();
-	vtimer_held = true;
-	if (!(vcpu->vm->flags & TV_VM_GIC) || !vgic_timer_enabled(vcpu)) {
-		return true; /* not wanted now: held until the guest leaves the CPU */
+	if (!(vcpu->vm->flags & TV_VM_GIC)) {
+		return true; /* a guest with no interrupt controller: masked, and that is all */
 	}
+	if (!vgic_timer_enabled(vcpu)) {
+		/* Disabled at the redistributor: it stays pending until the guest enables it. */
+		vgic_timer_pend(vcpu);
+		return true;
+	}
+	int slot = -1;
+
 	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
 		uint64_t lr = lr_access(i, false, 0);
 
 		if ((lr & LR_STATE_MASK) && (lr & LR_VINTID_MASK) == TV_IRQ_VTIMER) {
-			return true; /* already presented: the guest will get to it */
+			/* Taken already and in its handler: make it pending once more. */
+			lr_access(i, true, lr | LR_PENDING);
+			return true;
 		}
 		if (!(lr & LR_STATE_MASK) && slot < 0) {
 			slot = (int)i;
@@ -176,7 +162,8 @@ bool vgic_take_vtimer(struct vcpu *vcpu)
 	}
 	if (slot >= 0) {
 		lr_access((unsigned)slot, true, vgic_timer_lr(vcpu));
-		vtimer_held = false; /* the guest's EOI deactivates it now */
+	} else {
+		vgic_timer_pend(vcpu); /* every list register busy: presented at a later entry */
 	}
 	return true;
 }

@@ -3,8 +3,8 @@
  * The virtual GICv3 CPU interface of a vCPU. The VMM emulates the distributor and
  * redistributor (MMIO) and tells EL2 each interrupt line's state; EL2 owns the list
  * registers: asserted, enabled lines are presented to the guest there, and the
- * virtual timer's physical interrupt is linked to its virtual one (the guest's EOI
- * deactivates it), so timer ticks are delivered without leaving EL2.
+ * virtual timer's physical interrupt is taken at EL2 and made the guest's virtual
+ * one there, so timer ticks are delivered without leaving EL2.
  */
 #ifndef HYP_VGIC_H
 #define HYP_VGIC_H
@@ -49,11 +49,24 @@ struct vcpu;
  */
 int64_t vcpu_irq(uint64_t handle, uint64_t idx, uint64_t intid, uint64_t flags, uint64_t prio);
 
+/**
+ * Reads or writes a vCPU's vGIC state (struct tv_vgic_state) from or to a host
+ * buffer. Errors: handle and vCPU errors; -TV_EINVAL a VM without TV_VM_GIC, or (set)
+ * a list register linked to a physical interrupt, an INTID out of range, a live
+ * list register this machine does not have, unknown line flags; -TV_EPERM a
+ * protected VM that has run; -TV_EFAULT a buffer that is not host memory.
+ */
+int64_t vcpu_get_vgic(uint64_t handle, uint64_t idx, uint64_t buf);
+int64_t vcpu_set_vgic(uint64_t handle, uint64_t idx, uint64_t buf);
+
 /* Brings the list registers in vcpu->vgic.lr up to date with the lines (before entry). */
 void vgic_flush(struct vcpu *vcpu);
 
-/* The list-register value presenting the virtual timer, linked to its physical interrupt. */
+/* The list-register value presenting the virtual timer's interrupt to the guest. */
 uint64_t vgic_timer_lr(const struct vcpu *vcpu);
+
+/* The virtual timer fired while disabled at the redistributor: keep it pending. */
+void vgic_timer_pend(struct vcpu *vcpu);
 
 /* Whether the virtual timer is enabled at the guest's redistributor (per the VMM). */
 bool vgic_timer_enabled(const struct vcpu *vcpu);

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest's GICv3 distributor and redistributors, emulated from MMIO exits at
+ * QEMU virt's addresses. They hold what the guest configured (enables, priorities,
+ * groups, trigger modes, routing); the CPU interface is the hardware's virtual one,
+ * and EL2 presents interrupts in its list registers. After every change the VMM
+ * tells EL2 the state of each interrupt that matters (TV_HC_VCPU_IRQ).
+ * One vCPU, PPIs and 64 SPIs; no LPIs, no ITS.
+ */
+#include <host/vgic.h>
+#include <host/vmm.h>
+#include <lib/string.h>
+
+#define GICD_BASE 0x08000000ul
+#define GICD_SIZE 0x10000ul
+#define GICR_BASE 0x080a0000ul
+#define GICR_STRIDE 0x20000ul
+#define SGI_OFFSET 0x10000ul
+
+#define GICD_CTLR 0x0000
+#define GICD_TYPER 0x0004
+#define GICD_IIDR 0x0008
+#define GICD_IGROUPR 0x0080
+#define GICD_ISENABLER 0x0100
+#define GICD_ICENABLER 0x0180
+#define GICD_ISPENDR 0x0200
+#define GICD_ICPENDR 0x0280
+#define GICD_ISACTIVER 0x0300
+#define GICD_ICACTIVER 0x0380
+#define GICD_IPRIORITYR 0x0400
+#define GICD_ICFGR 0x0c00
+#define GICD_IGRPMODR 0x0d00
+#define GICD_IROUTER 0x6000
+#define GICD_PIDR2 0xffe8
+
+#define GICR_CTLR 0x0000
+#define GICR_IIDR 0x0004
+#define GICR_TYPER 0x0008
+#define GICR_WAKER 0x0014
+#define GICR_PIDR2 0xffe8
+#define GICR_WAKER_SLEEP (1u << 1)
+#define GICR_WAKER_ASLEEP (1u << 2)
+
+#define CTLR_ARE_NS (1u << 4)
+#define CTLR_DS (1u << 6)
+#define CTLR_WRITABLE 0x3u /* EnableGrp0, EnableGrp1 */
+
+static uint32_t bit(unsigned intid)
+{
+	return 1u << (intid % 32);
+}
+
+/* Where interrupt intid's state lives: the redistributor for SGIs and PPIs. */
+static struct vgic_irq_bank *bank(struct vgic *v, unsigned intid)
+{
+	return intid < 32 ? &v->private : &v->spis[(intid - 32) / 32];
+}
+
+/* Tells EL2 how interrupt intid stands now, if it is one a device can raise. */
+static void sync_irq(struct guest *g, unsigned intid)
+{
+	struct vgic *v = &g->vgic;
+	struct vgic_irq_bank *b;
+	uint64_t flags = 0;
+
+	if (intid != VGIC_VTIMER && intid != VGIC_UART) {
+		return;
+	}
+	b = bank(v, intid);
+	if ((b->enabled & bit(intid)) && (v->ctlr & CTLR_WRITABLE)) {
+		flags |= TV_IRQ_ENABLED;
+	}
+	if (intid == VGIC_UART && (v->uart_level || (b->pending & bit(intid)))) {
+		flags |= TV_IRQ_LEVEL;
+	}
+	tv_hvc(TV_HC_VCPU_IRQ, (uint64_t)g->handle, 0, intid, flags, v->prio[intid], 0, NULL);
+}
+
+void vgic_init(struct guest *g)
+{
+	struct vgic *v = &g->vgic;
+
+	memset(v, 0, sizeof(*v));
+	v->ctlr = CTLR_ARE_NS | CTLR_DS;
+	v->waker = GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP;
+	v->present = true;
+}
+
+void vgic_set_uart_line(struct guest *g, bool level)
+{
+	if (g->vgic.present && g->vgic.uart_level != level) {
+		g->vgic.uart_level = level;
+		sync_irq(g, VGIC_UART);
+	}
+}
+
+/* Registers with one bit per interrupt: enable, pending, active, group. */
+static bool bitmap_access(struct guest *g, struct vgic_irq_bank *b, unsigned reg, unsigned first,
+			  bool write, uint64_t *data)
+{
+	uint32_t *field = NULL, v = (uint32_t)*data;
+	bool set = false, clear = false;
+
+	switch (reg) {
+	case GICD_IGROUPR:
+		field = &b->group;
+		break;
+	case GICD_ISENABLER:
+		field = &b->enabled;
+		set = true;
+		break;
+	case GICD_ICENABLER:
+		field = &b->enabled;
+		clear = true;
+		break;
+	case GICD_ISPENDR:
+		field = &b->pending;
+		set = true;
+		break;
+	case GICD_ICPENDR:
+		field = &b->pending;
+		clear = true;
+		break;
+	case GICD_ISACTIVER:
+	case GICD_ICACTIVER:
+		/* Active state lives in the list registers: reads 0, writes ignored. */
+		if (!write) {
+			*data = 0;
+		}
+		return true;
+	case GICD_IGRPMODR:
+		if (!write) {
+			*data = 0;
+		}
+		return true;
+	default:
+		return false;
+	}
+	if (!write) {
+		*data = *field;
+		return true;
+	}
+	if (set) {
+		*field |= v;
+	} else if (clear) {
+		*field &= ~v;
+	} else {
+		*field = v;
+	}
+	for (unsigned i = 0; i < 32; i++) {
+		if (v & (1u << i)) {
+			sync_irq(g, first + i);
+		}
+	}
+	return true;
+}
+
+/* Priority bytes and 2-bit trigger configurations. */
+static bool config_access(struct guest *g, unsigned base, unsigned off, unsigned size, bool write,
+			  uint64_t *data)
+{
+	struct vgic *v = &g->vgic;
+
+	if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + VGIC_NR_IRQS) {
+		unsigned intid = base + off - GICD_IPRIORITYR;
+
+		for (unsigned i = 0; i < size && intid + i < VGIC_NR_IRQS; i++) {
+			if (write) {
+				v->prio[intid + i] = (uint8_t)(*data >> (8 * i));
+				sync_irq(g, intid + i);
+			} else {
+				*data = i ? *data | (uint64_t)v->prio[intid + i] << (8 * i)
+					  : v->prio[intid];
+			}
+		}
+		return true;
+	}
+	if (off >= GICD_ICFGR && off < GICD_ICFGR + VGIC_NR_IRQS / 4 && size == 4) {
+		unsigned reg = (base + (off - GICD_ICFGR) * 4) / 16;
+
+		if (write) {
+			/* SGIs are always edge; PPIs here are level. */
+			if (reg >= 2) {
+				v->cfg[reg - 2] = (uint32_t)*data;
+			}
+		} else {
+			*data = reg == 0 ? 0xaaaaaaaau : reg == 1 ? 0 : v->cfg[reg - 2];
+		}
+		return true;
+	}
+	return false;
+}
+
+static int distributor_access(struct guest *g, uint64_t off, unsigned size, bool write,
+			      uint64_t *data)
+{
+	struct vgic *v = &g->vgic;
+
+	if (off >= GICD_IROUTER && off < GICD_IROUTER + 8 * VGIC_NR_IRQS) {
+		if (!write) {
+			*data = 0; /* every SPI goes to vCPU 0, the only one */
+		}
+		return 0;
+	}
+	switch (off) {
+	case GICD_CTLR:
+		if (write) {
+			v->ctlr = (v->ctlr & ~CTLR_WRITABLE) | ((uint32_t)*data & CTLR_WRITABLE);
+			sync_irq(g, VGIC_UART);
+			sync_irq(g, VGIC_VTIMER);
+		} else {
+			*data = v->ctlr;
+		}
+		return 0;
+	case GICD_TYPER:
+		if (!write) {
+			/* SPIs up to INTID 95; 10 INTID bits; no LPIs; security disabled. */
+			*data = (VGIC_NR_IRQS / 32 - 1) | 9u << 19 | 1u << 10;
+		}
+		return 0;
+	case GICD_IIDR:
+		if (!write) {
+			*data = 0x0300043b; /* Arm, GICv3 */
+		}
+		return 0;
+	case GICD_PIDR2:
+		if (!write) {
+			*data = 0x3b; /* ArchRev 3 */
+		}
+		return 0;
+	default:
+		break;
+	}
+	if (off >= GICD_IGRPMODR && off < GICD_IGRPMODR + VGIC_NR_IRQS / 8) {
+		if (!write) {
+			*data = 0;
+		}
+		return 0;
+	}
+	if (off >= GICD_IGROUPR && off < GICD_IPRIORITYR && size == 4) {
+		unsigned reg = (unsigned)(off & ~0x7full), idx = (unsigned)(off & 0x7f) / 4;
+
+		if (idx == 0) {
+			/* SGIs and PPIs are the redistributor's: RAZ/WI here (ARE). */
+			if (!write) {
+				*data = 0;
+			}
+			return 0;
+		}
+		if (idx - 1 < VGIC_NR_SPI_BANKS &&
+		    bitmap_access(g, &v->spis[idx - 1], reg, idx * 32, write, data)) {
+			return 0;
+		}
+		if (!write) {
+			*data = 0;
+		}
+		return 0;
+	}
+	if (config_access(g, 0, (unsigned)off, size, write, data)) {
+		return 0;
+	}
+	if (!write) {
+		*data = 0; /* unimplemented: RAZ/WI */
+	}
+	return 0;
+}
+
+static int redistributor_access(struct guest *g, uint64_t off, unsigned size, bool write,
+				uint64_t *data)
+{
+	struct vgic *v = &g->vgic;
+
+	if (off >= SGI_OFFSET) {
+		uint64_t s = off - SGI_OFFSET;
+
+		if (s >= 0x80 && s < 0x400 && (s & 0x7f) == 0 && size == 4 &&
+		    bitmap_access(g, &v->private, (unsigned)s, 0, write, data)) {
+			return 0;
+		}
+		if (config_access(g, 0, (unsigned)s, size, write, data)) {
+			return 0;
+		}
+		if (!write) {
+			*data = 0;
+		}
+		return 0;
+	}
+	switch (off) {
+	case GICR_TYPER:
+		if (!write) {
+			*data = 1u << 4; /* Last: the only redistributor; affinity 0 */
+		}
+		return 0;
+	case GICR_TYPER + 4:
+		if (!write) {
+			*data = 0;
+		}
+		return 0;
+	case GICR_WAKER:
+		if (write) {
+			v->waker = (uint32_t)*data & GICR_WAKER_SLEEP;
+			v->waker |= v->waker ? GICR_WAKER_ASLEEP : 0;
+		} else {
+			*data = v->waker;
+		}
+		return 0;
+	case GICR_IIDR:
+		if (!write) {
+			*data = 0x0300043b;
+		}
+		return 0;
+	case GICR_PIDR2:
+		if (!write) {
+			*data = 0x3b;
+		}
+		return 0;
+	default:
+		if (!write) {
+			*data = 0;
+		}
+		return 0;
+	}
+}
+
+int vgic_mmio(struct guest *g, uint64_t ipa, unsigned size, bool write, uint64_t *data)
+{
+	if (!g->vgic.present) {
+		return -1;
+	}
+	if (ipa >= GICD_BASE && ipa < GICD_BASE + GICD_SIZE) {
+		return distributor_access(g, ipa - GICD_BASE, size, write, data);
+	}
+	if (ipa >= GICR_BASE && ipa < GICR_BASE + GICR_STRIDE * g->nr_vcpus) {
+		return redistributor_access(g, (ipa - GICR_BASE) % GICR_STRIDE, size, write, data);
+	}
+	return -1;
+}
