@@ -99,7 +99,7 @@ $(B)/unit-tests: $(UNIT_SRCS) $(wildcard hyp/include/hyp/*.h) $(wildcard include
 # (scripts/linux/build.sh; downloaded with apt, never committed).
 LINUX := $(B)/linux/Image $(B)/linux/initramfs.cpio.gz
 linux: $(LINUX)
-$(LINUX): scripts/linux/build.sh $(wildcard guests/linux/*) | $(DEPS_STAMP)
+$(LINUX): scripts/linux/build.sh $(wildcard guests/linux/*) include/abi/guest.h | $(DEPS_STAMP)
 	@./scripts/linux/build.sh $(B)/linux
 
 test: all linux

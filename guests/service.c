@@ -6,7 +6,8 @@
  */
 #include "guest.h"
 
-#define VMM_CALL_READY 0xc6001000ul /* x1 = base, x2 = bytes filled */
+#include <abi/guest.h>
+
 #define BASE (RAM_BASE + (4ul << 20))
 #define BYTES (1ul << 20)
 
@@ -17,7 +18,7 @@ void guest_main(void)
 	for (uint64_t i = 0; i < BYTES / 8; i++) {
 		p[i] = ~(uint64_t)&p[i] * 0x9e3779b97f4a7c15ull;
 	}
-	psci_call(VMM_CALL_READY, BASE, BYTES, 0);
+	psci_call(TV_VMM_CALL_READY, BASE, BYTES, 0);
 	for (uint64_t i = 0; i < BYTES / 8; i++) {
 		wrong += p[i] != ~(uint64_t)&p[i] * 0x9e3779b97f4a7c15ull;
 	}

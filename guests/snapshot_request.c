@@ -8,7 +8,8 @@
 #include "guest.h"
 #include "mmu.h"
 
-#define VMM_CALL_SNAPSHOT 0xc6001001ul
+#include <abi/guest.h>
+
 #define BUF (RAM_BASE + (8ul << 20))
 
 static uint64_t gcr(void)
@@ -60,7 +61,7 @@ void guest_main(void)
 	*(volatile uint64_t *)tagged(BUF, 0) = 1; /* a wrong tag: an async fault pending */
 	mte_set_tco(true);
 	report("before");
-	ret = psci_call(VMM_CALL_SNAPSHOT, 0, 0, 0);
+	ret = psci_call(TV_VMM_CALL_SNAPSHOT, 0, 0, 0);
 	printf("snapshot call returned %ld\n", (long)ret);
 	report(ret == 1 ? "restored" : "after");
 }

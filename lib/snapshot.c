@@ -148,7 +148,7 @@ static int put_record(struct snap_writer *w, uint32_t type, const void *payload,
 int snap_write_record(struct snap_writer *w, uint32_t type, const void *payload, uint32_t len)
 {
 	/* END has its own function: it is the one record outside the stream checksum. */
-	if (type < TV_SNAP_CONFIG || type >= TV_SNAP_END || len > TV_SNAP_MAX_PAYLOAD ||
+	if (type < TV_SNAP_CONFIG || type == TV_SNAP_END || type > TV_SNAP_GIC || len > TV_SNAP_MAX_PAYLOAD ||
 	    (len && !payload)) {
 		return -1;
 	}

@@ -7,8 +7,15 @@
  *
  * Prints one "PASS"/"FAIL" line per check and "mte_user: N passed, M failed"; exits 0 if
  * nothing failed. Without MTE it prints "mte_user: no MTE" and exits 0.
+ *
+ * With --snapshot it first tags a region with a pattern, asks tagvisor's VMM for a
+ * snapshot through the doorbell page (abi/guest.h, mapped from /dev/mem) and checks the
+ * region's tags and data where it runs next: in the saved guest, and in the guest
+ * `tagvisor restore` brings back, in this same process. Then it runs the checks above.
  */
 #define _GNU_SOURCE
+#include <abi/guest.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -170,28 +177,129 @@ static int access_faults(volatile uint64_t *p, int store, uint64_t value, uint64
 	return 0;
 }
 
-int main(void)
+/* ---- tags across a snapshot ---- */
+
+#define SNAP_PAGES 16
+
+/* Asks the VMM for a snapshot; returns the doorbell's RESULT, or -1 with a message. */
+static long request_snapshot(long page)
+{
+	int fd = open("/dev/mem", O_RDWR | O_SYNC);
+	volatile uint32_t *bell;
+	uint32_t result;
+
+	if (fd < 0) {
+		perror("mte_user: /dev/mem");
+		return -1;
+	}
+	bell = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, TV_DOORBELL_IPA);
+	close(fd);
+	if (bell == MAP_FAILED) {
+		perror("mte_user: mmap of the doorbell");
+		return -1;
+	}
+	bell[TV_DOORBELL_REQUEST / 4] = TV_DOORBELL_SNAPSHOT;
+	result = bell[TV_DOORBELL_RESULT / 4];
+	munmap((void *)bell, (size_t)page);
+	return result;
+}
+
+/* The tag granule i of the region gets: every value, zero included, in no simple order. */
+static unsigned pattern_tag(size_t i)
+{
+	return (unsigned)((i * 7 + i / 16) % 16);
+}
+
+static uint64_t pattern_data(size_t i)
+{
+	return 0x7a6700000000ull ^ (i * 0x9e3779b97f4a7c15ull);
+}
+
+static void across_snapshot(int mte, long page)
+{
+	size_t granules = (size_t)page * SNAP_PAGES / GRANULE, bad_tags = 0, bad_data = 0;
+	uint8_t *region = mmap(NULL, (size_t)page * SNAP_PAGES,
+			       PROT_READ | PROT_WRITE | (mte ? PROT_MTE : 0),
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char line[160];
+	long result;
+
+	check(region != MAP_FAILED, "snapshot: region mapped");
+	if (region == MAP_FAILED) {
+		return;
+	}
+	for (size_t i = 0; i < granules; i++) {
+		uint8_t *p = with_tag(region + i * GRANULE, mte ? pattern_tag(i) : 0);
+
+		if (mte) {
+			stg(p);
+		}
+		*(volatile uint64_t *)p = pattern_data(i);
+	}
+	result = request_snapshot(page);
+	if (result == TV_DOORBELL_SAVED) {
+		printf("mte_user: snapshot saved, going on\n");
+	} else if (result == TV_DOORBELL_RESTORED) {
+		printf("mte_user: restored from a snapshot\n");
+	}
+	snprintf(line, sizeof(line), "snapshot: the VMM took it (doorbell result %ld)", result);
+	check(result == TV_DOORBELL_SAVED || result == TV_DOORBELL_RESTORED, line);
+	for (size_t i = 0; i < granules; i++) {
+		uint8_t *p = region + i * GRANULE;
+
+		if (mte && tag_of(ldg(p)) != pattern_tag(i)) {
+			bad_tags++;
+		}
+		if (*(volatile uint64_t *)with_tag(p, mte ? pattern_tag(i) : 0) != pattern_data(i)) {
+			bad_data++;
+		}
+	}
+	snprintf(line, sizeof(line), "snapshot: %zu granules, %zu with a wrong tag, %zu with wrong data",
+		 granules, bad_tags, bad_data);
+	check(!bad_tags && !bad_data, line);
+	if (mte) {
+		/* The restored tags are enforced, not only readable. */
+		size_t i = 5; /* pattern tag 3 */
+		int code = access_faults(
+		    (volatile uint64_t *)with_tag(region + i * GRANULE, pattern_tag(i) ^ 8), 0, 0,
+		    NULL, 0);
+
+		check(code == SEGV_MTESERR, "snapshot: a wrong tag still faults (SEGV_MTESERR)");
+	}
+	munmap(region, (size_t)page * SNAP_PAGES);
+}
+
+int main(int argc, char **argv)
 {
 	char line[160];
 	struct sigaction sa;
+	int mte = (getauxval(AT_HWCAP2) & HWCAP2_MTE) != 0;
+	long page = sysconf(_SC_PAGESIZE);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!(getauxval(AT_HWCAP2) & HWCAP2_MTE)) {
-		printf("mte_user: no MTE\n");
-		return 0;
-	}
-	printf("mte_user: HWCAP2_MTE present\n");
-
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_segv;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGSEGV, &sa, NULL);
 
+	if (argc > 1 && !strcmp(argv[1], "--snapshot")) {
+		check(!mte || set_mode(PR_MTE_TCF_SYNC) == 0, "snapshot: sync tag checks");
+		across_snapshot(mte, page);
+		if (!mte) {
+			printf("mte_user: %d passed, %d failed\n", passed, failed);
+			return failed ? 1 : 0;
+		}
+	}
+	if (!mte) {
+		printf("mte_user: no MTE\n");
+		return 0;
+	}
+	printf("mte_user: HWCAP2_MTE present\n");
+
 	/* ---- synchronous tag-check faults ---- */
 	check(set_mode(PR_MTE_TCF_SYNC) == 0, "prctl: tagged addresses, sync tag checks");
 
-	long page = sysconf(_SC_PAGESIZE);
 	uint8_t *buf = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE | PROT_MTE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "service.h"
 
+#include <abi/guest.h>
 #include <lib/string.h>
-
-#define VMM_CALL_READY 0xc6001000ul
 
 static struct service *services[VMM_MAX_GUESTS];
 
@@ -21,7 +20,7 @@ static bool on_call(struct guest *g, const uint64_t args[5], uint64_t *ret)
 {
 	struct service *s = services[g->id];
 
-	if (args[0] != VMM_CALL_READY) {
+	if (args[0] != TV_VMM_CALL_READY) {
 		return false;
 	}
 	s->ready = true;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the VMM does to a running guest besides running it: snapshots at a time or
- * on the guest's request, and live migration. The run loop asks control_poll()
+ * on the guest's request (a VMM call or the doorbell page, abi/guest.h), and live
+ * migration. The run loop asks control_poll()
  * between time slices; control_deadline() tells it when to interrupt the guest.
  *   snapshot=PATH [snapshot-at=NS] [snapshot-continue]   save (and stop, by default)
  *   migrate-to=PATH migrate-ack=PATH [migrate-at=NS]     live migration, source side
@@ -9,14 +10,20 @@
  * Times count from the start of the guest, in nanoseconds of the counter (under
  * -icount shift=0, instructions).
  */
+#include <abi/guest.h>
 #include <host/control.h>
 #include <host/snapshot.h>
 #include <lib/string.h>
 
+/* Who asked for the snapshot: the guest's answer differs (a call returns one). */
+enum request { REQ_NONE, REQ_CALL, REQ_DOORBELL };
+
 static struct {
 	const char *snapshot_path, *migrate_path, *migrate_ack;
 	uint64_t snapshot_at, migrate_at; /* counter values, 0: none */
-	bool snapshot_continue, snapshot_done, requested, migrating, migrate_done;
+	enum request requested;
+	uint32_t doorbell_result; /* what the doorbell's RESULT reads */
+	bool snapshot_continue, snapshot_done, migrating, migrate_done, restored;
 	bool progress;
 } ctl;
 
@@ -25,15 +32,43 @@ static uint64_t ns_to_ticks(uint64_t ns)
 	return ns * read_cntfrq() / 1000000000ull;
 }
 
+static bool snapshot_wanted(void)
+{
+	return ctl.snapshot_path && !ctl.snapshot_done;
+}
+
 static bool on_vmm_call(struct guest *g, const uint64_t args[5], uint64_t *ret)
 {
 	(void)g;
-	if (args[0] != VMM_CALL_SNAPSHOT || !ctl.snapshot_path || ctl.snapshot_done) {
+	if (args[0] != TV_VMM_CALL_SNAPSHOT || !snapshot_wanted()) {
 		return false; /* NOT_SUPPORTED: nobody asked for snapshots */
 	}
-	ctl.requested = true;
+	ctl.requested = REQ_CALL;
 	*ret = 0;
 	return true;
+}
+
+static int on_doorbell(struct guest *g, uint64_t offset, unsigned size, bool write, uint64_t *data)
+{
+	(void)g;
+	if (size != 4) {
+		return -1;
+	}
+	if (offset == TV_DOORBELL_RESULT && !write) {
+		*data = ctl.doorbell_result;
+		return 0;
+	}
+	if (offset != TV_DOORBELL_REQUEST || !write) {
+		return -1;
+	}
+	if (*data != TV_DOORBELL_SNAPSHOT || !snapshot_wanted()) {
+		ctl.doorbell_result = TV_DOORBELL_REFUSED;
+		return 0;
+	}
+	/* The snapshot holds the guest after this write: a restore makes it RESTORED. */
+	ctl.requested = REQ_DOORBELL;
+	ctl.doorbell_result = TV_DOORBELL_SAVED;
+	return 1;
 }
 
 void control_init(struct guest *g)
@@ -49,7 +84,9 @@ void control_init(struct guest *g)
 	if (ctl.migrate_path) {
 		ctl.migrate_at = read_cntpct() + ns_to_ticks(bootarg_u64("migrate-at", 0));
 	}
+	ctl.doorbell_result = ctl.restored ? TV_DOORBELL_RESTORED : TV_DOORBELL_REFUSED;
 	g->vmm_call = on_vmm_call;
+	g->doorbell = on_doorbell;
 }
 
 uint64_t control_deadline(void)
@@ -98,12 +135,11 @@ enum control_result control_poll(struct guest *g)
 	if (g->done) {
 		return CONTROL_RUN;
 	}
-	if (!ctl.snapshot_done && ctl.snapshot_path &&
-	    (ctl.requested || (ctl.snapshot_at && now >= ctl.snapshot_at))) {
-		bool request = ctl.requested;
+	if (snapshot_wanted() && (ctl.requested || (ctl.snapshot_at && now >= ctl.snapshot_at))) {
+		bool request = ctl.requested == REQ_CALL;
 
 		ctl.snapshot_done = true;
-		ctl.requested = false;
+		ctl.requested = REQ_NONE;
 		if (save(g, request)) {
 			return CONTROL_ERROR;
 		}
@@ -154,6 +190,7 @@ int control_restore(struct guest *g, const char *path)
 	if (ret) {
 		return -1;
 	}
+	ctl.restored = true;
 	host_log("restored from %s: %lu pages (%lu with tags), %lu tag bytes, %u rounds; loaded in "
 		 "%lu ns",
 		 path, r.pages, r.tagged_pages, r.tag_bytes, r.rounds,

@@ -4,6 +4,7 @@
  * lazily: the image's pages at load, every other page on the guest's first touch
  * (TV_EXIT_MEM_FAULT), zeroed by the hypervisor as it donates them.
  */
+#include <abi/guest.h>
 #include <host/devices.h>
 #include <host/vmm.h>
 #include <lib/string.h>
@@ -107,15 +108,18 @@ int guest_donate_staged(struct guest *g)
 }
 
 /* Emulates an MMIO access; sets how the next run completes it. */
-static void mmio(struct guest *g, struct vcpu_state *vc, const struct hvc_res *r)
+/* Emulates the access; returns true if the guest should stop for now (a request). */
+static bool mmio(struct guest *g, struct vcpu_state *vc, const struct hvc_res *r)
 {
 	uint64_t ipa = r->x[2], data = r->x[3], info = r->x[4];
 	unsigned size = 1u << (info & TV_MMIO_SIZE_MASK);
 	bool write = info & TV_MMIO_WRITE;
 	int ret = -1;
 
-	if (ipa >= GUEST_UART_IPA && ipa < GUEST_UART_IPA + 0x1000) {
+	if (ipa >= GUEST_UART_IPA && ipa < GUEST_UART_IPA + PAGE_SIZE) {
 		ret = pl011_access(g, ipa - GUEST_UART_IPA, size, write, &data);
+	} else if (ipa >= TV_DOORBELL_IPA && ipa < TV_DOORBELL_IPA + PAGE_SIZE) {
+		ret = g->doorbell ? g->doorbell(g, ipa - TV_DOORBELL_IPA, size, write, &data) : -1;
 	} else {
 		ret = vgic_mmio(g, ipa, size, write, &data);
 	}
@@ -123,13 +127,14 @@ static void mmio(struct guest *g, struct vcpu_state *vc, const struct hvc_res *r
 		host_log("guest %u: MMIO %s 0x%lx size %u data 0x%lx%s", g->id, write ? "write" : "read",
 			 ipa, size, data, ret ? " (no device: abort)" : "");
 	}
-	if (ret) {
+	if (ret < 0) {
 		/* No device there: an external abort, as on the machine itself. */
 		vc->run_flags = TV_RUN_INJECT_DABT;
 	} else if (!write) {
 		vc->run_flags = TV_RUN_MMIO_READ;
 		vc->run_value = data;
 	}
+	return ret > 0;
 }
 
 static uint64_t get_reg(struct guest *g, unsigned v, uint64_t reg)
@@ -203,7 +208,9 @@ enum run_result guest_run_vcpu(struct guest *g, unsigned v)
 		}
 		switch (r.x[1]) {
 		case TV_EXIT_MMIO:
-			mmio(g, vc, &r);
+			if (mmio(g, vc, &r)) {
+				return RUN_YIELD;
+			}
 			break;
 		case TV_EXIT_MEM_FAULT:
 			if (swap_fault_in(g, r.x[2])) {

@@ -2,7 +2,7 @@
 # Saves a guest with `tagvisor run --snapshot FILE [RUN OPTIONS]`, checks the file with
 # `tagvisor inspect --verify`, and continues it with `tagvisor restore FILE`. Prints the
 # guest's console of both runs, in order: it must equal an uninterrupted run.
-# Usage: tests/qemu/save-restore.sh [RUN OPTIONS] GUEST.elf
+# Usage: tests/qemu/save-restore.sh [RUN OPTIONS] GUEST.elf, or [RUN OPTIONS] --kernel ... for Linux
 set -u
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

@@ -662,6 +662,55 @@ TEST(snapshot, largest_record)
 	free(out.buf);
 }
 
+/* A GIC VM's stream, written as the VMM writes it: with and without its GIC record. */
+static size_t write_gic_stream(struct membuf *out, bool with_gic, const struct tv_snap_gic *gic)
+{
+	struct snap_writer w = { mem_write, out, 0, 0, 0, 0, 0, 0 };
+	struct tv_snap_config cfg = { RAM_IPA, 64 * PAGE, TV_VM_MTE | TV_VM_GIC, 1, { 0 } };
+	struct tv_snap_device dev = { 0x301, 0x70, 13, 1, 0x10, 0x12, { 0 } };
+	struct tv_snap_vcpu v;
+
+	vcpu_default(&v, 0);
+	if (snap_write_header(&w, TV_SNAP_KIND_SNAPSHOT, 0) ||
+	    snap_write_record(&w, TV_SNAP_CONFIG, &cfg, sizeof(cfg)) ||
+	    snap_write_round_end(&w, 0, 0, 0) ||
+	    snap_write_record(&w, TV_SNAP_VCPU, &v, sizeof(v)) ||
+	    (with_gic && snap_write_record(&w, TV_SNAP_GIC, gic, sizeof(*gic))) ||
+	    snap_write_record(&w, TV_SNAP_DEVICE, &dev, sizeof(dev)) || snap_write_end(&w)) {
+		return 0;
+	}
+	return out->len;
+}
+
+TEST(snapshot, gic_record_written_and_checked)
+{
+	static struct tv_snap_gic gic;
+	struct membuf out = { NULL, 0, 0, -1 };
+	struct snap_reader r;
+
+	memset(&gic, 0, sizeof(gic));
+	gic.cpu.nr_lrs = 4;
+	gic.cpu.lr[0] = 27 | 0xa0ull << 48 | 1ull << 60 | 1ull << 62; /* the timer, pending */
+	gic.cpu.lines[0] = (struct tv_vgic_line){ 27, TV_IRQ_ENABLED, 0xa0 };
+	gic.uart_rx_len = 3;
+	ASSERT_NE(write_gic_stream(&out, true, &gic), 0);
+	EXPECT_TRUE(accepted(out.buf, out.len));
+	free(out.buf);
+
+	out = (struct membuf){ NULL, 0, 0, -1 };
+	ASSERT_NE(write_gic_stream(&out, false, &gic), 0);
+	EXPECT_EQ(read_stream(out.buf, out.len, &r), -1);
+	EXPECT_TRUE(strstr(r.error, "no GIC record") != NULL);
+	free(out.buf);
+
+	gic.cpu.lr[1] = 30 | 1ull << 62 | 1ull << 61 | 30ull << 32; /* linked to a physical one */
+	out = (struct membuf){ NULL, 0, 0, -1 };
+	ASSERT_NE(write_gic_stream(&out, true, &gic), 0);
+	EXPECT_EQ(read_stream(out.buf, out.len, &r), -1);
+	EXPECT_TRUE(strstr(r.error, "linked to a physical interrupt") != NULL);
+	free(out.buf);
+}
+
 TEST(snapshot, writer_refuses_misuse)
 {
 	static struct snap_batch batch;

@@ -296,7 +296,7 @@ int cmd_run(int argc, char **argv)
 
 		snprintf(at, sizeof(at), "%llu",
 			 (unsigned long long)(snapshot_at ? parse_time_ns(snapshot_at) : 0));
-		if (argc - optind != 1) {
+		if (argc - optind + (kernel != NULL) != 1) {
 			fprintf(stderr, "tagvisor: --snapshot saves one guest\n");
 			return TV_STATUS_USAGE;
 		}

@@ -6,8 +6,6 @@
 #include <host/vmm.h>
 #include <lib/snapshot.h>
 
-/* Guest calls the VMM answers (TV_EXIT_HVC), in the range 0xC6001000..0xC6001FFF. */
-#define VMM_CALL_SNAPSHOT 0xc6001001ul /* returns 0 when saved, 1 in the restored guest */
 
 /* A stream over a file (or FIFO) of the machine running QEMU, through semihosting. */
 struct host_file {
@@ -21,7 +19,7 @@ int host_file_read(void *ctx, void *buf, size_t len);
 
 /*
  * Writes the stopped guest as a TV_SNAP_KIND_SNAPSHOT stream. `request`: the save
- * answers the guest's VMM_CALL_SNAPSHOT (the saved guest will see 1, this one 0).
+ * answers the guest's TV_VMM_CALL_SNAPSHOT (the saved guest will see 1, this one 0).
  * Returns 0 or -1 (a message was printed).
  */
 int snapshot_save(struct guest *g, struct snap_writer *w, bool request);

@@ -67,6 +67,12 @@ struct guest {
 	 * x0) and returns true to stop running the guest for now. NULL: NOT_SUPPORTED.
 	 */
 	bool (*vmm_call)(struct guest *g, const uint64_t args[5], uint64_t *ret);
+	/*
+	 * An access to the doorbell page (abi/guest.h) at `offset`: returns -1 for an
+	 * abort, 0 when done, 1 when done and the guest should stop for now. NULL: no page.
+	 */
+	int (*doorbell)(struct guest *g, uint64_t offset, unsigned size, bool write,
+			uint64_t *data);
 	uint64_t nr_exits[16];
 };
 
