@@ -34,7 +34,7 @@ int fdt_init(struct fdt *fdt, const void *blob, size_t max_size)
 /* Reads the token at structure offset *off, or FDT_END if it would run off the block. */
 static uint32_t token_at(const struct fdt *fdt, uint32_t off)
 {
-	if (off > fdt->size_struct - 4 || fdt->size_struct < 4) {
+	if (fdt->size_struct < 4 || off > fdt->size_struct - 4) {
 		return FDT_END;
 	}
 	return fdt_be32(fdt->blob + fdt->off_struct + off);
@@ -80,7 +80,8 @@ static uint32_t next_token(const struct fdt *fdt, uint32_t *off, const char **na
 		return tok;
 	}
 	case FDT_PROP: {
-		if (*off > fdt->size_struct - 12) {
+		/* Size first: size_struct - 12 wraps for a block shorter than a property header. */
+		if (fdt->size_struct < 12 || *off > fdt->size_struct - 12) {
 			return FDT_END;
 		}
 		uint32_t len = fdt_be32(fdt->blob + fdt->off_struct + *off + 4);

@@ -6,10 +6,6 @@
  * and every result checked to lie inside the blob's structure block. libFuzzer's
  * buffer is exactly `size` bytes, so AddressSanitizer sees any read past it.
  * Built and run by tests/fuzz/run.sh; -DFUZZ_SEEDS builds a program writing seeds.
- *
- * -DFUZZ_SKIP_KNOWN_BUGS skips inputs that hit bugs already reported, so that the
- * fuzzer can look further: a structure block shorter than 12 bytes (next_token()
- * then reads a property header past it; tests/unit/test_fdt.c).
  */
 #include <lib/fdt.h>
 
@@ -78,11 +74,6 @@ static void parse(const uint8_t *data, size_t size)
 	    fdt.size_strings > fdt.size - fdt.off_strings) {
 		abort(); /* fdt_init accepted blocks outside the blob */
 	}
-#ifdef FUZZ_SKIP_KNOWN_BUGS
-	if (fdt.size_struct < 12) {
-		return;
-	}
-#endif
 	/* A path and a property name from the bytes after the header. */
 	path[n++] = '/';
 	for (size_t i = 40; i < size && n + 1 < sizeof(path) && data[i]; i++) {
