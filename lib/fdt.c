@@ -107,9 +107,13 @@ static bool component_matches(const char *name, int nlen, const char *comp, int 
 	if (nlen == clen && !strncmp(name, comp, (size_t)clen)) {
 		return true;
 	}
-	/* "memory" matches "memory@40000000" unless the path gives a unit address. */
-	return nlen > clen && name[clen] == '@' && !strncmp(name, comp, (size_t)clen) &&
-	       !strchr(comp, '@');
+	/* "memory" matches "memory@40000000" unless this component (not a later one) has one. */
+	for (int i = 0; i < clen; i++) {
+		if (comp[i] == '@') {
+			return false;
+		}
+	}
+	return nlen > clen && name[clen] == '@' && !strncmp(name, comp, (size_t)clen);
 }
 
 int fdt_find_node(const struct fdt *fdt, const char *path)

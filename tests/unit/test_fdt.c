@@ -595,12 +595,10 @@ TEST(fdt, property_token_in_a_tiny_structure_block)
 	EXPECT_EQ(fdt_find_node(&fdt, "/x"), -1);
 }
 
-#if 0 /* BUG: see the report. */
 /*
- * lib/fdt.c component_matches(): "a component without '@' also matches a node name
- * with a unit address", but it tests strchr(comp, '@') on the rest of the whole
- * path, not on the component. So "/intc/its@8080000" does not find QEMU virt's
- * /intc@8000000/its@8080000: "intc" is taken as having a unit address.
+ * A component without '@' matches a name with a unit address even when a later
+ * component has one: component_matches() once looked for '@' in the whole rest of
+ * the path, so "/intc/its@8080000" did not find /intc@8000000/its@8080000.
  */
 TEST(fdt, unit_address_in_a_later_component)
 {
@@ -619,5 +617,7 @@ TEST(fdt, unit_address_in_a_later_component)
 	EXPECT_TRUE(fdt_find_node(&fdt, "/intc@8000000/its@8080000") > 0);
 	EXPECT_TRUE(fdt_find_node(&fdt, "/intc/its") > 0);
 	EXPECT_TRUE(fdt_find_node(&fdt, "/intc/its@8080000") > 0);
+	/* A unit address given must still be the node's. */
+	EXPECT_EQ(fdt_find_node(&fdt, "/intc@9000000/its"), -1);
+	EXPECT_EQ(fdt_find_node(&fdt, "/intc/its@9080000"), -1);
 }
-#endif
