@@ -70,7 +70,8 @@ int64_t vm_create(uint64_t flags, uint64_t ram_ipa, uint64_t ram_size, uint64_t 
 	vm->max_vcpus = (unsigned)max_vcpus;
 	vm->nr_vcpus = 0;
 	vm->nr_pages = 0;
-	vm->cntvoff = 0;
+	/* The guest's virtual counter starts at 0 with it, as a machine's at power-on. */
+	vm->cntvoff = arch_counter();
 	vm->logging = false;
 	memset(vm->dirty, 0, sizeof(vm->dirty));
 	memset(vm->vcpus, 0, sizeof(vm->vcpus));

@@ -7,6 +7,7 @@
  */
 #include "test.h"
 
+#include <abi/snapshot.h>
 #include <arch/fake.h>
 #include <hyp/arch.h>
 #include <hyp/hyp.h>
@@ -256,6 +257,23 @@ TEST(vm, vcpu_create_limits_and_initial_state)
 			EXPECT_FALSE(v->off);
 		}
 	}
+}
+
+TEST(vm, virtual_counter_starts_at_zero_with_the_vm)
+{
+	struct tv_vcpu_state *st;
+	int64_t h;
+
+	init(false);
+	st = hyp_va(pa_init(HOST_PAGE(0)));
+	fake_counter = 123456789;
+	h = vm_create(0, IPA0, 16 * PAGE_SIZE, 1);
+	ASSERT_TRUE(h > 0);
+	ASSERT_EQ(vcpu_create((uint64_t)h), 0);
+	fake_counter += 1000;
+	ASSERT_EQ(vcpu_get_state((uint64_t)h, 0, HOST_PAGE(0)), 0);
+	EXPECT_EQ(st->cntvct, 1000); /* as on a machine powered on 1000 ticks ago */
+	fake_counter = 0;
 }
 
 TEST(vm, vcpu_lookup)
