@@ -61,7 +61,7 @@ int64_t selftest_run(uint64_t pa, uint64_t nr)
 {
 	uint64_t p0 = pa, p1 = pa + PAGE_SIZE, buf = pa + 3 * PAGE_SIZE, got_pa, len;
 	bool mte = arch_has_mte();
-	uint64_t *data = hyp_va(pa_init(p0));
+	uint64_t *data;
 	struct vm *vm;
 	int64_t h;
 	int err;
@@ -74,6 +74,8 @@ int64_t selftest_run(uint64_t pa, uint64_t nr)
 			return -TV_EPERM;
 		}
 	}
+	/* Only now that p0 is known to be RAM: hyp_va() is defined for RAM only. */
+	data = hyp_va(pa_init(p0));
 	h = vm_create(mte ? TV_VM_MTE : 0, SELFTEST_IPA, 16 * PAGE_SIZE, 1);
 	if (h < 0) {
 		return h;

@@ -27,9 +27,7 @@
  *
  * Built and run by tests/fuzz/run.sh. -DFUZZ_SEEDS builds a program writing seeds.
  * -DFUZZ_TRACE logs every call and guest trap (to replay a crash: build with it and run
- * the target on the crash file). -DFUZZ_SKIP_KNOWN_BUGS avoids inputs that hit bugs already
- * reported, so that the fuzzer can look further: TV_HC_SELFTEST with a PA outside RAM (selftest.c
- * calls hyp_va() before checking it; the fake arch aborts).
+ * the target on the crash file).
  */
 #include <abi/hvc.h>
 #include <arch/fake.h>
@@ -380,11 +378,6 @@ static void hypercall(uint64_t x0)
 	for (unsigned i = 1; i < 7; i++) {
 		a[i] = arg();
 	}
-#ifdef FUZZ_SKIP_KNOWN_BUGS
-	if (n == TV_HC_SELFTEST && !finalised && !page_meta(a[1])) {
-		return;
-	}
-#endif
 	for (unsigned r = 0; r < 31; r++) {
 		host.regs[r] = r < 7 ? a[r] : 0xca11ab1e00000000ull | r;
 	}

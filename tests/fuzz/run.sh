@@ -9,8 +9,6 @@
 # Environment:
 #   FUZZ_SECONDS=N           run each target for N seconds (default 60)
 #   FUZZ_TARGETS="a b"       only these targets (names without fuzz_, e.g. "hcall fdt")
-#   FUZZ_SKIP_KNOWN_BUGS=1   build with -DFUZZ_SKIP_KNOWN_BUGS: targets then avoid
-#                            inputs that hit bugs already reported, to look further
 #
 # fuzz_tagcodec needs only lib/tagcodec.c; the other targets are built with the
 # hypervisor core and the fake arch, as the unit tests are (UNIT_SRCS in the Makefile).
@@ -23,9 +21,6 @@ cc=${FUZZ_CC:-clang}
 # -fno-sanitize-recover: an undefined-behaviour report must stop the run like a crash.
 cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11"
 cflags="$cflags -Wall -Wextra -Iinclude -Ihyp/include -Ihyp/arch/fake/include -DTV_FAKE_ARCH"
-if [ "${FUZZ_SKIP_KNOWN_BUGS:-0}" = 1 ]; then
-	cflags="$cflags -DFUZZ_SKIP_KNOWN_BUGS"
-fi
 core_srcs="$(ls hyp/core/*.c hyp/arch/fake/*.c) lib/fmt.c lib/fdt.c lib/tagcodec.c lib/tagpattern.c"
 
 mkdir -p "$out"
