@@ -194,6 +194,6 @@ int control_restore(struct guest *g, const char *path)
 	host_log("restored from %s: %lu pages (%lu with tags), %lu tag bytes, %u rounds; loaded in "
 		 "%lu ns",
 		 path, r.pages, r.tagged_pages, r.tag_bytes, r.rounds,
-		 (read_cntpct() - t0) * 1000000000ul / read_cntfrq());
+		 ticks_to_ns(read_cntpct() - t0));
 	return 0;
 }

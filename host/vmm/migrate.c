@@ -118,7 +118,7 @@ int migrate_begin(struct guest *g, const char *out_path)
 		host_log("TV_DIRTY_START failed: %ld", ret);
 		return -1;
 	}
-	if (snap_write_header(&mig.w, TV_SNAP_KIND_MIGRATION, mig.t_begin) ||
+	if (snap_write_header(&mig.w, TV_SNAP_KIND_MIGRATION, ticks_to_ns(mig.t_begin)) ||
 	    snap_write_record(&mig.w, TV_SNAP_CONFIG, &cfg, sizeof(cfg))) {
 		abandon(g, "cannot write the stream");
 		return -1;
@@ -165,8 +165,8 @@ static int finish(struct guest *g, const char *ack_path)
 	host_log("migration: done: %u rounds, %lu pages, %lu tag bytes, %lu stream bytes; "
 		 "took %lu ns, stop-and-copy %lu ns (%u pages)",
 		 mig.round + 1, mig.w.pages, mig.w.tag_bytes, mig.w.bytes,
-		 (t_end - mig.t_begin) * 1000000000ul / read_cntfrq(),
-		 (t_end - mig.t_stop) * 1000000000ul / read_cntfrq(), mig.round_pages);
+		 ticks_to_ns(t_end - mig.t_begin),
+		 ticks_to_ns(t_end - mig.t_stop), mig.round_pages);
 	return 1;
 }
 

@@ -229,7 +229,7 @@ int snapshot_save(struct guest *g, struct snap_writer *w, bool request)
 	uint32_t pages_before;
 
 	if (snapshot_quiesce(g, request) ||
-	    snap_write_header(w, TV_SNAP_KIND_SNAPSHOT, read_cntpct()) ||
+	    snap_write_header(w, TV_SNAP_KIND_SNAPSHOT, ticks_to_ns(read_cntpct())) ||
 	    snap_write_record(w, TV_SNAP_CONFIG, &cfg, sizeof(cfg))) {
 		return -1;
 	}

@@ -19,6 +19,7 @@
 #ifndef ABI_SNAPSHOT_H
 #define ABI_SNAPSHOT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define TV_SNAP_MAGIC 0x50414e5356474154ull /* "TAGVSNAP" */
@@ -198,6 +199,8 @@ struct tv_snap_gic {
 	uint64_t reserved[4];
 };
 _Static_assert(sizeof(struct tv_snap_gic) == 472, "GIC record layout");
+_Static_assert(offsetof(struct tv_snap_gic, uart_rx) == 404 &&
+		   offsetof(struct tv_snap_gic, reserved) == 440, "GIC record offsets");
 
 /* DEVICE: the VMM's device models (the PL011 console) and how the VMM stood. */
 struct tv_snap_device {

@@ -100,4 +100,12 @@ static inline uint64_t read_cntfrq(void)
 	return v;
 }
 
+/* Counter ticks in nanoseconds, without overflow for any uptime a test sees. */
+static inline uint64_t ticks_to_ns(uint64_t ticks)
+{
+	uint64_t f = read_cntfrq();
+
+	return ticks / f * 1000000000ull + ticks % f * 1000000000ull / f;
+}
+
 #endif
