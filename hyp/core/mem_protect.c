@@ -235,7 +235,8 @@ int64_t guest_share_host(struct vm *vm, uint64_t ipa)
 	}
 
 	p->borrower = OWNER_HOST;
-	BUG_ON(pgt_update_page(&vm->s2, ipa, PTE_SW_MASK, S2_SW_STATE(PS_SHARED_OWNED)));
+	/* The state bits only: a page write-protected for dirty logging stays so. */
+	BUG_ON(pgt_update_page(&vm->s2, ipa, PTE_SW_STATE, S2_SW_STATE(PS_SHARED_OWNED)));
 	BUG_ON(pgt_map(&host_s2, pte_pa(pte), PAGE_SIZE, pte_pa(pte), S2_RAM_ATTR, true));
 	return 0;
 }
@@ -253,7 +254,7 @@ int64_t guest_unshare_host(struct vm *vm, uint64_t ipa)
 
 	BUG_ON(pgt_unmap(&host_s2, pte_pa(pte), PAGE_SIZE));
 	p->borrower = OWNER_NONE;
-	BUG_ON(pgt_update_page(&vm->s2, ipa, PTE_SW_MASK, S2_SW_STATE(PS_OWNED)));
+	BUG_ON(pgt_update_page(&vm->s2, ipa, PTE_SW_STATE, S2_SW_STATE(PS_OWNED)));
 	return 0;
 }
 

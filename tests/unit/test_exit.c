@@ -10,6 +10,7 @@
 
 #include <arch/fake.h>
 #include <hyp/arch.h>
+#include <hyp/dirty.h>
 #include <hyp/esr.h>
 #include <hyp/hyp.h>
 #include <hyp/mem_protect.h>
@@ -370,21 +371,18 @@ TEST(exit, access_flag_fault_on_a_mapped_page_is_handled_at_el2)
 	EXPECT_EQ(check_invariants(), 0);
 }
 
-#if 0 /* BUG: see the report. */
-#include <hyp/dirty.h>
 /*
- * hyp/core/mem_protect.c guest_share_host() rewrites the page's software bits with
- * pgt_update_page(PTE_SW_MASK -> SHARED_OWNED), which also clears S2_SW_DIRTY_WP
- * (bit 57) of a page write-protected for dirty logging, but leaves S2_AP_W clear.
- * The guest's next write to its own page is then a permission fault dirty_fault()
- * no longer recognises: TV_EXIT_GUEST_ERROR. guest_unshare_host() does the same,
- * and TV_DIRTY_GET only re-protects pages that are writable, so the page stays
- * read-only for good (until reclaimed).
+ * guest_share_host() and guest_unshare_host() once rewrote all the software bits
+ * (PTE_SW_MASK), clearing S2_SW_DIRTY_WP of a page write-protected for dirty logging
+ * but leaving it read-only: the guest's next write to it was a permission fault
+ * dirty_fault() did not recognise (TV_EXIT_GUEST_ERROR), and TV_DIRTY_GET, which
+ * re-protects only writable pages, never made it writable again.
  */
 TEST(exit, guest_share_of_a_page_protected_for_dirty_logging)
 {
 	struct tv_exit e;
-	uint64_t wperm = ESR(EC_DABT_LOW, ESR_DABT_ISV | 2ull << 22 | ESR_DABT_WNR | (FSC_PERM_L0 + 3));
+	uint64_t wperm =
+	    ESR(EC_DABT_LOW, ESR_DABT_ISV | 2ull << 22 | ESR_DABT_WNR | (FSC_PERM_L0 + 3));
 
 	setup(false, 0);
 	ASSERT_EQ(host_donate_guest(vcpu->vm, HOST_PAGE(0), IPA0, 0, 0, 0), 0);
@@ -399,7 +397,34 @@ TEST(exit, guest_share_of_a_page_protected_for_dirty_logging)
 	EXPECT_NE(pgt_lookup(&vcpu->vm->s2, IPA0, NULL) & S2_AP_W, 0);
 	EXPECT_EQ(check_invariants(), 0);
 }
-#endif
+
+/* The same for guest_unshare_host(), from the state the share above leaves. */
+TEST(exit, guest_unshare_of_a_page_protected_for_dirty_logging)
+{
+	struct tv_exit e;
+	uint64_t wperm =
+	    ESR(EC_DABT_LOW, ESR_DABT_ISV | 2ull << 22 | ESR_DABT_WNR | (FSC_PERM_L0 + 3));
+	uint64_t pte;
+
+	setup(false, 0);
+	ASSERT_EQ(host_donate_guest(vcpu->vm, HOST_PAGE(0), IPA0, 0, 0, 0), 0);
+	ASSERT_EQ(guest_share_host(vcpu->vm, IPA0), 0);
+	ASSERT_EQ(dirty_log(vcpu->vm, TV_DIRTY_START, 0, 0, 0), 0);
+	/* Shared, and write-protected for logging as when it was shared while protected. */
+	ASSERT_EQ(pgt_update_page(&vcpu->vm->s2, IPA0, S2_AP_W, S2_SW_DIRTY_WP), 0);
+	trap(hvc_esr(), 0, 0);
+	with_reg(0, TV_GUEST_HC_UNSHARE);
+	with_reg(1, IPA0);
+	trap(wperm, 0x10, IPA0 + 0x10);
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(S.seen[1].regs[0], 0);
+	EXPECT_EQ(e.reason, TV_EXIT_IRQ);
+	pte = pgt_lookup(&vcpu->vm->s2, IPA0, NULL);
+	EXPECT_NE(pte & S2_AP_W, 0);
+	EXPECT_EQ(pte & S2_SW_DIRTY_WP, 0);
+	EXPECT_EQ(S2_SW_STATE_OF(pte), PS_OWNED);
+	EXPECT_EQ(check_invariants(), 0);
+}
 
 /* ---- guest calls ---- */
 

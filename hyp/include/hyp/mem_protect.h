@@ -67,7 +67,7 @@ struct hyp_page *page_meta(uint64_t pa);
 
 /* Guest stage-2 software bits holding the guest's page_state. */
 #define S2_SW_STATE(s) ((uint64_t)(s) << PTE_SW_SHIFT)
-#define S2_SW_STATE_OF(pte) ((enum page_state)(((pte) >> PTE_SW_SHIFT) & 3))
+#define S2_SW_STATE_OF(pte) ((enum page_state)(((pte) & PTE_SW_STATE) >> PTE_SW_SHIFT))
 
 /**
  * host: OWNED -> NOPAGE; guest: NOPAGE -> OWNED.

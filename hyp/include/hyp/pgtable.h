@@ -34,9 +34,13 @@
 #define S1_AP_RO (1ull << 7)
 #define S1_XN (1ull << 54)
 
-/* Software bits 58:55, ignored by hardware: stage-2 page state (mem_protect.c). */
+/*
+ * Software bits 58:55, ignored by hardware: 56:55 the stage-2 page state (mem_protect.c),
+ * 57 write-protected for dirty logging (dirty.h). Change only the field you own.
+ */
 #define PTE_SW_SHIFT 55
 #define PTE_SW_MASK (0xfull << PTE_SW_SHIFT)
+#define PTE_SW_STATE (3ull << PTE_SW_SHIFT)
 
 struct pgtable {
 	uint64_t *root;
