@@ -46,6 +46,8 @@ static const struct option common_options[] = {
 	{ "mte", no_argument, NULL, 'T' },	  { "no-mte", no_argument, NULL, 'N' },
 	{ "migrate-at", required_argument, NULL, 'a' },
 	{ "kill-destination-after", required_argument, NULL, 'k' },
+	{ "kernel", required_argument, NULL, 'K' },	  { "initrd", required_argument, NULL, 'I' },
+	{ "append", required_argument, NULL, 'A' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -111,11 +113,13 @@ static int migrate_usage(FILE *f, int status)
 {
 	fprintf(f,
 		"usage: tagvisor migrate [options] GUEST.elf\n"
+		"       tagvisor migrate [options] --kernel Image [--initrd FILE] [--append ARGS]\n"
 		"\n"
 		"Runs GUEST.elf in a source QEMU and live-migrates it, with its tags, to a\n"
 		"destination QEMU (pre-copy over a stream: dirty pages in rounds, then a short\n"
 		"stop-and-copy). The guest's console is the source's, then the destination's.\n"
 		"  --mem SIZE, --mte, --no-mte   the guest, as for tagvisor run\n"
+		"  --kernel, --initrd, --append  a Linux guest instead, as for tagvisor run\n"
 		"  --migrate-at TIME   start migrating after N instructions (with --icount) or\n"
 		"                      N{ns,us,ms,s} of guest time (default 20ms)\n"
 		"  --icount, --timeout SECONDS, --machine-mem SIZE, -v   as for tagvisor run\n"
@@ -295,7 +299,7 @@ int cmd_migrate(int argc, char **argv)
 	struct relay r = { .fd_stream_in = -1 };
 	char dir[] = "/tmp/tagvisor-migrate-XXXXXX", guest[PATH_MAX];
 	char p_stream_src[PATH_MAX], p_ack_src[PATH_MAX], p_stream_dst[PATH_MAX], p_ack_dst[PATH_MAX];
-	const char *mem = NULL, *at = "20ms";
+	const char *mem = NULL, *at = "20ms", *kernel = NULL, *initrd = NULL, *append = NULL;
 	int mte = -1, opt, pipes[2][2], status, ret;
 	unsigned timeout;
 	char at_ns[32];
@@ -329,16 +333,25 @@ int cmd_migrate(int argc, char **argv)
 		case 'k':
 			r.kill_after = strtoull(optarg, NULL, 0);
 			break;
+		case 'K':
+			kernel = optarg;
+			break;
+		case 'I':
+			initrd = optarg;
+			break;
+		case 'A':
+			append = optarg;
+			break;
 		case 'h':
 			return migrate_usage(stdout, TV_STATUS_OK);
 		default:
 			return migrate_usage(stderr, TV_STATUS_USAGE);
 		}
 	}
-	if (argc - optind != 1 || !parse_time_ns(at)) {
+	if (argc - optind != !kernel || !parse_time_ns(at) || ((initrd || append) && !kernel)) {
 		return migrate_usage(stderr, TV_STATUS_USAGE);
 	}
-	if (!realpath(argv[optind], guest)) {
+	if (!kernel && !realpath(argv[optind], guest)) {
 		fprintf(stderr, "tagvisor: cannot read guest '%s'\n", argv[optind]);
 		return TV_STATUS_USAGE;
 	}
@@ -359,7 +372,11 @@ int cmd_migrate(int argc, char **argv)
 	}
 	snprintf(at_ns, sizeof(at_ns), "%llu", (unsigned long long)parse_time_ns(at));
 	dst = src;
-	if (machine_arg(&src, "guest", guest) || (mem && machine_arg(&src, "mem", mem)) ||
+	if ((kernel ? machine_path_arg(&src, "kernel", kernel) ||
+			  (initrd && machine_path_arg(&src, "initrd", initrd)) ||
+			  (append && machine_arg_encoded(&src, "cmdline", append))
+		    : machine_arg(&src, "guest", guest)) ||
+	    (mem && machine_arg(&src, "mem", mem)) ||
 	    machine_arg(&src, "mte", (mte < 0 ? src.mte : mte) ? "on" : "off") ||
 	    machine_arg(&src, "migrate-to", p_stream_src) ||
 	    machine_arg(&src, "migrate-ack", p_ack_src) || machine_arg(&src, "migrate-at", at_ns) ||
