@@ -37,7 +37,8 @@ static const struct {
 _Static_assert(sizeof(sysreg_map) / sizeof(sysreg_map[0]) == CTX_NR_SYSREGS,
 	       "every context register has a place in the state");
 
-static struct vcpu *state_vcpu(uint64_t handle, uint64_t idx, uint64_t buf, int64_t *err)
+struct vcpu *vcpu_for_state_access(uint64_t handle, uint64_t idx, uint64_t buf, uint64_t size,
+				   int64_t *err)
 {
 	int e;
 	struct vcpu *vcpu = vcpu_from_handle(handle, idx, &e);
@@ -47,7 +48,7 @@ static struct vcpu *state_vcpu(uint64_t handle, uint64_t idx, uint64_t buf, int6
 	} else if (vcpu->vm->started && vm_is_protected(vcpu->vm)) {
 		*err = -TV_EPERM;
 		vcpu = NULL;
-	} else if (host_buffer_check(buf, sizeof(struct tv_vcpu_state), true)) {
+	} else if (host_buffer_check(buf, size, true)) {
 		*err = -TV_EFAULT;
 		vcpu = NULL;
 	}
@@ -57,7 +58,7 @@ static struct vcpu *state_vcpu(uint64_t handle, uint64_t idx, uint64_t buf, int6
 int64_t vcpu_get_state(uint64_t handle, uint64_t idx, uint64_t buf)
 {
 	int64_t err = 0;
-	struct vcpu *vcpu = state_vcpu(handle, idx, buf, &err);
+	struct vcpu *vcpu = vcpu_for_state_access(handle, idx, buf, sizeof(struct tv_vcpu_state), &err);
 	struct tv_vcpu_state s;
 	struct cpu_context *c;
 
@@ -88,7 +89,7 @@ int64_t vcpu_get_state(uint64_t handle, uint64_t idx, uint64_t buf)
 int64_t vcpu_set_state(uint64_t handle, uint64_t idx, uint64_t buf)
 {
 	int64_t err = 0;
-	struct vcpu *vcpu = state_vcpu(handle, idx, buf, &err);
+	struct vcpu *vcpu = vcpu_for_state_access(handle, idx, buf, sizeof(struct tv_vcpu_state), &err);
 	struct tv_vcpu_state s;
 	struct cpu_context *c;
 

@@ -148,21 +148,14 @@ bool vgic_pending(const struct vcpu *vcpu)
 /* The vCPU of a GIC VM whose vGIC state the host may access, or NULL with *err. */
 static struct vcpu *vgic_state_vcpu(uint64_t handle, uint64_t idx, uint64_t buf, int64_t *err)
 {
-	int e;
-	struct vcpu *vcpu = vcpu_from_handle(handle, idx, &e);
+	struct vcpu *vcpu =
+	    vcpu_for_state_access(handle, idx, buf, sizeof(struct tv_vgic_state), err);
 
-	if (!vcpu) {
-		*err = e;
-	} else if (!(vcpu->vm->flags & TV_VM_GIC)) {
+	if (vcpu && !(vcpu->vm->flags & TV_VM_GIC)) {
 		*err = -TV_EINVAL;
-	} else if (vcpu->vm->started && vm_is_protected(vcpu->vm)) {
-		*err = -TV_EPERM;
-	} else if (host_buffer_check(buf, sizeof(struct tv_vgic_state), true)) {
-		*err = -TV_EFAULT;
-	} else {
-		return vcpu;
+		return NULL;
 	}
-	return NULL;
+	return vcpu;
 }
 
 int64_t vcpu_get_vgic(uint64_t handle, uint64_t idx, uint64_t buf)

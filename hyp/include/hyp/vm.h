@@ -111,6 +111,14 @@ struct vcpu *vcpu_from_handle(uint64_t handle, uint64_t idx, int *err);
 int64_t vcpu_get_reg(uint64_t handle, uint64_t idx, uint64_t reg, uint64_t *val);
 int64_t vcpu_set_reg(uint64_t handle, uint64_t idx, uint64_t reg, uint64_t val);
 
+/*
+ * The vCPU whose state the host may read or write through a host buffer of `size`
+ * bytes at `buf`, or NULL with *err: handle and vCPU errors, -TV_EPERM a protected VM
+ * that has run, -TV_EFAULT a buffer that is not host memory.
+ */
+struct vcpu *vcpu_for_state_access(uint64_t handle, uint64_t idx, uint64_t buf, uint64_t size,
+				   int64_t *err);
+
 /**
  * Reads or writes a vCPU's whole state (struct tv_vcpu_state of <abi/snapshot.h>)
  * from or to the host buffer at PA buf. Errors: handle and vCPU errors;
