@@ -36,14 +36,23 @@ static void tlb_inval(const struct pgtable *pgt, uint64_t addr)
 	}
 }
 
-/* Break-before-make: an entry that was valid is invalidated and its TLB entries dropped first. */
-static void set_entry(const struct pgtable *pgt, uint64_t *ptep, uint64_t addr, uint64_t new)
+/*
+ * Break-before-make: an entry that was valid is invalidated and its TLB entries dropped
+ * first. A leaf's (page or block) are found by any address it maps; a table's are every
+ * entry cached from below it, and walk caches holding it: only the whole VMID covers them.
+ */
+static void set_entry(const struct pgtable *pgt, uint64_t *ptep, uint64_t addr, unsigned level,
+		      uint64_t new)
 {
 	uint64_t old = *ptep;
 
 	if ((old & PTE_VALID) && old != new) {
 		*ptep = 0;
-		tlb_inval(pgt, addr);
+		if (!is_table(old, level)) {
+			tlb_inval(pgt, addr);
+		} else if (pgt->vmid >= 0) {
+			arch_tlb_inval_vmid((uint16_t)pgt->vmid);
+		}
 	}
 	*ptep = new;
 }
@@ -98,7 +107,7 @@ static uint64_t *next_table(struct pgtable *pgt, uint64_t *ptep, uint64_t addr, 
 			table[i] = leaf_desc(pte_pa(pte) + i * step, attr, level + 1);
 		}
 	}
-	set_entry(pgt, ptep, addr & ~(PGT_LEVEL_SIZE(level) - 1),
+	set_entry(pgt, ptep, addr & ~(PGT_LEVEL_SIZE(level) - 1), level,
 		  pa_addr(hyp_pa(table)) | PTE_VALID | PTE_TYPE_TABLE);
 	return table;
 }
@@ -117,10 +126,10 @@ static int map_level(struct pgtable *pgt, uint64_t *table, unsigned level, uint6
 			if (is_table(*ptep, level)) {
 				uint64_t *old = table_of(*ptep);
 
-				set_entry(pgt, ptep, addr, 0);
+				set_entry(pgt, ptep, addr, level, 0);
 				free_table(pgt, old, level + 1);
 			}
-			set_entry(pgt, ptep, addr, leaf_desc(pa, attr, level));
+			set_entry(pgt, ptep, addr, level, leaf_desc(pa, attr, level));
 		} else {
 			uint64_t *sub = next_table(pgt, ptep, addr, level);
 			uint64_t stop = next < end ? next : end;
@@ -160,7 +169,7 @@ static int unmap_level(struct pgtable *pgt, uint64_t *table, unsigned level, uin
 			if (ALIGNED(addr, size) && next <= end) {
 				uint64_t old = *ptep;
 
-				set_entry(pgt, ptep, addr, 0);
+				set_entry(pgt, ptep, addr, level, 0);
 				if (is_table(old, level)) {
 					free_table(pgt, table_of(old), level + 1);
 				}

@@ -665,18 +665,19 @@ TEST(pgtable, stage1_never_invalidates_stage2)
 	ASSERT_EQ(pgt_update_page(&pgt, SZ_4K, S2_AP_W, 0), 0);
 	EXPECT_EQ(fake_tlbi_ipa, t);
 	EXPECT_EQ(translate(&pgt, SZ_4K), 0x5000);
+	/* Nor does clearing a table. */
+	t = fake_tlbi_vmid;
+	ASSERT_EQ(pgt_unmap(&pgt, 0, SZ_1G), 0);
+	EXPECT_EQ(fake_tlbi_vmid, t);
 	pgt_destroy(&pgt);
 	EXPECT_EQ(pool.free_pages, 16);
 }
 
-#if 0 /* BUG: see the report. */
 /*
- * Latent in pgtable.c: when a table entry is cleared (pgt_unmap of a whole 2 MiB or
- * 1 GiB range mapped through a table, or pgt_map of a block over a table), set_entry()
- * invalidates only the TLB entries of the range's first address, then the table is
- * freed. Stage-2 TLB entries of the other 511 pages (or 2 MiB blocks) may survive
- * on hardware, so the range stays accessible. No caller does this on a live stage 2
- * today (mem_protect.c unmaps single pages; VM teardown invalidates the whole VMID).
+ * Clearing or replacing a table entry (pgt_unmap of a whole 2 MiB or 1 GiB range mapped
+ * through a table, pgt_map of a block over a table) once invalidated only the TLB
+ * entries of the range's first address before the table was freed: those of the other
+ * pages, and walk caches holding the table, could survive. The whole VMID goes now.
  */
 TEST(pgtable, clearing_a_table_invalidates_its_whole_range)
 {
@@ -686,12 +687,24 @@ TEST(pgtable, clearing_a_table_invalidates_its_whole_range)
 	setup(16);
 	ASSERT_EQ(pgt_init(&pgt, &pool, 5), 0);
 	ASSERT_EQ(pgt_map(&pgt, 0, SZ_2M, 0x200000, ATTR, true), 0);
-	t = fake_tlbi_ipa;
+	t = fake_tlbi_vmid;
 	ASSERT_EQ(pgt_unmap(&pgt, 0, SZ_2M), 0);
-	EXPECT_TRUE(fake_tlbi_ipa - t >= 512 || fake_tlbi_vmid > 0);
+	EXPECT_EQ(fake_tlbi_vmid, t + 1);
+	/* A block over a table of pages, and over a table of blocks. */
+	ASSERT_EQ(pgt_map(&pgt, 0, SZ_2M, 0x200000, ATTR, true), 0);
+	ASSERT_EQ(pgt_map(&pgt, 0, SZ_2M, 0x400000, ATTR, false), 0);
+	EXPECT_EQ(fake_tlbi_vmid, t + 2);
+	EXPECT_EQ(translate(&pgt, SZ_4K), 0x401000);
+	ASSERT_EQ(pgt_map(&pgt, SZ_1G, SZ_2M, 0x200000, ATTR, false), 0);
+	ASSERT_EQ(pgt_map(&pgt, SZ_1G, SZ_1G, 0, ATTR, false), 0);
+	EXPECT_EQ(fake_tlbi_vmid, t + 3);
+	/* Leaves (pages and blocks) still invalidate by address only. */
+	ASSERT_EQ(pgt_unmap(&pgt, 0, SZ_2M), 0);
+	ASSERT_EQ(pgt_unmap(&pgt, SZ_1G, SZ_1G), 0);
+	EXPECT_EQ(fake_tlbi_vmid, t + 3);
 	pgt_destroy(&pgt);
+	EXPECT_EQ(pool.free_pages, 16);
 }
-#endif
 
 /* ---- random map/unmap against a reference model ---- */
 
