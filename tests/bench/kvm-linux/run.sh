@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Linux KVM's figure for "power-on to /init" of a Linux guest, the reference for tagvisor's.
+#
+# The measurement: one QEMU (virt, virtualization=on, mte=on, GICv3, -cpu max, 1 CPU) with
+# -icount shift=0,sleep=off (as `tagvisor run --icount`), so one tick of the 1 GHz counter is
+# one instruction of the emulated machine, and -seed 1, so that random numbers (KASLR, RNDR)
+# are the same on every run: the bare count then repeats exactly, the KVM counts to within
+# ~0.01% (tens of thousands of instructions). In it Debian's 6.1 kernel (build/linux/Image)
+# owns EL2 and runs KVM; its /init starts kvmboot, which boots the same Image with the same
+# initramfs (build/linux/initramfs.cpio.gz) as a KVM guest: 1 vCPU, 256 MiB, MTE on,
+# "console=ttyAMA0 panic=-1", tagvisor's device tree. KVM starts the guest's virtual counter at
+# 0 when it creates the vCPU, so the "cntvct: N" the guest's /init prints is the number of
+# instructions the machine ran from the guest's power-on to its /init: guest, KVM at EL2, L1
+# kernel and kvmboot (its PL011 emulation) together. Nothing else runs in L1 meanwhile.
+# Modes: KVM's default on this CPU (VHE), kvm-arm.mode=nvhe and kvm-arm.mode=protected.
+# Reference: the same Image and initramfs on bare QEMU (no EL2, 256 MiB, QEMU's own tree).
+#
+# Usage: tests/bench/kvm-linux/run.sh [OUTDIR]   (default build/bench-kvm-linux)
+# Prints kvm_linux_init_{vhe,nvhe,protected}=N, kvm_linux_exits_MODE=N (the guest's exits to
+# kvmboot: PL011 accesses and the final power-off) and bare_linux_init=N on stdout, progress
+# on stderr; logs in OUTDIR/logs. Exits 1 with a message if any boot fails.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+out=${1:-$root/build/bench-kvm-linux}
+"$here/build.sh" "$out"
+out=$(cd "$out" && pwd)
+cd "$root"
+logs=$out/logs
+mkdir -p "$logs"
+
+fail() {
+	echo "kvm-linux/run: $*" >&2
+	exit 1
+}
+
+qemu=(qemu-system-aarch64 -cpu max -smp 1 -nodefaults -display none -monitor none -serial stdio
+	-no-reboot -icount shift=0,sleep=off -seed 1 -kernel build/linux/Image)
+
+# qemu_boot LOG ARGS...: one QEMU run to its power-off, its console in LOG.
+qemu_boot() {
+	local log=$1 start status=0
+	shift
+	start=$SECONDS
+	timeout 900 "${qemu[@]}" "$@" </dev/null >"$log" 2>&1 || status=$?
+	# Consoles end lines with CR LF (two CRs when the guest's passes through L1's tty).
+	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+	[ "$status" -eq 0 ] || fail "QEMU exited with status $status (124: timeout); see $log"
+	echo "kvm-linux: $(basename "$log" .log): $((SECONDS - start)) s" >&2
+}
+
+# kvm_boot MODE KVM-LINE [KERNEL ARGS]: the guest under KVM in one mode. KVM-LINE is how
+# the L1 kernel names the mode in its "kvm [1]: ... initialized" line.
+kvm_boot() {
+	local mode=$1 expect=$2 args=${3:-} log=$logs/kvm-$1.log n exits
+	# 1 GiB: the L1 initramfs (35 MiB, twice while unpacked) and the guest's 256 MiB.
+	# quiet: L1's own boot messages take wall time and tell nothing here.
+	qemu_boot "$log" -M virt,virtualization=on,mte=on,gic-version=3 -m 1024 \
+		-initrd "$out/initramfs.cpio" -append "console=ttyAMA0 panic=-1 quiet $args"
+	grep -q "^kvm-linux: L1 kvm \[1\]: $expect mode initialized" "$log" ||
+		fail "$mode: L1's KVM did not come up in $expect mode; see $log"
+	grep -q '^kvm-linux: guest end, kvmboot exit status 0' "$log" ||
+		fail "$mode: kvmboot failed; see $log"
+	# The guest's line, not one of L1's: only the guest runs /cntvct.
+	n=$(sed -n '/^kvm-linux: guest start/,/^kvm-linux: guest end/s/^cntvct: \([0-9]*\)$/\1/p' "$log")
+	[ -n "$n" ] || fail "$mode: no \"cntvct: N\" line from the guest; see $log"
+	grep -q '^tagvisor-linux: kernel MTE: yes' "$log" || fail "$mode: the guest has no MTE; see $log"
+	exits=$(sed -n 's/^kvmboot: guest powered off after \([0-9]*\) exits.*/\1/p' "$log")
+	[ -n "$exits" ] || fail "$mode: the guest did not power off; see $log"
+	echo "kvm_linux_init_$mode=$n"
+	echo "kvm_linux_exits_$mode=$exits"
+}
+
+kvm_boot vhe VHE
+kvm_boot nvhe Hyp kvm-arm.mode=nvhe
+kvm_boot protected "Protected nVHE" kvm-arm.mode=protected
+
+# The kernel at EL1 as in a guest (no virtualization=on: no EL2, so no KVM to set up).
+log=$logs/bare.log
+qemu_boot "$log" -M virt,mte=on,gic-version=3 -m 256M -initrd build/linux/initramfs.cpio.gz \
+	-append "console=ttyAMA0 panic=-1"
+n=$(sed -n 's/^cntvct: \([0-9]*\)$/\1/p' "$log")
+[ -n "$n" ] || fail "bare: no \"cntvct: N\" line; see $log"
+grep -q '^tagvisor-linux: kernel MTE: yes' "$log" || fail "bare: the kernel has no MTE; see $log"
+echo "bare_linux_init=$n"
