@@ -36,23 +36,29 @@ static void put_padded(struct out *o, const char *s, size_t n, int width, bool l
 	}
 }
 
-static void put_number(struct out *o, uint64_t v, bool neg, unsigned base, bool upper, int width,
-		       bool left, char pad)
+/* prefix ("-", "0x" or "") counts in the width and goes before zero padding, as in C. */
+static void put_number(struct out *o, uint64_t v, const char *prefix, unsigned base, bool upper,
+		       int width, bool left, char pad)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
-	size_t n = 0;
+	size_t n = 0, plen = 0;
 
 	do {
 		tmp[sizeof(tmp) - 1 - n++] = digits[v % base];
 		v /= base;
 	} while (v);
-	if (neg) {
-		if (pad == '0' && width > 0) {
-			put(o, '-');
-			width--;
-		} else {
-			tmp[sizeof(tmp) - 1 - n++] = '-';
+	while (prefix[plen]) {
+		plen++;
+	}
+	if (pad == '0' && !left) {
+		for (size_t i = 0; i < plen; i++) {
+			put(o, prefix[i]);
+		}
+		width -= (int)plen;
+	} else {
+		for (size_t i = plen; i-- > 0;) {
+			tmp[sizeof(tmp) - 1 - n++] = prefix[i];
 		}
 	}
 	put_padded(o, tmp + sizeof(tmp) - n, n, width, left, pad);
@@ -88,9 +94,12 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		uint64_t u;
 		int64_t s;
 		switch (*fmt) {
-		case 'c':
-			put(&o, (char)va_arg(ap, int));
+		case 'c': {
+			char c = (char)va_arg(ap, int);
+
+			put_padded(&o, &c, 1, width, left, ' ');
 			break;
+		}
 		case 's': {
 			const char *str = va_arg(ap, const char *);
 			size_t n = 0;
@@ -107,18 +116,18 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'd':
 		case 'i':
 			s = longs ? va_arg(ap, int64_t) : va_arg(ap, int);
-			put_number(&o, s < 0 ? -(uint64_t)s : (uint64_t)s, s < 0, 10, false, width, left, pad);
+			put_number(&o, s < 0 ? -(uint64_t)s : (uint64_t)s, s < 0 ? "-" : "", 10,
+				   false, width, left, pad);
 			break;
 		case 'u':
 		case 'x':
 		case 'X':
 			u = longs ? va_arg(ap, uint64_t) : va_arg(ap, unsigned int);
-			put_number(&o, u, false, *fmt == 'u' ? 10 : 16, *fmt == 'X', width, left, pad);
+			put_number(&o, u, "", *fmt == 'u' ? 10 : 16, *fmt == 'X', width, left, pad);
 			break;
 		case 'p':
-			put(&o, '0');
-			put(&o, 'x');
-			put_number(&o, (uintptr_t)va_arg(ap, void *), false, 16, false, width, left, pad);
+			put_number(&o, (uintptr_t)va_arg(ap, void *), "0x", 16, false, width, left,
+				   pad);
 			break;
 		case '%':
 			put(&o, '%');
