@@ -111,7 +111,7 @@ unit-test: $(B)/unit-tests
 demo: all
 	$(B)/tagvisor run $(B)/guests/demo.elf
 
-bench: all
+bench: all linux
 	@./tests/bench/run.sh
 
 fuzz: $(DEPS_STAMP)

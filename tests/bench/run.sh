@@ -73,3 +73,37 @@ for spec in "16M 40000000" "32M 80000000" "64M 160000000"; do
 		"$((bytes / pages))" "$((tags * 100 / bytes))" "$((tags * 10000 / bytes % 100))" "$took" \
 		"$((took / pages))" "$load" "$stop"
 done
+
+# Linux boot: Debian's kernel and the test initramfs (make linux), from the guest's
+# power-on to its /init (the guest's virtual counter there: tagvisor and KVM both start
+# it at 0 with the VM), beside Linux KVM booting the same kernel as a guest inside the
+# same emulated machine and the same kernel on bare QEMU (tests/bench/kvm-linux/run.sh).
+# Most exits are the console: one MMIO write per character of the boot log.
+linux_boot() {
+	"$TV" run --icount --timeout 900 "$@" --kernel build/linux/Image \
+		--initrd build/linux/initramfs.cpio.gz </dev/null 2>&1 | tr -d '\r'
+}
+init_of() { echo "$1" | sed -n 's/^cntvct: \([0-9]*\)$/\1/p' | head -n 1; }
+# Every exit to the host VMM: MMIO, pages to populate (KVM does those in the kernel), WFI, IRQ.
+exits_of() {
+	echo "$1" | sed -n 's/.*ended: status 0, exits: \([0-9]*\) MMIO, \([0-9]*\) memory, \([0-9]*\) WFI, \([0-9]*\) IRQ.*/\1 \2 \3 \4/p' |
+		awk '{ print $1 + $2 + $3 + $4 }'
+}
+tv_mte=$(linux_boot --mte)
+tv_plain=$(linux_boot --no-mte)
+kvm=$(tests/bench/kvm-linux/run.sh 2>/dev/null)
+bare=$(value "$kvm" bare_linux_init)
+row() { # name, instructions, exits
+	printf '| %s | %s | %s.%02dx | %s | %s |\n' "$1" "$2" "$(($2 * 100 / bare / 100))" \
+		"$(($2 * 100 / bare % 100))" "$3" "$((($2 - bare) / $3))"
+}
+printf '\n## Linux boot (instructions from power-on to /init, -icount; Debian 6.1, 256 MiB, 1 vCPU)\n\n'
+printf '| run | to /init | vs bare QEMU | exits to the VMM | extra instructions per exit |\n'
+printf '|---|---:|---:|---:|---:|\n'
+printf '| bare QEMU (no hypervisor) | %s | 1.00x | | |\n' "$bare"
+row "tagvisor, MTE guest" "$(init_of "$tv_mte")" "$(exits_of "$tv_mte")"
+row "tagvisor, non-MTE guest" "$(init_of "$tv_plain")" "$(exits_of "$tv_plain")"
+for mode in vhe nvhe protected; do
+	row "Linux KVM ($mode), MTE guest" "$(value "$kvm" kvm_linux_init_$mode)" \
+		"$(value "$kvm" kvm_linux_exits_$mode)"
+done

@@ -236,8 +236,11 @@ static void build_argv(const struct machine *m, char **argv, size_t max, char *b
 		ARG("%s", m->bootargs);
 	}
 	if (m->icount) {
+		/* Deterministic: one tick per instruction, and the same random numbers (RNDR). */
 		ARG("-icount");
 		ARG("shift=0,sleep=off");
+		ARG("-seed");
+		ARG("1");
 	}
 	if (m->gdb) {
 		ARG("-s");
