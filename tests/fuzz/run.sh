@@ -10,8 +10,9 @@
 #   FUZZ_SECONDS=N           run each target for N seconds (default 60)
 #   FUZZ_TARGETS="a b"       only these targets (names without fuzz_, e.g. "hcall fdt")
 #
-# fuzz_tagcodec needs only lib/tagcodec.c; the other targets are built with the
-# hypervisor core and the fake arch, as the unit tests are (UNIT_SRCS in the Makefile).
+# fuzz_tagcodec needs only lib/tagcodec.c and fuzz_snapshot the stream library
+# (lib/snapshot.c and what it uses); the other targets are built with the hypervisor
+# core and the fake arch, as the unit tests are (UNIT_SRCS in the Makefile).
 set -eu
 cd "$(dirname "$0")/../.."
 
@@ -38,6 +39,10 @@ for src in tests/fuzz/fuzz_*.c; do
 	tagcodec)
 		srcs="lib/tagcodec.c"
 		seed_srcs="lib/tagcodec.c lib/tagpattern.c"
+		;;
+	snapshot)
+		srcs="lib/snapshot.c lib/crc32c.c lib/tagcodec.c lib/fmt.c"
+		seed_srcs=$srcs
 		;;
 	*)
 		srcs=$core_srcs
