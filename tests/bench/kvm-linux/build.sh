@@ -41,7 +41,7 @@ if [ -z "$bdeb" ]; then
 fi
 
 aarch64-linux-gnu-gcc -std=c11 -static -O2 -Wall -Wextra -Werror -Iinclude -o "$out/kvmboot" \
-	"$here/kvmboot.c" lib/linux_dt.c lib/fdt_write.c
+	"$here/kvmboot.c" lib/linux_dt.c lib/fdt_write.c lib/linux_image.c
 aarch64-linux-gnu-strip "$out/kvmboot"
 
 rm -rf "$stage" "$out/busybox"

@@ -35,11 +35,10 @@
 #include <linux/kvm.h>
 
 #include <lib/linux_dt.h>
+#include <lib/linux_image.h>
 
 #define RAM_BASE UINT64_C(0x40000000)
-#define SZ_2M (UINT64_C(2) << 20)
 #define DTB_MAX (64u << 10)
-#define IMAGE_MAGIC 0x644d5241u /* "ARM\x64" at offset 56 of an arm64 Image */
 
 /* PL011 registers this VMM answers; everything else reads as zero, writes are ignored. */
 #define UART_DR 0x000
@@ -55,16 +54,6 @@
  */
 static const uint8_t uart_ids[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
-struct image_header {
-	uint32_t code0, code1;
-	uint64_t text_offset;
-	uint64_t image_size;
-	uint64_t flags;
-	uint64_t res2, res3, res4;
-	uint32_t magic;
-	uint32_t res5;
-};
-_Static_assert(sizeof(struct image_header) == 64, "arm64 Image header");
 
 #define CORE_REG(x) \
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | (offsetof(struct kvm_regs, x) / 4))
@@ -259,40 +248,28 @@ int main(int argc, char **argv)
 	};
 	xioctl(vm, KVM_SET_USER_MEMORY_REGION, &region, "KVM_SET_USER_MEMORY_REGION");
 
-	/*
-	 * The layout of host/vmm/linux.c: the Image at RAM + text_offset, the DTB in the
-	 * last 2 MiB, the initramfs 2 MiB aligned just below it.
-	 */
-	uint64_t dtb_ipa = RAM_BASE + ram_size - SZ_2M;
-	struct image_header h;
-	/* The Image is read straight to its place; its header is checked there. */
-	uint64_t ksize = load_file(argv[optind], ram, dtb_ipa - RAM_BASE);
-	memcpy(&h, ram, sizeof(h));
-	if (ksize < sizeof(h) || h.magic != IMAGE_MAGIC || (h.flags & 1)) {
-		die("%s is not a little-endian arm64 Linux Image", argv[optind]);
-	}
-	uint64_t text_offset = h.image_size ? h.text_offset : 0x80000; /* pre-3.17 Images */
-	uint64_t kernel_end = RAM_BASE + text_offset + (h.image_size > ksize ? h.image_size : ksize);
-	if (kernel_end > dtb_ipa) {
-		die("the kernel does not fit in %" PRIu64 " MiB", ram_size >> 20);
-	}
-	if (text_offset) {
-		memmove(ram + text_offset, ram, ksize);
-		memset(ram, 0, text_offset);
-	}
-	if (initrd) {
-		/* Its size first (the load goes to the top), then the file itself. */
-		struct stat st;
+	/* The layout of host/vmm/linux.c (lib/linux_image.c); the initramfs's size first. */
+	struct linux_layout at;
+	struct stat st = { 0 };
 
-		if (stat(initrd, &st) < 0) {
-			die_sys("cannot stat %s", initrd);
-		}
-		initrd_ipa = (dtb_ipa - (uint64_t)st.st_size) & ~(SZ_2M - 1);
-		if (st.st_size > (off_t)(dtb_ipa - RAM_BASE) || initrd_ipa < kernel_end) {
-				die("the kernel and %s do not fit in %" PRIu64 " MiB", initrd, ram_size >> 20);
-		}
-		isize = load_file(initrd, ram + (initrd_ipa - RAM_BASE), dtb_ipa - initrd_ipa);
+	if (initrd && stat(initrd, &st) < 0) {
+		die_sys("cannot stat %s", initrd);
 	}
+	/* The Image is read to the start of RAM, checked there, then moved to its place. */
+	uint64_t ksize = load_file(argv[optind], ram, ram_size - LINUX_DTB_SPACE);
+	int err = linux_image_layout(ram, ksize, RAM_BASE, ram_size, (uint64_t)st.st_size, &at);
+
+	if (err) {
+		die("%s: %s (%" PRIu64 " MiB)", argv[optind], linux_image_strerror(err),
+		    ram_size >> 20);
+	}
+	memmove(ram + (at.kernel - RAM_BASE), ram, ksize);
+	memset(ram, 0, at.kernel - RAM_BASE);
+	if (initrd) {
+		isize = load_file(initrd, ram + (at.initrd - RAM_BASE), at.dtb - at.initrd);
+		initrd_ipa = at.initrd;
+	}
+	uint64_t dtb_ipa = at.dtb;
 
 	struct linux_dt_config cfg;
 	linux_dt_config_virt(&cfg);
@@ -334,7 +311,7 @@ int main(int argc, char **argv)
 		  "KVM_DEV_ARM_VGIC_CTRL_INIT");
 
 	/* The arm64 boot protocol: x0 = the DTB; PSTATE is KVM's reset value, EL1h, DAIF set. */
-	set_reg(vcpu, CORE_REG(regs.pc), RAM_BASE + text_offset);
+	set_reg(vcpu, CORE_REG(regs.pc), at.kernel);
 	set_reg(vcpu, CORE_REG(regs.regs[0]), dtb_ipa);
 
 	int run_size = xioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0, "KVM_GET_VCPU_MMAP_SIZE");
@@ -345,7 +322,7 @@ int main(int argc, char **argv)
 	fprintf(stderr,
 		"kvmboot: Image at 0x%" PRIx64 ", initramfs at 0x%" PRIx64 " (%" PRIu64
 		" bytes), DTB at 0x%" PRIx64 ", %" PRIu64 " MiB, MTE %s, \"%s\"\n",
-		RAM_BASE + text_offset, initrd_ipa, isize, dtb_ipa, ram_size >> 20, mte ? "on" : "off",
+		at.kernel, initrd_ipa, isize, dtb_ipa, ram_size >> 20, mte ? "on" : "off",
 		cmdline);
 
 	uint64_t t_run = counter(), exits = 0;
