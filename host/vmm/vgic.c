@@ -56,14 +56,18 @@ static struct vgic_irq_bank *bank(struct vgic *v, unsigned intid)
 	return intid < 32 ? &v->private : &v->spis[(intid - 32) / 32];
 }
 
-/* Tells EL2 how interrupt intid stands now, if it is one a device can raise. */
+/*
+ * Tells EL2 how interrupt intid stands now, if it is one that can become pending: an
+ * SGI (the guest's own, generated at EL2; a pending bit set here is handed over),
+ * the timer or the UART.
+ */
 static void sync_irq(struct guest *g, unsigned intid)
 {
 	struct vgic *v = &g->vgic;
 	struct vgic_irq_bank *b;
 	uint64_t flags = 0;
 
-	if (intid != VGIC_VTIMER && intid != VGIC_UART) {
+	if (intid >= 16 && intid != VGIC_VTIMER && intid != VGIC_UART) {
 		return;
 	}
 	b = bank(v, intid);
@@ -72,6 +76,10 @@ static void sync_irq(struct guest *g, unsigned intid)
 	}
 	if (intid == VGIC_UART && (v->uart_level || (b->pending & bit(intid)))) {
 		flags |= TV_IRQ_LEVEL;
+	}
+	if (intid < 16 && (b->pending & bit(intid))) {
+		flags |= TV_IRQ_EDGE;
+		b->pending &= ~bit(intid);
 	}
 	tv_hvc(TV_HC_VCPU_IRQ, (uint64_t)g->handle, 0, intid, flags, v->prio[intid], 0, NULL);
 }
@@ -206,6 +214,9 @@ static int distributor_access(struct guest *g, uint64_t off, unsigned size, bool
 	case GICD_CTLR:
 		if (write) {
 			v->ctlr = (v->ctlr & ~CTLR_WRITABLE) | ((uint32_t)*data & CTLR_WRITABLE);
+			for (unsigned intid = 0; intid < 16; intid++) {
+				sync_irq(g, intid);
+			}
 			sync_irq(g, VGIC_UART);
 			sync_irq(g, VGIC_VTIMER);
 		} else {

@@ -179,7 +179,9 @@ bool handle_guest_trap(struct vcpu *vcpu, const struct trap_info *t, struct tv_e
 		vcpu->ctxt.pc += 4; /* a trapped SMC returns to itself */
 		return handle_guest_call(vcpu, exit);
 	case EC_SYS64:
-		emulate_sysreg(&vcpu->ctxt, t->esr, &view);
+		if (!(vcpu->vm->flags & TV_VM_GIC) || !vgic_emulate_sgi(vcpu, t->esr)) {
+			emulate_sysreg(&vcpu->ctxt, t->esr, &view);
+		}
 		return true;
 	case EC_WFX:
 		vcpu->ctxt.pc += 4;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <abi/hvc.h>
-#include <hyp/vgic.h>
 #include <abi/snapshot.h>
 #include <hyp/arch.h>
+#include <hyp/esr.h>
 #include <hyp/mem_protect.h>
+#include <hyp/vgic.h>
 #include <hyp/vm.h>
 #include <lib/string.h>
 
@@ -37,9 +38,24 @@ int64_t vcpu_irq(uint64_t handle, uint64_t idx, uint64_t intid, uint64_t flags, 
 	if (!vcpu) {
 		return err;
 	}
-	if (!(vcpu->vm->flags & TV_VM_GIC) || intid < 16 || intid > 1019 ||
+	if (!(vcpu->vm->flags & TV_VM_GIC) || intid > 1019 ||
 	    (flags & ~(uint64_t)TV_IRQ_FLAGS_ALL) || prio > 0xff) {
 		return -TV_EINVAL;
+	}
+	if (intid < 16) {
+		struct vgic_cpu *v = &vcpu->vgic;
+		uint16_t bit = (uint16_t)(1u << intid);
+
+		if (flags & TV_IRQ_LEVEL) {
+			return -TV_EINVAL; /* SGIs have no level */
+		}
+		v->sgi_enabled = (flags & TV_IRQ_ENABLED) ? v->sgi_enabled | bit
+							  : v->sgi_enabled & (uint16_t)~bit;
+		if (flags & TV_IRQ_EDGE) {
+			v->sgi_pending |= bit;
+		}
+		v->sgi_prio[intid] = (uint8_t)prio;
+		return 0;
 	}
 	l = find_line(&vcpu->vgic, (unsigned)intid, true);
 	if (!l) {
@@ -76,10 +92,33 @@ static uint64_t sw_lr(unsigned intid, unsigned prio)
 	return intid | (uint64_t)prio << LR_PRIO_SHIFT | LR_GROUP1 | LR_PENDING;
 }
 
+/* Pending, enabled SGIs into list registers: a new one, or pending again beside an active one. */
+static void flush_sgis(struct vgic_cpu *v)
+{
+	for (unsigned intid = 0; intid < 16; intid++) {
+		uint16_t bit = (uint16_t)(1u << intid);
+		int lr;
+
+		if (!(v->sgi_pending & v->sgi_enabled & bit)) {
+			continue;
+		}
+		lr = lr_of(v, intid);
+		if (lr >= 0) {
+			v->lr[lr] |= LR_PENDING;
+		} else if ((lr = free_lr(v)) >= 0) {
+			v->lr[lr] = sw_lr(intid, v->sgi_prio[intid]);
+		} else {
+			continue; /* all list registers busy: presented at a later entry */
+		}
+		v->sgi_pending &= (uint16_t)~bit;
+	}
+}
+
 void vgic_flush(struct vcpu *vcpu)
 {
 	struct vgic_cpu *v = &vcpu->vgic;
 
+	flush_sgis(v);
 	for (unsigned i = 0; i < TV_MAX_IRQ_LINES; i++) {
 		struct irq_line *l = &v->lines[i];
 		bool want = (l->flags & TV_IRQ_ENABLED) && (l->flags & (TV_IRQ_LEVEL | TV_IRQ_EDGE));
@@ -110,6 +149,46 @@ void vgic_flush(struct vcpu *vcpu)
 			v->lr[lr] = 0; /* the line fell, or was disabled, before the guest took it */
 		}
 	}
+}
+
+#define ENC_ICC_SGI1R_EL1 SYS_ENC(3, 0, 12, 11, 5)
+#define ENC_ICC_ASGI1R_EL1 SYS_ENC(3, 0, 12, 11, 6)
+#define ENC_ICC_SGI0R_EL1 SYS_ENC(3, 0, 12, 11, 7)
+#define SGIR_TARGETS(v) ((v)&0xffffu)
+#define SGIR_INTID(v) (((v) >> 24) & 0xfu)
+#define SGIR_IRM (1ull << 40)
+#define SGIR_AFF_RS_MASK 0x00fff0ff00ff0000ull /* Aff3 55:48, RS 47:44, Aff2 39:32, Aff1 23:16 */
+
+bool vgic_emulate_sgi(struct vcpu *vcpu, uint64_t esr)
+{
+	uint32_t enc = (uint32_t)(esr & ESR_SYS_ENC_MASK);
+	unsigned rt = (unsigned)ESR_SYS_RT(esr);
+	struct vm *vm = vcpu->vm;
+	uint64_t val;
+
+	if ((enc != ENC_ICC_SGI1R_EL1 && enc != ENC_ICC_ASGI1R_EL1 && enc != ENC_ICC_SGI0R_EL1) ||
+	    (esr & ESR_SYS_READ)) {
+		return false; /* reads of these write-only registers UNDEF, as elsewhere */
+	}
+	val = rt == 31 ? 0 : vcpu->ctxt.regs[rt];
+	vcpu->ctxt.pc += 4;
+	/* Group 0 is not given to guests: its SGIs go nowhere, as with Group 0 disabled. */
+	if (enc == ENC_ICC_SGI0R_EL1) {
+		return true;
+	}
+	/* vCPU i has affinity 0.0.0.i (VMPIDR_EL2): only Aff0 = i, RS 0 can name it. */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		bool hit = (val & SGIR_IRM) ? &vm->vcpus[i] != vcpu
+					    : !(val & SGIR_AFF_RS_MASK) && (SGIR_TARGETS(val) >> i & 1);
+
+		if (hit) {
+			vm->vcpus[i].vgic.sgi_pending |= (uint16_t)(1u << SGIR_INTID(val));
+		}
+	}
+	if (vcpu->vgic.sgi_pending) {
+		arch_vgic_refresh(vcpu); /* to itself: into its list registers now */
+	}
+	return true;
 }
 
 void vgic_timer_pend(struct vcpu *vcpu)
@@ -172,6 +251,9 @@ int64_t vcpu_get_vgic(uint64_t handle, uint64_t idx, uint64_t buf)
 	s.ap0r = vcpu->vgic.ap0r;
 	s.ap1r = vcpu->vgic.ap1r;
 	s.nr_lrs = vgic_nr_lrs;
+	s.sgi_enabled = vcpu->vgic.sgi_enabled;
+	s.sgi_pending = vcpu->vgic.sgi_pending;
+	memcpy(s.sgi_prio, vcpu->vgic.sgi_prio, sizeof(s.sgi_prio));
 	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
 		s.lr[i] = vcpu->vgic.lr[i]; /* saved unlinked: see vgic_save() */
 	}
@@ -219,6 +301,9 @@ int64_t vcpu_set_vgic(uint64_t handle, uint64_t idx, uint64_t buf)
 		}
 	}
 	vcpu->vgic.vmcr = s.vmcr;
+	vcpu->vgic.sgi_enabled = s.sgi_enabled;
+	vcpu->vgic.sgi_pending = s.sgi_pending;
+	memcpy(vcpu->vgic.sgi_prio, s.sgi_prio, sizeof(s.sgi_prio));
 	vcpu->vgic.ap0r = s.ap0r;
 	vcpu->vgic.ap1r = s.ap1r;
 	for (unsigned i = 0; i < VGIC_MAX_LRS; i++) {

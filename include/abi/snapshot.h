@@ -178,10 +178,10 @@ struct tv_vgic_state {
 	uint64_t ap0r;
 	uint64_t ap1r;
 	uint32_t nr_lrs; /* list registers of the machine that saved it */
-	uint32_t reserved;
+	uint16_t sgi_enabled, sgi_pending; /* SGIs 0..15, a bit each */
 	uint64_t lr[16];
 	struct tv_vgic_line lines[16];
-	uint64_t reserved2[2];
+	uint8_t sgi_prio[16];
 };
 _Static_assert(sizeof(struct tv_vgic_state) == 240, "vGIC state layout");
 

@@ -9,6 +9,7 @@
 #include <abi/snapshot.h>
 #include <arch/fake.h>
 #include <hyp/arch.h>
+#include <hyp/esr.h>
 #include <hyp/hyp.h>
 #include <hyp/vgic.h>
 #include <hyp/vm.h>
@@ -25,16 +26,23 @@
 static int64_t handle;
 static struct vcpu *vcpu;
 
-static void setup(uint32_t flags)
+static void setup_n(uint32_t flags, unsigned nvcpus)
 {
 	struct fake_config cfg = { RAM, HYP, false };
 	int err;
 
 	fake_hyp_init(&cfg);
 	vgic_nr_lrs = NR_LRS;
-	handle = vm_create(flags, IPA0, 64 * PAGE_SIZE, 1);
-	vcpu_create((uint64_t)handle);
+	handle = vm_create(flags, IPA0, 64 * PAGE_SIZE, nvcpus);
+	for (unsigned i = 0; i < nvcpus; i++) {
+		vcpu_create((uint64_t)handle);
+	}
 	vcpu = vcpu_from_handle((uint64_t)handle, 0, &err);
+}
+
+static void setup(uint32_t flags)
+{
+	setup_n(flags, 1);
 }
 
 static int64_t irq(unsigned intid, unsigned flags)
@@ -64,7 +72,8 @@ TEST(vgic, line_updates_validated)
 	setup(TV_VM_GIC);
 	EXPECT_EQ(irq(16, TV_IRQ_ENABLED), 0);
 	EXPECT_EQ(irq(1019, TV_IRQ_ENABLED), 0);
-	EXPECT_EQ(irq(15, TV_IRQ_ENABLED), -TV_EINVAL); /* SGIs are not the VMM's */
+	EXPECT_EQ(irq(15, TV_IRQ_ENABLED), 0);		       /* an SGI's enable */
+	EXPECT_EQ(irq(15, TV_IRQ_LEVEL), -TV_EINVAL);	       /* SGIs have no level */
 	EXPECT_EQ(irq(1020, TV_IRQ_ENABLED), -TV_EINVAL);
 	EXPECT_EQ(irq(UART_SPI, 1u << 3), -TV_EINVAL);
 	EXPECT_EQ(vcpu_irq((uint64_t)handle, 0, UART_SPI, 0, 0x100), -TV_EINVAL);
@@ -281,4 +290,124 @@ TEST(vgic, state_access_checks)
 	EXPECT_EQ(vcpu_get_vgic((uint64_t)handle, 0, ~0ull - 8), -TV_EFAULT);
 	EXPECT_EQ(vcpu_get_vgic((uint64_t)handle, 3, HOST_PAGE(0)), -TV_ENOENT);
 	EXPECT_EQ(vcpu_set_vgic(0xdead, 0, HOST_PAGE(0)), -TV_EINVAL);
+}
+
+/* ---- SGIs: the VMM reports their enables, the guest raises them at EL2 ---- */
+
+#define SGI1R  SYS_ENC(3, 0, 12, 11, 5)
+#define ASGI1R SYS_ENC(3, 0, 12, 11, 6)
+#define SGI0R  SYS_ENC(3, 0, 12, 11, 7)
+
+/* The guest's "msr <reg>, x3" with x3 = val, as EL2 gets it trapped; returns whether handled. */
+static bool guest_msr(uint32_t enc, uint64_t val, bool read)
+{
+	uint64_t esr = (uint64_t)EC_SYS64 << ESR_EC_SHIFT | ESR_IL | enc | 3u << 5 |
+		       (read ? ESR_SYS_READ : 0);
+
+	vcpu->ctxt.regs[3] = val;
+	return vgic_emulate_sgi(vcpu, esr);
+}
+
+static uint64_t sgi_to(unsigned intid, unsigned targets)
+{
+	return (uint64_t)intid << 24 | targets;
+}
+
+TEST(vgic, sgi_to_itself)
+{
+	setup(TV_VM_GIC);
+	ASSERT_EQ(irq(5, TV_IRQ_ENABLED), 0);
+	vcpu->ctxt.pc = 0x1000;
+	EXPECT_TRUE(guest_msr(SGI1R, sgi_to(5, 1), false));
+	EXPECT_EQ(vcpu->ctxt.pc, 0x1004);
+	ASSERT_NE(lr_for(5), -1); /* presented at once: the vCPU is the one running */
+	EXPECT_EQ(vcpu->vgic.lr[lr_for(5)] & LR_STATE_MASK, LR_PENDING);
+	EXPECT_EQ((vcpu->vgic.lr[lr_for(5)] >> LR_PRIO_SHIFT) & 0xff, 0xa0);
+	EXPECT_EQ(vcpu->vgic.sgi_pending, 0);
+	/* Again while the guest handles the first: pending and active, one list register. */
+	guest_acks(lr_for(5));
+	EXPECT_TRUE(guest_msr(ASGI1R, sgi_to(5, 1), false));
+	EXPECT_EQ(vcpu->vgic.lr[lr_for(5)] & LR_STATE_MASK, LR_PENDING | LR_ACTIVE);
+}
+
+TEST(vgic, sgi_disabled_waits_for_its_enable)
+{
+	setup(TV_VM_GIC);
+	EXPECT_TRUE(guest_msr(SGI1R, sgi_to(2, 1), false));
+	EXPECT_EQ(lr_for(2), -1);
+	EXPECT_EQ(vcpu->vgic.sgi_pending, 1u << 2);
+	irq(2, TV_IRQ_ENABLED);
+	vgic_flush(vcpu);
+	EXPECT_NE(lr_for(2), -1);
+	/* The VMM's own pending bit (GICR_ISPENDR0) arrives as an edge. */
+	irq(7, TV_IRQ_ENABLED | TV_IRQ_EDGE);
+	vgic_flush(vcpu);
+	EXPECT_NE(lr_for(7), -1);
+}
+
+TEST(vgic, sgi_targets)
+{
+	setup_n(TV_VM_GIC, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		vcpu_irq((uint64_t)handle, i, 1, TV_IRQ_ENABLED, 0x80);
+	}
+	struct vcpu *v1 = vcpu + 1, *v2 = vcpu + 2;
+
+	/* Target list: vCPUs 1 and 2 (affinity 0.0.0.i), not the sender. */
+	EXPECT_TRUE(guest_msr(SGI1R, sgi_to(1, 6), false));
+	EXPECT_EQ(vcpu->vgic.sgi_pending, 0);
+	EXPECT_EQ(v1->vgic.sgi_pending, 2);
+	EXPECT_EQ(v2->vgic.sgi_pending, 2);
+	EXPECT_EQ(lr_for(1), -1);
+	v1->vgic.sgi_pending = v2->vgic.sgi_pending = 0;
+	/* IRM: everyone but the sender. */
+	EXPECT_TRUE(guest_msr(SGI1R, sgi_to(1, 1) | 1ull << 40, false));
+	EXPECT_EQ(lr_for(1), -1);
+	EXPECT_EQ(v1->vgic.sgi_pending, 2);
+	EXPECT_EQ(v2->vgic.sgi_pending, 2);
+	v1->vgic.sgi_pending = v2->vgic.sgi_pending = 0;
+	/* Affinities no vCPU has (Aff1, RS), a target beyond the vCPUs: nobody. */
+	EXPECT_TRUE(guest_msr(SGI1R, sgi_to(1, 1) | 1ull << 16, false));
+	EXPECT_TRUE(guest_msr(SGI1R, sgi_to(1, 1) | 1ull << 44, false));
+	EXPECT_TRUE(guest_msr(SGI1R, sgi_to(1, 1) | 1ull << 32, false));
+	EXPECT_TRUE(guest_msr(SGI1R, sgi_to(1, 1) | 1ull << 48, false));
+	EXPECT_TRUE(guest_msr(SGI1R, sgi_to(1, 8), false));
+	EXPECT_EQ(vcpu->vgic.sgi_pending | v1->vgic.sgi_pending | v2->vgic.sgi_pending, 0);
+	EXPECT_EQ(lr_for(1), -1);
+}
+
+TEST(vgic, sgi_registers_not_for_reading_or_group_0)
+{
+	setup(TV_VM_GIC);
+	irq(3, TV_IRQ_ENABLED);
+	vcpu->ctxt.pc = 0x2000;
+	EXPECT_FALSE(guest_msr(SGI1R, sgi_to(3, 1), true)); /* a read: UNDEF, by the caller */
+	EXPECT_FALSE(guest_msr(SYS_ENC(3, 0, 12, 11, 4), sgi_to(3, 1), false)); /* not an SGI register */
+	EXPECT_EQ(vcpu->ctxt.pc, 0x2000);
+	EXPECT_TRUE(guest_msr(SGI0R, sgi_to(3, 1), false)); /* Group 0: goes nowhere */
+	EXPECT_EQ(vcpu->ctxt.pc, 0x2004);
+	EXPECT_EQ(lr_for(3), -1);
+	EXPECT_EQ(vcpu->vgic.sgi_pending, 0);
+}
+
+TEST(vgic, sgi_state_in_the_vgic_state)
+{
+	struct tv_vgic_state saved;
+
+	setup(TV_VM_GIC);
+	irq(4, TV_IRQ_ENABLED);
+	vcpu_irq((uint64_t)handle, 0, 6, 0, 0x90);
+	guest_msr(SGI1R, sgi_to(6, 1), false); /* disabled: stays pending */
+	ASSERT_EQ(vcpu_get_vgic((uint64_t)handle, 0, HOST_PAGE(0)), 0);
+	saved = *host_state();
+	EXPECT_EQ(saved.sgi_enabled, 1u << 4);
+	EXPECT_EQ(saved.sgi_pending, 1u << 6);
+	EXPECT_EQ(saved.sgi_prio[6], 0x90);
+	setup(TV_VM_GIC);
+	*host_state() = saved;
+	ASSERT_EQ(vcpu_set_vgic((uint64_t)handle, 0, HOST_PAGE(0)), 0);
+	irq(6, TV_IRQ_ENABLED);
+	vgic_flush(vcpu);
+	ASSERT_NE(lr_for(6), -1);
+	EXPECT_EQ((vcpu->vgic.lr[lr_for(6)] >> LR_PRIO_SHIFT) & 0xff, 0xa0); /* the last update's */
 }

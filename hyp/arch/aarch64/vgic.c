@@ -88,6 +88,19 @@ void vgic_load(struct vcpu *vcpu)
 	write_sysreg(ICH_HCR_EL2, ICH_HCR_EN);
 }
 
+void arch_vgic_refresh(struct vcpu *vcpu)
+{
+	struct vgic_cpu *v = &vcpu->vgic;
+
+	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
+		v->lr[i] = lr_access(i, false, 0);
+	}
+	vgic_flush(vcpu);
+	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
+		lr_access(i, true, v->lr[i]);
+	}
+}
+
 void vgic_save(struct vcpu *vcpu)
 {
 	struct vgic_cpu *v = &vcpu->vgic;

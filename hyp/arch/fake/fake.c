@@ -222,6 +222,11 @@ bool arch_vgic_pending(void)
 	return false;
 }
 
+void arch_vgic_refresh(struct vcpu *vcpu)
+{
+	vgic_flush(vcpu); /* the fake's list registers are vcpu->vgic.lr */
+}
+
 bool arch_image_intact(void)
 {
 	return true;

@@ -9,6 +9,8 @@
 
 #include <hyp/types.h>
 
+struct vcpu;
+
 /* The hypervisor's view of physical memory (an identity map on aarch64). */
 void *hyp_va(phys_addr_t pa);
 phys_addr_t hyp_pa(const void *va);
@@ -69,6 +71,8 @@ void arch_page_copy(phys_addr_t dst, phys_addr_t src);
 
 /* Whether a list register of the loaded vCPU holds a pending interrupt. */
 bool arch_vgic_pending(void);
+/* Runs vgic_flush() on the running vCPU's list registers, wherever they live now. */
+void arch_vgic_refresh(struct vcpu *vcpu);
 
 /* Reads a register of the ID space (op0 3, op1 0, CRn 0); unallocated ones read 0. */
 uint64_t arch_read_id_reg(uint32_t enc);

@@ -38,14 +38,18 @@ struct vgic_cpu {
 	uint64_t ap0r;
 	uint64_t ap1r;
 	struct irq_line lines[TV_MAX_IRQ_LINES];
+	/* SGIs 0..15, edge-triggered by nature: enabled and pending bits, priorities. */
+	uint16_t sgi_enabled, sgi_pending;
+	uint8_t sgi_prio[16];
 };
 
 struct vcpu;
 
 /**
- * TV_HC_VCPU_IRQ: records the VMM's view of an interrupt line. Errors: -TV_EINVAL
- * (INTID outside 16..1019, unknown flags, a VM without TV_VM_GIC), -TV_ENOMEM (more
- * than TV_MAX_IRQ_LINES lines), handle and vCPU errors.
+ * TV_HC_VCPU_IRQ: records the VMM's view of an interrupt line, or of an SGI (INTID
+ * 0..15: enable, priority, and TV_IRQ_EDGE to make it pending). Errors: -TV_EINVAL
+ * (INTID above 1019, unknown flags, TV_IRQ_LEVEL for an SGI, a VM without
+ * TV_VM_GIC), -TV_ENOMEM (more than TV_MAX_IRQ_LINES lines), handle and vCPU errors.
  */
 int64_t vcpu_irq(uint64_t handle, uint64_t idx, uint64_t intid, uint64_t flags, uint64_t prio);
 
@@ -61,6 +65,13 @@ int64_t vcpu_set_vgic(uint64_t handle, uint64_t idx, uint64_t buf);
 
 /* Brings the list registers in vcpu->vgic.lr up to date with the lines (before entry). */
 void vgic_flush(struct vcpu *vcpu);
+
+/*
+ * A trapped write of the running guest to an SGI generation register (ICC_SGI1R_EL1,
+ * ICC_ASGI1R_EL1, ICC_SGI0R_EL1): makes the SGI pending on the vCPUs it targets.
+ * Returns false if esr is not such a write (the caller handles it as any register).
+ */
+bool vgic_emulate_sgi(struct vcpu *vcpu, uint64_t esr);
 
 /* The list-register value presenting the virtual timer's interrupt to the guest. */
 uint64_t vgic_timer_lr(const struct vcpu *vcpu);
