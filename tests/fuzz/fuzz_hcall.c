@@ -40,6 +40,8 @@
 #include <hyp/vm.h>
 #include <lib/tagcodec.h>
 
+#include "../common/hcall_outcome.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,73 +291,6 @@ static bool fuzz_guest(struct vcpu *v, struct trap_info *t, void *unused)
 	return true;
 }
 
-/* ---- what each call may return ---- */
-
-/* Beyond the dispatch table, or not ours: never a call. */
-static bool unassigned(unsigned n)
-{
-	return n >= TV_HC_NR;
-}
-
-static bool outcome_allowed(unsigned n, int64_t ret, bool finalised, const uint64_t *x,
-			    uint64_t run_flags)
-{
-	static const int errs[TV_HC_NR][9] = {
-		[TV_HC_SELFTEST] = { TV_EINVAL, TV_EPERM },
-		[TV_HC_VM_CREATE] = { TV_EINVAL, TV_ENODEV, TV_ENOMEM },
-		[TV_HC_VM_DESTROY] = { TV_EINVAL, TV_ESTALE },
-		[TV_HC_VCPU_CREATE] = { TV_EINVAL, TV_ESTALE, TV_EEXIST, TV_EPERM },
-		[TV_HC_VCPU_RUN] = { TV_EINVAL, TV_ESTALE, TV_ENOENT, TV_EPERM },
-		[TV_HC_VCPU_GET_REG] = { TV_EINVAL, TV_ESTALE, TV_ENOENT, TV_EPERM },
-		[TV_HC_VCPU_SET_REG] = { TV_EINVAL, TV_ESTALE, TV_ENOENT, TV_EPERM },
-		[TV_HC_MEM_DONATE] = { TV_EINVAL, TV_ESTALE, TV_ERANGE, TV_EPERM, TV_EEXIST,
-				       TV_EFAULT, TV_EBADMSG, TV_ENOMEM },
-		[TV_HC_MEM_SHARE] = { TV_EINVAL, TV_ESTALE, TV_ERANGE, TV_EPERM, TV_EEXIST,
-				      TV_ENOMEM },
-		[TV_HC_MEM_UNSHARE] = { TV_EINVAL, TV_ESTALE, TV_ENOENT },
-		[TV_HC_MEM_RECLAIM] = { TV_EINVAL, TV_ESTALE, TV_EPERM, TV_ENOENT, TV_E2BIG,
-					TV_EFAULT, TV_ENOMEM },
-		[TV_HC_MEM_AGE] = { TV_EINVAL, TV_ESTALE, TV_ERANGE, TV_EPERM },
-		[TV_HC_MTE_COPY_TAGS] = { TV_EINVAL, TV_ESTALE, TV_EPERM, TV_EFAULT },
-	};
-	bool checked = n <= TV_HC_CHECK || n == TV_HC_SELFTEST || n == TV_HC_FINALISE ||
-		       (n >= TV_HC_VM_CREATE && n <= TV_HC_VCPU_SET_REG) ||
-		       (n >= TV_HC_MEM_DONATE && n <= TV_HC_MEM_AGE) || n == TV_HC_MTE_COPY_TAGS;
-
-	if (n >= TV_HC_NR || !checked) {
-		/* Calls this target does not know (added since) may do anything but crash. */
-		return !unassigned(n) || ret == -TV_ENOSYS;
-	}
-	if (n >= TV_HC_RUN_FIRST ? !finalised : n >= TV_HC_SETUP_FIRST && finalised) {
-		return ret == -TV_EPERM;
-	}
-	if (ret >= 0) {
-		switch (n) {
-		case TV_HC_VM_CREATE:
-			return ret > 0 && ret <= 0xffffffffll;
-		case TV_HC_VCPU_CREATE:
-			return ret < TV_MAX_VCPUS;
-		case TV_HC_MTE_COPY_TAGS:
-			return ret > 0 && ret % PAGE_SIZE == 0;
-		case TV_HC_VCPU_RUN:
-			/* Reason 0 ("did not run") only for flags beyond the three completions. */
-			return x[1] <= TV_EXIT_CPU_OFF &&
-			       (x[1] || (run_flags & ~(uint64_t)(TV_RUN_MMIO_READ | TV_RUN_HVC_RET |
-								 TV_RUN_INJECT_DABT)));
-		case TV_HC_MEM_RECLAIM:
-			return ret == 0 && x[2] <= TAGCODEC_MAX_SIZE;
-		default:
-			return ret == 0;
-		}
-	}
-	for (unsigned i = 0; i < 9; i++) {
-		if (errs[n][i] && ret == -errs[n][i]) {
-			return true;
-		}
-	}
-	return false;
-}
-
 static _Noreturn void fail(const char *what, uint64_t a, uint64_t b)
 {
 	fprintf(stderr, "fuzz_hcall: %s (0x%llx, 0x%llx)\n", what, (unsigned long long)a,
@@ -400,7 +335,7 @@ static void hypercall(uint64_t x0)
 	if (host.pc != 0x42000000 || host.pstate != PSR_MODE_EL1H) {
 		fail("the host's pc or pstate changed", n, host.pc);
 	}
-	if (!outcome_allowed(n, ret, finalised, host.regs, a[3])) {
+	if (!hcall_outcome_allowed(n, ret, finalised, host.regs[1], host.regs[2], a[3])) {
 		fail("an outcome the ABI does not allow", x0, (uint64_t)ret);
 	}
 	if (n == TV_HC_VCPU_RUN && ret == 0) {
