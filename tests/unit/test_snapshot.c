@@ -1423,35 +1423,28 @@ TEST(snapshot, refuses_bad_page_entries)
 		sb_free(&s);
 	}
 
-	/* count against the entries */
-	sb_begin(&s);
-	sb_pages_ex(&s, 0, 0, 0, two, 2, 0);
-	EXPECT_REFUSED(&s, "record 1 (PAGES): count 0, must be 1..64");
-	sb_free(&s);
-	sb_begin(&s);
-	sb_pages_ex(&s, 0, 65, 0, two, 2, 0);
-	EXPECT_REFUSED(&s, "record 1 (PAGES): count 65, must be 1..64");
-	sb_free(&s);
-	sb_begin(&s);
-	sb_pages_ex(&s, 0, 3, 0, two, 2, 0);
-	EXPECT_REFUSED(&s, "record 1 (PAGES): page 2: entry runs past the payload");
-	sb_free(&s);
-	sb_begin(&s);
-	sb_pages_ex(&s, 0, 1, 0, two, 2, 0);
-	EXPECT_REFUSED(&s, "record 1 (PAGES): 17 bytes after the last of 1 pages");
-	sb_free(&s);
-	sb_begin(&s);
-	sb_pages_ex(&s, 0, 2, 0, two, 2, 3);
-	EXPECT_REFUSED(&s, "record 1 (PAGES): 3 bytes after the last of 2 pages");
-	sb_free(&s);
-	sb_begin(&s);
-	sb_pages_ex(&s, 0, 2, 1, two, 2, 0);
-	EXPECT_REFUSED(&s, "record 1 (PAGES): reserved field not zero");
-	sb_free(&s);
-	sb_begin(&s);
-	sb_pages_ex(&s, 0, 1, 0, two, 0, 0);
-	EXPECT_REFUSED(&s, "record 1 (PAGES): length 16, too short for one page");
-	sb_free(&s);
+	/* The header's count and reserved field against the entries that follow. */
+	static const struct {
+		uint32_t count;
+		uint64_t reserved;
+		unsigned entries, extra;
+		const char *what;
+	} counts[] = {
+		{ 0, 0, 2, 0, "record 1 (PAGES): count 0, must be 1..64" },
+		{ 65, 0, 2, 0, "record 1 (PAGES): count 65, must be 1..64" },
+		{ 3, 0, 2, 0, "record 1 (PAGES): page 2: entry runs past the payload" },
+		{ 1, 0, 2, 0, "record 1 (PAGES): 17 bytes after the last of 1 pages" },
+		{ 2, 0, 2, 3, "record 1 (PAGES): 3 bytes after the last of 2 pages" },
+		{ 2, 1, 2, 0, "record 1 (PAGES): reserved field not zero" },
+		{ 1, 0, 0, 0, "record 1 (PAGES): length 16, too short for one page" },
+	};
+	for (unsigned i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		sb_begin(&s);
+		sb_pages_ex(&s, 0, counts[i].count, counts[i].reserved, two, counts[i].entries,
+			    counts[i].extra);
+		EXPECT_REFUSED(&s, counts[i].what);
+		sb_free(&s);
+	}
 
 	/* Entries whose tags or data would run past the payload. */
 	{
