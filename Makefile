@@ -29,7 +29,7 @@ $(DEPS_STAMP): scripts/install-deps.sh
 	@touch $@
 
 # ---- freestanding library, built once per image kind --------------------------------------
-LIB_SRCS := lib/string.c lib/fmt.c lib/fdt.c lib/semihost.c lib/tagcodec.c
+LIB_SRCS := lib/string.c lib/fmt.c lib/fdt.c lib/tagcodec.c
 
 # ---- the hypervisor (EL2) ----------------------------------------------------------------
 HYP_SRCS := $(wildcard hyp/core/*.c) $(wildcard hyp/arch/aarch64/*.c) \
@@ -59,6 +59,7 @@ $(B)/guests/%.elf: guests/%.c $(GUEST_LIB) $(wildcard guests/lib/*.h) guests/lib
 
 # ---- the host (EL1): VMM and test driver --------------------------------------------------
 HOST_SRCS := $(wildcard host/*.c) $(wildcard host/*.S) $(wildcard host/vmm/*.c) \
+	$(wildcard host/drivers/*.c) \
 	$(wildcard host/tests/*.c) $(LIB_SRCS) lib/tagpattern.c lib/snapshot.c lib/crc32c.c \
 	lib/fdt_write.c lib/linux_dt.c lib/linux_image.c
 HOST_OBJS := $(patsubst %,$(B)/host/%.o,$(HOST_SRCS))
@@ -85,12 +86,13 @@ $(B)/tagvisor: $(TOOL_SRCS) $(wildcard tools/tagvisor/*.h) $(wildcard include/ab
 
 # The core is built natively against the fake arch; lib/string.h is libc's there.
 UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard hyp/core/*.c) $(wildcard hyp/arch/fake/*.c) \
+	host/drivers/virtqueue.c \
 	lib/fmt.c lib/fdt.c lib/tagcodec.c lib/tagpattern.c lib/snapshot.c lib/crc32c.c \
 	lib/fdt_write.c lib/linux_dt.c lib/linux_image.c
-UNIT_CFLAGS := $(HOST_CFLAGS) -Ihyp/include -Ihyp/arch/fake/include -fsanitize=address,undefined \
+UNIT_CFLAGS := $(HOST_CFLAGS) -Ihyp/include -Ihyp/arch/fake/include -Ihost/include -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -DTV_FAKE_ARCH
 $(B)/unit-tests: $(UNIT_SRCS) $(wildcard hyp/include/hyp/*.h) $(wildcard include/*/*.h) \
-		$(wildcard tests/unit/*.h)
+		$(wildcard tests/unit/*.h) $(wildcard host/include/drivers/*.h)
 	@mkdir -p $(B)
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_SRCS) -o $@
 

@@ -27,8 +27,14 @@ static inline volatile uint32_t *mmio32(uint64_t addr)
 	return (volatile uint32_t *)addr;
 }
 
+static bool gic_ready;
+
 void irq_init(void)
 {
+	if (gic_ready) {
+		return;
+	}
+	gic_ready = true;
 	*mmio32(GICD_BASE + GICD_CTLR) |= GICD_CTLR_ARE_NS | GICD_CTLR_ENABLE_G1NS;
 	*mmio32(GICR_BASE + GICR_WAKER) &= ~(1u << 1); /* ProcessorSleep */
 	while (*mmio32(GICR_BASE + GICR_WAKER) & (1u << 2)) {
@@ -44,6 +50,33 @@ void irq_init(void)
 			 "isb"
 			 :
 			 : "r"(1ul), "r"(0xfful), "r"(1ul));
+}
+
+#define GICD_IGROUPR 0x0080
+#define GICD_ISENABLER 0x0100
+#define GICD_ICENABLER 0x0180
+#define GICD_IPRIORITYR 0x0400
+#define GICD_ICFGR 0x0c00
+#define GICD_IROUTER 0x6000
+
+void irq_line_enable(unsigned intid, bool on)
+{
+	uint32_t bit = 1u << (intid % 32);
+
+	if (intid < 32 || intid >= 1020) {
+		return; /* SPIs only */
+	}
+	irq_init();
+	if (!on) {
+		*mmio32(GICD_BASE + GICD_ICENABLER + 4 * (intid / 32)) = bit;
+		return;
+	}
+	/* Group 1, level-sensitive, middle priority, to CPU 0 (affinity 0.0.0.0). */
+	*mmio32(GICD_BASE + GICD_IGROUPR + 4 * (intid / 32)) |= bit;
+	*mmio32(GICD_BASE + GICD_ICFGR + 4 * (intid / 16)) &= ~(2u << (2 * (intid % 16)));
+	*(volatile uint8_t *)(GICD_BASE + GICD_IPRIORITYR + intid) = 0x80;
+	*(volatile uint64_t *)(GICD_BASE + GICD_IROUTER + 8 * intid) = 0;
+	*mmio32(GICD_BASE + GICD_ISENABLER + 4 * (intid / 32)) = bit;
 }
 
 void slice_timer_arm(uint64_t ticks)

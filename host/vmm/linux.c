@@ -4,7 +4,7 @@
  * booting.rst): the Image at a 2 MiB-aligned base plus its text_offset, the DTB
  * the VMM generates and the initramfs placed in RAM above it, x0 = the DTB's
  * address, MMU and caches off, EL1h with interrupts masked.
- *   kernel=PATH [initrd=PATH] [cmdline=ARGS, %XX-encoded]
+ *   kernel=ADDR:SIZE [initrd=ADDR:SIZE] [cmdline=ARGS, %XX-encoded] (host/images.c)
  */
 #include <host/vmm.h>
 #include <lib/linux_dt.h>
@@ -46,15 +46,15 @@ int linux_load(struct guest *g, const char *kernel, const char *initrd, const ch
 	struct linux_dt_config cfg;
 	struct linux_layout at;
 	uint64_t ksize, isize = 0;
-	uint8_t *image = read_host_file(kernel, &ksize), *rd = NULL;
+	uint8_t *image = host_image(kernel, &ksize), *rd = NULL;
 	int dt_size, err;
 
-	if (!image || (initrd && !(rd = read_host_file(initrd, &isize)))) {
+	if (!image || (initrd && !(rd = host_image(initrd, &isize)))) {
 		return -1;
 	}
 	err = linux_image_layout(image, ksize, GUEST_RAM_IPA, g->ram_size, isize, &at);
 	if (err) {
-		host_log("%s: %s (%lu MiB of RAM)", kernel, linux_image_strerror(err),
+		host_log("the kernel: %s (%lu MiB of RAM)", linux_image_strerror(err),
 			 g->ram_size >> 20);
 		return -1;
 	}

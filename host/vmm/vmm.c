@@ -3,7 +3,7 @@
  * The VMM's main loop: create the guests the boot arguments name, load them,
  * and run their vCPUs round robin, each until it waits (WFI), its time slice
  * ends (the host's timer), or its guest ends.
- *   guest=PATH (repeatable)  mem=SIZE  mte=on|off  protected
+ *   guest=ADDR:SIZE (repeatable, host/images.c)  mem=SIZE  mte=on|off  protected
  */
 #include <host/control.h>
 #include <host/devices.h>
@@ -141,11 +141,11 @@ int vmm_main(void)
 	while (nth_guest(n)) {
 		n++;
 	}
-	if (bootarg("restore")) {
+	if (bootarg("restore") || bootarg("incoming")) {
 		host_finalise();
 		guests[0].id = 0;
 		pl011_init(&guests[0].uart, false);
-		if (control_restore(&guests[0], bootarg("restore"))) {
+		if (control_restore(&guests[0])) {
 			return TV_STATUS_USAGE;
 		}
 		control_init(&guests[0]);
@@ -168,7 +168,7 @@ int vmm_main(void)
 	for (unsigned i = 0; i < n; i++) {
 		struct guest *g = &guests[i];
 		uint64_t size;
-		uint8_t *image = read_host_file(nth_guest(i), &size);
+		uint8_t *image = host_image(nth_guest(i), &size);
 
 		g->id = i;
 		pl011_init(&g->uart, n > 1);
@@ -180,7 +180,7 @@ int vmm_main(void)
 			return TV_STATUS_USAGE;
 		}
 		free_pages(image, (size + PAGE_SIZE - 1) / PAGE_SIZE);
-		host_log("guest %u: %s, %lu MiB%s%s", i, nth_guest(i), mem >> 20,
+		host_log("guest %u: %lu KiB image, %lu MiB%s%s", i, size >> 10, mem >> 20,
 			 (flags & TV_VM_MTE) ? ", MTE" : "", (flags & TV_VM_PROTECTED) ? ", protected" : "");
 	}
 	if (n == 1) {

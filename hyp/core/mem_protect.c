@@ -50,7 +50,7 @@ enum page_state page_state_of(uint64_t pa, uint8_t id)
 	return p->borrower == id ? PS_SHARED_BORROWED : PS_NOPAGE;
 }
 
-int mem_protect_init(struct hyp_page *m, uint64_t device_base, uint64_t device_size)
+int mem_protect_init(struct hyp_page *m, const struct mem_range *devices, unsigned nr)
 {
 	uint64_t ram_end = memmap.ram_base + memmap.ram_size;
 	uint64_t hyp_end = memmap.hyp_base + memmap.hyp_size;
@@ -65,8 +65,15 @@ int mem_protect_init(struct hyp_page *m, uint64_t device_base, uint64_t device_s
 		p->borrower = OWNER_NONE;
 	}
 	ret = pgt_init(&host_s2, &s2_pool, 0);
-	if (!ret && device_size) {
-		ret = pgt_map(&host_s2, device_base, device_size, device_base, S2_DEVICE_ATTR, false);
+	for (unsigned i = 0; !ret && i < nr; i++) {
+		const struct mem_range *d = &devices[i];
+
+		/* Device memory only: RAM reaches the host through ownership, never as MMIO. */
+		if (!ALIGNED(d->base | d->size, PAGE_SIZE) || d->base + d->size < d->base ||
+		    (d->base < ram_end && d->base + d->size > memmap.ram_base)) {
+			return -TV_EINVAL;
+		}
+		ret = pgt_map(&host_s2, d->base, d->size, d->base, S2_DEVICE_ATTR, false);
 	}
 	if (!ret) {
 		ret = pgt_map(&host_s2, memmap.ram_base, memmap.hyp_base - memmap.ram_base,

@@ -32,6 +32,8 @@ enum tv_hc_num {
 	TV_HC_FEATURES = 1,
 	TV_HC_MEM_INFO = 2,
 	TV_HC_CHECK = 3,
+	TV_HC_LOG = 4,
+	TV_HC_IOMMU_INFO = 5,
 	/* Setup phase only: refused with -TV_EPERM once the host has finalised. */
 	TV_HC_SELFTEST = 8,
 	TV_HC_FINALISE = 9,
@@ -87,6 +89,15 @@ enum tv_err {
 #define TV_FEAT_HOST_MTE (1u << 2)  /* the host may use tags on its own memory */
 #define TV_FEAT_PROTECTED (1u << 3) /* protected VMs */
 #define TV_FEAT_DEBUG (1u << 4)     /* hypervisor built with self-checks */
+
+/* TV_HC_LOG: x1 = host PA of the text, x2 = its length (1..TV_LOG_MAX bytes). */
+#define TV_LOG_MAX 512
+
+/*
+ * TV_HC_IOMMU_INFO: DMA the IOMMU refused since boot. x1 = how many; for the last one
+ * x2 = device (PCI requester ID), x3 = address, x4 = TV_IOMMU_WRITE | fault type.
+ */
+#define TV_IOMMU_WRITE (1u << 8)
 
 /* TV_HC_VM_CREATE: x1 = flags, x2 = RAM IPA base, x3 = RAM size, x4 = max vCPUs. */
 #define TV_VM_MTE (1u << 0)       /* allocation tags for the guest */

@@ -3,12 +3,20 @@
 #define _GNU_SOURCE
 #include "cli.h"
 
+#include "net.h"
+#include "session.h"
+
 #include <abi/status.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static void run_usage(FILE *f)
@@ -38,20 +46,27 @@ static void run_usage(FILE *f)
 		"                      or at --snapshot-at, then stop (tagvisor restore FILE goes on)\n"
 		"  --snapshot-at TIME  when: N instructions (implies --icount) or N{ns,us,ms,s}\n"
 		"  --snapshot-continue keep running after saving\n"
+		"migration (live, with the guest's tags):\n"
+		"  --incoming tcp:HOST:PORT  wait for a guest migrated to HOST:PORT and run it (as QEMU's\n"
+		"                      -incoming); --mem, --mte/--no-mte, if given, must match it\n"
+		"  --migrate-to tcp:HOST:PORT  migrate the guest there at --migrate-at\n"
+		"  --migrate-at TIME   when to start (default 20ms), as --snapshot-at\n"
+		"  --peer-timeout SECONDS  how long a migration peer may stay silent (default 30)\n"
 		"machine:\n"
 		"  --host-mte on|off   whether the host may use MTE (off: EL2 hides it, like arm64.nomte)\n"
 		"  --machine-mte on|off  whether the emulated CPU has MTE at all (default on)\n"
 		"  --machine-mem SIZE  RAM of the emulated machine (default 1G)\n"
 		"  --icount            count instructions deterministically (-icount shift=0)\n"
 		"  --timeout SECONDS   stop the run after this long (exit status 5)\n"
-		"  --gdb               start halted with QEMU's gdb stub on :1234\n"
+		"  --gdb[=PORT]        start halted with QEMU's gdb stub on 127.0.0.1:PORT (1234)\n"
 		"  --host-test NAME    run a host test instead of a guest ('list' lists them)\n"
 		"  --host-arg KEY[=V]  pass an extra boot argument to the host\n"
 		"  --bare              run the guest on bare QEMU (EL1, no hypervisor) for reference\n"
 		"  -v, --verbose       print the QEMU command line\n"
 		"\n"
 		"exit status: 0 guest powered off (or test passed), 1 usage, 2 guest reset,\n"
-		"3 guest crashed, 4 hypervisor or host error, 5 timeout, 6 host test failed.\n");
+		"3 guest crashed, 4 hypervisor or host error, 5 timeout, 6 host test failed,\n"
+		"130/143/129 stopped by SIGINT/SIGTERM/SIGHUP.\n");
 }
 
 enum {
@@ -75,6 +90,10 @@ enum {
 	OPT_KERNEL,
 	OPT_INITRD,
 	OPT_APPEND,
+	OPT_INCOMING,
+	OPT_MIGRATE_TO,
+	OPT_MIGRATE_AT,
+	OPT_PEER_TIMEOUT,
 };
 
 static const struct option run_options[] = {
@@ -87,7 +106,7 @@ static const struct option run_options[] = {
 	{ "machine-mem", required_argument, NULL, OPT_MACHINE_MEM },
 	{ "icount", no_argument, NULL, OPT_ICOUNT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "gdb", no_argument, NULL, OPT_GDB },
+	{ "gdb", optional_argument, NULL, OPT_GDB },
 	{ "host-test", required_argument, NULL, OPT_HOST_TEST },
 	{ "host-arg", required_argument, NULL, OPT_HOST_ARG },
 	{ "bare", no_argument, NULL, OPT_BARE },
@@ -98,6 +117,10 @@ static const struct option run_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "incoming", required_argument, NULL, OPT_INCOMING },
+	{ "migrate-to", required_argument, NULL, OPT_MIGRATE_TO },
+	{ "migrate-at", required_argument, NULL, OPT_MIGRATE_AT },
+	{ "peer-timeout", required_argument, NULL, OPT_PEER_TIMEOUT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -116,201 +139,329 @@ static int on_off(const char *opt, const char *v, bool *out)
 	return 0;
 }
 
-int cmd_run(int argc, char **argv)
+/* "fd:N": a socket a parent tagvisor (migrate) connected for us. */
+static int inherited_fd(const char *spec)
 {
-	struct machine m;
-	bool host_mte = true, protected = false, bare = false;
-	int mte = -1; /* default: as the machine */
-	const char *mem = NULL, *host_test = NULL, *resident = NULL, *snapshot = NULL;
-	const char *snapshot_at = NULL;
-	bool snapshot_continue = false;
-	const char *kernel = NULL, *initrd = NULL, *append = NULL;
-	char extra[1024] = "";
-	int opt;
+	char *end;
+	long fd;
 
-	machine_defaults(&m);
+	if (strncmp(spec, "fd:", 3)) {
+		return -1;
+	}
+	fd = strtol(spec + 3, &end, 10);
+	if (*end || fd < 3 || fd > 1024 || fcntl((int)fd, F_SETFD, FD_CLOEXEC)) {
+		return -1;
+	}
+	return (int)fd; /* ours alone: QEMU must not inherit it */
+}
+
+/* The folder of a snapshot file must exist and be writable before the guest runs. */
+static int check_snapshot_path(const char *path)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (access(dirname(dir), W_OK)) {
+		fprintf(stderr, "tagvisor: --snapshot %s: cannot write in its folder: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Parsed options of a run. */
+struct run_opts {
+	bool host_mte, protected, bare, snapshot_continue;
+	int mte; /* -1: as the machine */
+	const char *mem, *host_test, *resident, *snapshot, *snapshot_at, *kernel, *initrd, *append;
+	const char *incoming, *migrate_to, *migrate_at;
+	char extra[1024];
+};
+
+static int parse_run(int argc, char **argv, struct machine *m, struct session_cfg *sc,
+		     struct run_opts *o)
+{
+	int opt;
+	char *end;
+
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "vh", run_options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_MEM:
-			mem = optarg;
-			if (!parse_size(mem)) {
-				fprintf(stderr, "tagvisor: bad size '%s'\n", mem);
-				return TV_STATUS_USAGE;
+			o->mem = optarg;
+			if (!parse_size(o->mem)) {
+				fprintf(stderr, "tagvisor: bad size '%s'\n", o->mem);
+				return -1;
 			}
 			break;
 		case OPT_MTE:
-			mte = 1;
+			o->mte = 1;
 			break;
 		case OPT_NO_MTE:
-			mte = 0;
+			o->mte = 0;
 			break;
 		case OPT_PROTECTED:
-			protected = true;
+			o->protected = true;
 			break;
 		case OPT_HOST_MTE:
-			if (on_off("--host-mte", optarg, &host_mte)) {
-				return TV_STATUS_USAGE;
+			if (on_off("--host-mte", optarg, &o->host_mte)) {
+				return -1;
 			}
 			break;
 		case OPT_MACHINE_MTE:
-			if (on_off("--machine-mte", optarg, &m.mte)) {
-				return TV_STATUS_USAGE;
+			if (on_off("--machine-mte", optarg, &m->mte)) {
+				return -1;
 			}
 			break;
 		case OPT_MACHINE_MEM:
-			if (!parse_size(optarg)) {
+			m->machine_bytes = parse_size(optarg);
+			if (!m->machine_bytes) {
 				fprintf(stderr, "tagvisor: bad size '%s'\n", optarg);
-				return TV_STATUS_USAGE;
+				return -1;
 			}
-			m.machine_mem = optarg;
+			m->machine_mem = optarg;
 			break;
 		case OPT_ICOUNT:
-			m.icount = true;
+			m->icount = true;
 			break;
 		case OPT_TIMEOUT:
-			m.timeout = (unsigned)strtoul(optarg, NULL, 0);
+			m->timeout = (unsigned)strtoul(optarg, NULL, 0);
 			break;
 		case OPT_GDB:
-			m.gdb = true;
+			m->gdb_port = optarg ? (unsigned)strtoul(optarg, &end, 10) : 1234;
+			if (!m->gdb_port || m->gdb_port > 65535 || (optarg && *end)) {
+				fprintf(stderr, "tagvisor: --gdb=PORT takes a port 1..65535\n");
+				return -1;
+			}
 			break;
 		case OPT_HOST_TEST:
-			host_test = optarg;
+			o->host_test = optarg;
 			break;
 		case OPT_HOST_ARG:
-			if (strlen(extra) + strlen(optarg) + 2 > sizeof(extra)) {
+			if (strlen(o->extra) + strlen(optarg) + 2 > sizeof(o->extra)) {
 				fprintf(stderr, "tagvisor: too many --host-arg\n");
-				return TV_STATUS_USAGE;
+				return -1;
 			}
-			strcat(extra, " ");
-			strcat(extra, optarg);
+			strcat(o->extra, " ");
+			strcat(o->extra, optarg);
 			break;
 		case OPT_BARE:
-			bare = true;
+			o->bare = true;
 			break;
 		case OPT_SNAPSHOT:
-			snapshot = optarg;
+			o->snapshot = optarg;
 			break;
 		case OPT_SNAPSHOT_AT:
-			snapshot_at = optarg;
+		case OPT_MIGRATE_AT:
 			if (!parse_time_ns(optarg)) {
 				fprintf(stderr, "tagvisor: bad time '%s'\n", optarg);
-				return TV_STATUS_USAGE;
+				return -1;
 			}
 			/* A bare number counts instructions: only -icount makes time that. */
 			if (optarg[strspn(optarg, "0123456789")] == '\0') {
-				m.icount = true;
+				m->icount = true;
 			}
+			*(opt == OPT_SNAPSHOT_AT ? &o->snapshot_at : &o->migrate_at) = optarg;
 			break;
 		case OPT_SNAPSHOT_CONTINUE:
-			snapshot_continue = true;
+			o->snapshot_continue = true;
 			break;
 		case OPT_KERNEL:
-			kernel = optarg;
+			o->kernel = optarg;
 			break;
 		case OPT_INITRD:
-			initrd = optarg;
+			o->initrd = optarg;
 			break;
 		case OPT_APPEND:
-			append = optarg;
+			o->append = optarg;
+			break;
+		case OPT_INCOMING:
+			o->incoming = optarg;
+			break;
+		case OPT_MIGRATE_TO:
+			o->migrate_to = optarg;
+			break;
+		case OPT_PEER_TIMEOUT:
+			sc->peer_timeout = (unsigned)strtoul(optarg, &end, 10);
+			if (!sc->peer_timeout || *end) {
+				fprintf(stderr, "tagvisor: --peer-timeout takes a number of seconds\n");
+				return -1;
+			}
 			break;
 		case OPT_RESIDENT:
-			resident = optarg;
-			if (strtoul(resident, NULL, 0) < 16) {
+			o->resident = optarg;
+			if (strtoul(o->resident, NULL, 0) < 16) {
 				fprintf(stderr, "tagvisor: --resident-pages needs at least 16 pages\n");
-				return TV_STATUS_USAGE;
+				return -1;
 			}
 			break;
 		case 'v':
-			m.verbose = true;
+			m->verbose = true;
 			break;
 		case 'h':
 			run_usage(stdout);
-			return TV_STATUS_OK;
+			return 1;
 		default:
 			run_usage(stderr);
-			return TV_STATUS_USAGE;
+			return -1;
 		}
 	}
-	if (argc - optind > 4) {
-		fprintf(stderr, "tagvisor: run takes at most 4 guests, not %d\n", argc - optind);
+	return 0;
+}
+
+/* The migration endpoints: a listening or connected socket for the session. */
+static int setup_migration(struct machine *m, struct session_cfg *sc, const struct run_opts *o)
+{
+	char why[256];
+	uint64_t at = parse_time_ns(o->migrate_at ? o->migrate_at : "20ms");
+	char at_ns[32];
+
+	if (o->incoming) {
+		sc->incoming_fd = inherited_fd(o->incoming);
+		if (sc->incoming_fd < 0) {
+			if (net_check_spec(o->incoming, why, sizeof(why))) {
+				fprintf(stderr, "tagvisor: --incoming %s\n", why);
+				return -1;
+			}
+			sc->incoming_listen = net_listen(o->incoming, why, sizeof(why));
+			if (sc->incoming_listen < 0) {
+				fprintf(stderr, "tagvisor: %s\n", why);
+				return -1;
+			}
+			fprintf(stderr, "tagvisor: waiting for a migration on %s\n", o->incoming);
+		}
+		if (machine_arg(m, "incoming", NULL)) {
+			return -1;
+		}
+	}
+	if (o->migrate_to) {
+		sc->migrate_fd = inherited_fd(o->migrate_to);
+		if (sc->migrate_fd < 0) {
+			if (net_check_spec(o->migrate_to, why, sizeof(why))) {
+				fprintf(stderr, "tagvisor: --migrate-to %s\n", why);
+				return -1;
+			}
+			sc->migrate_to = o->migrate_to;
+		}
+		snprintf(at_ns, sizeof(at_ns), "%llu", (unsigned long long)at);
+		if (machine_arg(m, "migrate-to", NULL) || machine_arg(m, "migrate-at", at_ns)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct machine m;
+	struct session_cfg sc;
+	struct run_opts o = { .host_mte = true, .mte = -1 };
+	int r, nguests;
+
+	machine_defaults(&m);
+	session_defaults(&sc, &m);
+	r = parse_run(argc, argv, &m, &sc, &o);
+	if (r) {
+		return r > 0 ? TV_STATUS_OK : TV_STATUS_USAGE;
+	}
+	nguests = argc - optind;
+	if (nguests > 4) {
+		fprintf(stderr, "tagvisor: run takes at most 4 guests, not %d\n", nguests);
 		return TV_STATUS_USAGE;
 	}
-	if (bare) {
+	if (o.bare) {
 		static char path[PATH_MAX];
 
-		if (argc - optind != 1 || !realpath(argv[optind], path)) {
+		if (nguests != 1 || !realpath(argv[optind], path)) {
 			fprintf(stderr, "tagvisor: --bare runs exactly one readable guest\n");
 			return TV_STATUS_USAGE;
 		}
 		m.bare_guest = path;
-		return machine_run(&m);
+		return session_run(&sc);
 	}
-	if (mte == 1 && !m.mte) {
+	if (o.mte == 1 && !m.mte) {
 		fprintf(stderr, "tagvisor: --mte needs a machine with MTE (--machine-mte on)\n");
 		return TV_STATUS_USAGE;
 	}
-	if (!host_mte && machine_arg(&m, "host-mte", "off")) {
+	if (!o.host_mte && machine_arg(&m, "host-mte", "off")) {
 		return TV_STATUS_USAGE;
 	}
-	if (host_test && machine_arg(&m, "test", host_test)) {
+	if (o.host_test) {
+		m.dma_test_device = true; /* the DMA engine the isolation tests program */
+		if (machine_arg(&m, "test", o.host_test)) {
+			return TV_STATUS_USAGE;
+		}
+	}
+	if (o.incoming && (nguests || o.kernel)) {
+		fprintf(stderr, "tagvisor: --incoming receives its guest: give no guest or kernel\n");
 		return TV_STATUS_USAGE;
 	}
-	if (kernel) {
-		if (optind != argc || host_test) {
+	if (o.kernel) {
+		if (nguests || o.host_test) {
 			fprintf(stderr, "tagvisor: --kernel runs Linux as the only guest\n");
 			return TV_STATUS_USAGE;
 		}
-		if (machine_path_arg(&m, "kernel", kernel) ||
-		    (initrd && machine_path_arg(&m, "initrd", initrd)) ||
-		    (append && machine_arg_encoded(&m, "cmdline", append))) {
+		if (machine_add_image(&m, "kernel", o.kernel, "kernel") ||
+		    (o.initrd && machine_add_image(&m, "initrd", o.initrd, "initrd")) ||
+		    (o.append && machine_arg_encoded(&m, "cmdline", o.append))) {
 			return TV_STATUS_USAGE;
 		}
-	} else if (initrd || append) {
+	} else if (o.initrd || o.append) {
 		fprintf(stderr, "tagvisor: --initrd and --append go with --kernel\n");
 		return TV_STATUS_USAGE;
 	}
 	for (int i = optind; i < argc; i++) {
-		char path[PATH_MAX];
-
-		if (!realpath(argv[i], path)) {
-			fprintf(stderr, "tagvisor: cannot read guest '%s'\n", argv[i]);
-			return TV_STATUS_USAGE;
-		}
-		if (machine_arg(&m, "guest", path)) {
+		if (machine_add_image(&m, "guest", argv[i], "guest")) {
 			return TV_STATUS_USAGE;
 		}
 	}
-	if ((mem && machine_arg(&m, "mem", mem)) ||
-	    machine_arg(&m, "mte", (mte < 0 ? m.mte : mte) ? "on" : "off") ||
-	    (protected && machine_arg(&m, "protected", NULL)) ||
-	    (resident && machine_arg(&m, "resident", resident))) {
+	/* A destination takes its VM from the stream: only what was asked must match. */
+	if ((o.mem && machine_arg(&m, "mem", o.mem)) ||
+	    ((!o.incoming || o.mte >= 0) &&
+	     machine_arg(&m, "mte", (o.mte < 0 ? m.mte : o.mte) ? "on" : "off")) ||
+	    (o.protected && machine_arg(&m, "protected", NULL)) ||
+	    (o.resident && machine_arg(&m, "resident", o.resident))) {
 		return TV_STATUS_USAGE;
 	}
-	if (snapshot_at && !snapshot) {
+	if (o.snapshot_at && !o.snapshot) {
 		fprintf(stderr, "tagvisor: --snapshot-at needs --snapshot FILE\n");
 		return TV_STATUS_USAGE;
 	}
-	if (snapshot) {
+	if (o.snapshot) {
 		char at[32];
 
 		snprintf(at, sizeof(at), "%llu",
-			 (unsigned long long)(snapshot_at ? parse_time_ns(snapshot_at) : 0));
-		if (argc - optind + (kernel != NULL) != 1) {
+			 (unsigned long long)(o.snapshot_at ? parse_time_ns(o.snapshot_at) : 0));
+		if (nguests + (o.kernel != NULL) != 1) {
 			fprintf(stderr, "tagvisor: --snapshot saves one guest\n");
 			return TV_STATUS_USAGE;
 		}
-		if (machine_arg(&m, "snapshot", snapshot) ||
-		    (snapshot_at && machine_arg(&m, "snapshot-at", at)) ||
-		    (snapshot_continue && machine_arg(&m, "snapshot-continue", NULL)) ||
-		    (isatty(STDERR_FILENO) && machine_arg(&m, "progress", NULL))) {
+		if (check_snapshot_path(o.snapshot) || machine_arg(&m, "snapshot", NULL) ||
+		    (o.snapshot_at && machine_arg(&m, "snapshot-at", at)) ||
+		    (o.snapshot_continue && machine_arg(&m, "snapshot-continue", NULL))) {
 			return TV_STATUS_USAGE;
 		}
+		sc.snapshot_path = o.snapshot;
 	}
-	if (extra[0]) {
+	if ((o.migrate_at || o.migrate_to) && !o.migrate_to) {
+		fprintf(stderr, "tagvisor: --migrate-at needs --migrate-to tcp:HOST:PORT\n");
+		return TV_STATUS_USAGE;
+	}
+	if (setup_migration(&m, &sc, &o)) {
+		return TV_STATUS_USAGE;
+	}
+	sc.progress = isatty(STDERR_FILENO);
+	if (o.extra[0]) {
 		size_t len = strlen(m.bootargs);
 
-		snprintf(m.bootargs + len, sizeof(m.bootargs) - len, "%s", extra);
+		snprintf(m.bootargs + len, sizeof(m.bootargs) - len, "%s", o.extra);
 	}
-	return machine_run(&m);
+	if (m.gdb_port) {
+		fprintf(stderr,
+			"tagvisor: QEMU is halted; attach with\n"
+			"  gdb-multiarch %s/hyp.elf -ex 'add-symbol-file %s/host.elf' "
+			"-ex 'target remote 127.0.0.1:%u'\n",
+			build_dir(), build_dir(), m.gdb_port);
+	}
+	return session_run(&sc);
 }

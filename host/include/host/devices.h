@@ -16,6 +16,8 @@ void irq_init(void);
 /* Fires the timer interrupt after `ticks` counter ticks. */
 void slice_timer_arm(uint64_t ticks);
 void slice_timer_stop(void);
+/* Enables or disables a shared peripheral interrupt (a device's line) at the distributor. */
+void irq_line_enable(unsigned intid, bool on);
 /* Acknowledges pending interrupts (after a TV_EXIT_IRQ). Returns how many. */
 unsigned irq_ack_all(void);
 

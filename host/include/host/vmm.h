@@ -88,8 +88,6 @@ int guest_write_initial(struct guest *g, uint64_t ipa, const void *data, uint64_
 int guest_donate_staged(struct guest *g);
 /** Loads an ELF image (already in host memory): segments, entry point. */
 int guest_load_elf(struct guest *g, const uint8_t *elf, uint64_t size);
-/** Reads a file through semihosting into newly allocated pages; *size set. NULL on error. */
-uint8_t *read_host_file(const char *path, uint64_t *size);
 
 enum run_result {
 	RUN_YIELD, /* the vCPU waits or its slice ended: run someone else */

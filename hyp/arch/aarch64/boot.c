@@ -6,6 +6,7 @@
 #include <abi/boot.h>
 #include <abi/hvc.h>
 #include <arch/percpu.h>
+#include <arch/platform.h>
 #include <arch/switch.h>
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
@@ -25,6 +26,8 @@ void enable_mmu_el2(uint64_t ttbr0, uint64_t tcr, uint64_t mair, uint64_t sctlr)
 void cpu_features_init(void);
 void console_init(void);
 void vgic_arch_init(void);
+void smmu_reserve(uint64_t (*carve_aligned)(uint64_t size, uint64_t align));
+void smmu_init(void);
 
 static struct hyp_cpu cpu0;
 static uint64_t image_sum;
@@ -43,6 +46,18 @@ static void *carve(uint64_t size)
 		hyp_panic("hypervisor memory too small for %lu bytes", size);
 	}
 	return p;
+}
+
+/* Zeroed memory aligned to `align` (a power of two), for tables devices read. */
+static uint64_t carve_aligned(uint64_t size, uint64_t align)
+{
+	uint64_t skip = (align - ((uint64_t)carve_next & (align - 1))) & (align - 1);
+	uint8_t *p;
+
+	carve(skip);
+	p = carve(size);
+	memset(p, 0, size);
+	return (uint64_t)p;
 }
 
 static bool bootarg_is(const char *args, uint32_t len, const char *opt)
@@ -68,6 +83,7 @@ static void parse_dtb(void)
 	if (fdt_init(&fdt, (const void *)RAM_BASE, DTB_MAX_SIZE)) {
 		hyp_panic("no valid device tree at 0x%lx", RAM_BASE);
 	}
+	platform_init((const void *)RAM_BASE, DTB_MAX_SIZE);
 	node = fdt_find_node(&fdt, "/memory");
 	reg = node < 0 ? NULL : fdt_get_prop(&fdt, node, "reg", &len);
 	if (!reg || len < 16) {
@@ -84,10 +100,14 @@ static void parse_dtb(void)
 	hyp_state.host_mte = arch_has_mte() && !(args && bootarg_is(args, len, "host-mte=off"));
 }
 
-/* The hypervisor's stage 1: RAM Tagged and never executable, its code read-only. */
+/*
+ * The hypervisor's stage 1: RAM Tagged and never executable, its code read-only, and
+ * the two devices it drives (its console and the SMMU).
+ */
 static void setup_hyp_s1(void)
 {
 	uint64_t normal = S1_ATTR_IDX(MAIR_IDX_TAGGED) | PTE_AF | PTE_SH_INNER | S1_AP_EL2_RW;
+	uint64_t device = S1_ATTR_IDX(MAIR_IDX_DEVICE) | PTE_AF | S1_AP_EL2_RW | S1_XN;
 	uint64_t start = (uint64_t)__hyp_start, text_end = (uint64_t)__text_end;
 	uint64_t tcr, parange = read_sysreg(id_aa64mmfr0_el1) & 0xf;
 
@@ -96,7 +116,11 @@ static void setup_hyp_s1(void)
 	    pgt_map(&hyp_s1, memmap.ram_base, memmap.ram_size, memmap.ram_base, normal | S1_XN, false) ||
 	    pgt_map(&hyp_s1, start, text_end - start, start, normal | S1_AP_RO, true) ||
 	    pgt_map(&hyp_s1, text_end, (uint64_t)__rodata_end - text_end, text_end,
-		    normal | S1_AP_RO | S1_XN, true)) {
+		    normal | S1_AP_RO | S1_XN, true) ||
+	    (platform.log_uart &&
+	     pgt_map(&hyp_s1, platform.log_uart, PAGE_SIZE, platform.log_uart, device, true)) ||
+	    (platform.smmu_base && pgt_map(&hyp_s1, platform.smmu_base, platform.smmu_size,
+					   platform.smmu_base, device, true))) {
 		hyp_panic("cannot build the hypervisor's page tables");
 	}
 	parange = parange > 5 ? 5 : parange; /* 48 bits at most with 4 KiB pages */
@@ -115,10 +139,19 @@ static void setup_pools(void)
 {
 	uint64_t pages = memmap.ram_size >> PAGE_SHIFT;
 	struct hyp_page *meta = carve(pages * sizeof(struct hyp_page));
-	uint64_t pool_size = (uint64_t)__hyp_end - (uint64_t)carve_next;
+	uint64_t pool_size;
 
+	smmu_reserve(carve_aligned); /* its tables, before the pool takes the rest */
+	pool_size = (uint64_t)__hyp_end - (uint64_t)carve_next;
+
+	struct mem_range devices[PLATFORM_MAX_HOST_DEVICES];
+
+	for (unsigned i = 0; i < platform.nr_host_devices; i++) {
+		devices[i] = (struct mem_range){ platform.host_devices[i].base,
+						 platform.host_devices[i].size };
+	}
 	pool_init(&s2_pool, carve(pool_size), pool_size);
-	if (mem_protect_init(meta, 0, memmap.ram_base)) {
+	if (mem_protect_init(meta, devices, platform.nr_host_devices)) {
 		hyp_panic("cannot build the host's stage 2");
 	}
 }
@@ -174,14 +207,15 @@ void hyp_boot(void)
 
 	write_sysreg(tpidr_el2, &cpu0);
 	cpu_features_init();
-	console_init();
 	memmap.hyp_base = (uint64_t)__hyp_start;
 	memmap.hyp_size = (uint64_t)__hyp_end - (uint64_t)__hyp_start;
 	carve_next = (uint8_t *)__image_end;
 	image_sum = image_checksum();
 	parse_dtb();
+	console_init();
 	setup_hyp_s1();
 	setup_pools();
+	smmu_init();
 	vm_init();
 	vgic_arch_init();
 	if (hdr->magic != TV_HOST_MAGIC) {

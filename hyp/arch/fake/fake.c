@@ -22,6 +22,9 @@ static size_t console_len;
 unsigned fake_tlbi_ipa, fake_tlbi_vmid;
 bool fake_idst = true;
 
+/* What the fake host may reach besides RAM: one device page, as a UART would be. */
+static const struct mem_range fake_devices = { 0x09000000, PAGE_SIZE };
+
 void fake_hyp_init(const struct fake_config *cfg)
 {
 	uint64_t pages = cfg->ram_size >> PAGE_SHIFT;
@@ -52,7 +55,7 @@ void fake_hyp_init(const struct fake_config *cfg)
 	memmap.hyp_base = FAKE_RAM_BASE;
 	memmap.hyp_size = cfg->hyp_size;
 	pool_init(&s2_pool, ram + meta_bytes, cfg->hyp_size - meta_bytes);
-	if (mem_protect_init((struct hyp_page *)ram, 0, FAKE_RAM_BASE)) {
+	if (mem_protect_init((struct hyp_page *)ram, &fake_devices, 1)) {
 		fprintf(stderr, "fake_hyp_init: stage-2 pool too small\n");
 		abort();
 	}
@@ -230,6 +233,14 @@ void arch_vgic_refresh(struct vcpu *vcpu)
 bool arch_image_intact(void)
 {
 	return true;
+}
+
+uint64_t fake_iommu_faults;
+
+uint64_t arch_iommu_faults(struct iommu_fault *last)
+{
+	*last = (struct iommu_fault){ 0x8, 0x10, true, 0x40201000 };
+	return fake_iommu_faults;
 }
 
 void arch_console_write(const char *s, size_t n)

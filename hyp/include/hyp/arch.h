@@ -44,6 +44,16 @@ void arch_page_tags_from_bytes(phys_addr_t pa, const uint8_t *bytes);
 /* Whether the hypervisor's code and read-only data are as they were at boot. */
 bool arch_image_intact(void);
 
+/* A DMA the IOMMU refused: the device (PCI requester ID), the fault, the address. */
+struct iommu_fault {
+	uint32_t device;
+	uint8_t type; /* the IOMMU's own event type (SMMUv3: hyp/smmuv3.h) */
+	bool write;
+	uint64_t addr;
+};
+/* Reports (on the console) the DMA faults not reported yet; returns all since boot. */
+uint64_t arch_iommu_faults(struct iommu_fault *last);
+
 /* Console (stderr of the tagvisor CLI). */
 void arch_console_write(const char *s, size_t n);
 

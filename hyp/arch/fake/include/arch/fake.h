@@ -43,6 +43,9 @@ extern bool fake_idst;
 typedef bool (*fake_guest_fn)(struct vcpu *vcpu, struct trap_info *trap, void *arg);
 void fake_set_guest(fake_guest_fn fn, void *arg);
 
+/* DMA faults arch_iommu_faults() reports (its last fault is a fixed one). */
+extern uint64_t fake_iommu_faults;
+
 /* Console output of the hypervisor since init (for checking log messages). */
 const char *fake_console(void);
 
