@@ -55,7 +55,10 @@ static void handle_mem_info(uint64_t *x)
 
 static void handle_check(uint64_t *x)
 {
+	struct iommu_fault last;
 	unsigned bad = check_invariants();
+
+	(void)arch_iommu_faults(&last); /* and DMA the IOMMU refused, on the console */
 
 	x[0] = bad ? (uint64_t)-TV_EAGAIN : 0;
 	x[1] = bad;

@@ -302,6 +302,8 @@ int machine_argv(struct machine *m, char **argv, size_t max, char *buf, size_t b
 		    m->mte ? "on" : "off");
 		ARG("-global");
 		ARG("arm-smmuv3.stage=2");
+		ARG("-global");
+		ARG("arm-gicv3.has-lpi=off");
 		ARG("-cpu");
 		ARG("max");
 	}

@@ -100,6 +100,19 @@ static void parse_dtb(void)
 	hyp_state.host_mte = arch_has_mte() && !(args && bootarg_is(args, len, "host-mte=off"));
 }
 
+/* The redistributors' RD_base frames, which EL2 emulates for the host. */
+static int map_gicr_rd(uint64_t device)
+{
+	for (unsigned i = 0; i < platform.nr_cpus; i++) {
+		uint64_t pa = platform.gicr_base + i * GICR_FRAME_SIZE;
+
+		if (pgt_map(&hyp_s1, pa, GICR_RD_SIZE, pa, device, true)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
  * The hypervisor's stage 1: RAM Tagged and never executable, its code read-only, and
  * the two devices it drives (its console and the SMMU).
@@ -120,7 +133,8 @@ static void setup_hyp_s1(void)
 	    (platform.log_uart &&
 	     pgt_map(&hyp_s1, platform.log_uart, PAGE_SIZE, platform.log_uart, device, true)) ||
 	    (platform.smmu_base && pgt_map(&hyp_s1, platform.smmu_base, platform.smmu_size,
-					   platform.smmu_base, device, true))) {
+					   platform.smmu_base, device, true)) ||
+	    map_gicr_rd(device)) {
 		hyp_panic("cannot build the hypervisor's page tables");
 	}
 	parange = parange > 5 ? 5 : parange; /* 48 bits at most with 4 KiB pages */

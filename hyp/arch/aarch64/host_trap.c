@@ -16,11 +16,20 @@
 #include <hyp/trap.h>
 
 
-/* The host touched memory it does not own: give it the external abort hardware would. */
+bool host_gicr_emulate(struct cpu_context *host, uint64_t esr, uint64_t pa);
+
+/*
+ * The host touched memory it does not own: give it the external abort hardware
+ * would, unless it is a register EL2 emulates for it.
+ */
 static void host_abort(struct cpu_context *host, uint64_t esr)
 {
 	uint64_t far = read_sysreg(far_el2);
 	uint64_t ipa = ((read_sysreg(hpfar_el2) >> 4) << 12) | (far & 0xfff);
+
+	if (host_gicr_emulate(host, esr, ipa)) {
+		return;
+	}
 	uint64_t ec = ESR_EC(esr) == EC_DABT_LOW ? EC_DABT_CUR : EC_IABT_CUR;
 	uint64_t iss = (ESR_ISS(esr) & ~0x3full & ~ESR_ABT_S1PTW) | FSC_SEA;
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Which devices the host's stage 2 maps, and why each is safe to give it:
- *  - the GICv3 distributor and redistributors: its own interrupts. The machine has
- *    no ITS (QEMU virt with its=off), so no redistributor can be pointed at LPI
- *    tables: the GIC makes no memory accesses of its own.
+ *  - the GICv3 distributor and the SGI_base frame of each redistributor: its own
+ *    interrupts. The machine has no ITS (its=off), but QEMU's GIC still implements
+ *    LPIs, whose property and pending tables a redistributor reads and writes at the
+ *    addresses in GICR_PROPBASER/PENDBASER: the RD_base frames that hold those are
+ *    not mapped, and EL2 emulates them for the host with LPIs off (host_gicr.c).
  *  - the PL011 behind the guests' console (alias serial0): no DMA.
  *  - the PCIe host bridge (ECAM and its memory windows): every device on it sits
  *    behind the SMMUv3, which the hypervisor owns and programs with the host's own
@@ -67,6 +69,19 @@ static void add_pci_windows(int node)
 	}
 }
 
+/* The CPUs of the machine: the nodes under /cpus named cpu@N. */
+static unsigned count_cpus(void)
+{
+	char path[32] = "/cpus/cpu@0";
+	unsigned n = 0;
+
+	while (n < PLATFORM_MAX_CPUS && fdt_find_node(&fdt, path) >= 0) {
+		n++;
+		path[10] = (char)('0' + n);
+	}
+	return n ? n : 1;
+}
+
 void platform_init(const void *dtb, uint64_t max_size)
 {
 	uint64_t base, size;
@@ -88,8 +103,14 @@ void platform_init(const void *dtb, uint64_t max_size)
 		hyp_panic("the device tree has no GICv3");
 	}
 	add_host_device(base, size, "GIC distributor");
-	if (reg_of(node, 1, &base, &size)) {
-		add_host_device(base, size, "GIC redistributors");
+	if (!reg_of(node, 1, &base, &size)) {
+		hyp_panic("the device tree has no GICv3 redistributors");
+	}
+	platform.gicr_base = base;
+	platform.nr_cpus = count_cpus();
+	for (unsigned i = 0; i < platform.nr_cpus && (i + 1) * GICR_FRAME_SIZE <= size; i++) {
+		add_host_device(base + i * GICR_FRAME_SIZE + GICR_RD_SIZE, GICR_RD_SIZE,
+				"GIC redistributor SGI_base");
 	}
 	if (fdt_next_compatible(&fdt, -1, "arm,gic-v3-its") >= 0) {
 		/* Its tables are DMA the host would program: refuse to give it such a GIC. */

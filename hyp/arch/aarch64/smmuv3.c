@@ -38,6 +38,7 @@
 #define GBPA_ABORT (1u << 20)
 #define GBPA_UPDATE (1u << 31)
 #define GERROR 0x60
+#define GERRORN 0x64
 #define STRTAB_BASE 0x80
 #define STRTAB_BASE_CFG 0x88
 #define CMDQ_BASE 0x90
@@ -54,7 +55,8 @@
 #define SID_BITS 8 /* bus 0: the only PCIe bus of the machine */
 #define NR_STES (1u << SID_BITS)
 #define CMDQ_LOG2 5
-#define EVTQ_LOG2 5
+#define EVTQ_LOG2 8 /* 256 records of 32 bytes */
+#define LOG_PER_DRAIN 4
 #define POLL_LIMIT 1000000
 
 static volatile uint8_t *regs;
@@ -162,7 +164,7 @@ void smmu_reserve(uint64_t (*carve_aligned)(uint64_t size, uint64_t align))
 	if (platform.smmu_base) {
 		ste_table = (uint64_t *)carve_aligned(NR_STES * SMMU_STE_DWORDS * 8, 64 * 1024);
 		cmdq = (uint64_t *)carve_aligned(PAGE_SIZE, PAGE_SIZE);
-		evtq = (uint64_t *)carve_aligned(PAGE_SIZE, PAGE_SIZE);
+		evtq = (uint64_t *)carve_aligned((32u << EVTQ_LOG2), PAGE_SIZE);
 	}
 }
 
@@ -235,17 +237,25 @@ unsigned smmu_drain_events(void)
 		struct smmu_event e;
 
 		smmu_event_decode(rec, &e);
-		hyp_log("DMA refused: device %02x:%02x.%x %s at 0x%lx (%s)", e.sid >> 8,
-			(e.sid >> 3) & 0x1f, e.sid & 7, e.write ? "write" : "read", e.addr,
-			smmu_event_name(e.type));
+		if (n < LOG_PER_DRAIN) {
+			hyp_log("DMA refused: device %02x:%02x.%x %s at 0x%lx (%s)", e.sid >> 8,
+				(e.sid >> 3) & 0x1f, e.sid & 7, e.write ? "write" : "read", e.addr,
+				smmu_event_name(e.type));
+		}
 		last_fault = e;
 		nr_faults++;
 		n++;
 		cons = q_next(cons, EVTQ_LOG2);
 		wr32(EVENTQ_CONS, cons);
 	}
-	if (rd32(GERROR)) {
-		hyp_log("SMMU global error 0x%x", rd32(GERROR));
+	if (n > LOG_PER_DRAIN) {
+		hyp_log("DMA refused: %u more faults", n - LOG_PER_DRAIN);
+	}
+	/* Errors are active while GERROR and GERRORN differ: report, then acknowledge. */
+	if (rd32(GERROR) ^ rd32(GERRORN)) {
+		hyp_log("SMMU global error 0x%x (e.g. event queue overflow: faults were lost)",
+			rd32(GERROR) ^ rd32(GERRORN));
+		wr32(GERRORN, rd32(GERROR));
 	}
 	return n;
 }

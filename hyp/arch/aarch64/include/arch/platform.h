@@ -8,9 +8,13 @@
 #ifndef ARCH_PLATFORM_H
 #define ARCH_PLATFORM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#define PLATFORM_MAX_HOST_DEVICES 8
+#define PLATFORM_MAX_HOST_DEVICES 24
+#define PLATFORM_MAX_CPUS 8
+#define GICR_FRAME_SIZE 0x20000ull /* RD_base and SGI_base, 64 KiB each */
+#define GICR_RD_SIZE 0x10000ull
 
 struct mmio_range {
 	uint64_t base;
@@ -24,9 +28,25 @@ struct platform {
 	uint64_t smmu_size;
 	struct mmio_range host_devices[PLATFORM_MAX_HOST_DEVICES];
 	unsigned nr_host_devices;
+	/*
+	 * The redistributors, one frame per CPU. The host gets the SGI_base half of each
+	 * (its PPIs and SGIs); the RD_base half (LPI tables) is emulated for it at EL2.
+	 */
+	uint64_t gicr_base;
+	unsigned nr_cpus;
 };
 
+
 extern struct platform platform;
+
+/* Whether pa is in some CPU's RD_base frame. */
+static inline bool platform_is_gicr_rd(uint64_t pa)
+{
+	uint64_t off = pa - platform.gicr_base;
+
+	return platform.gicr_base && pa >= platform.gicr_base &&
+	       off < platform.nr_cpus * GICR_FRAME_SIZE && off % GICR_FRAME_SIZE < GICR_RD_SIZE;
+}
 
 /* Reads the devices from the tree at dtb (max_size bytes). Panics on a tree it cannot use. */
 void platform_init(const void *dtb, uint64_t max_size);
