@@ -134,7 +134,7 @@ install -m 0755 guests/linux/init "$stage/init"
 # The test programs are static: the initramfs has no C library. No -march: they must
 # run (and say "no MTE") on any arm64 CPU; the MTE instructions name their extension.
 cflags=(-std=c11 -static -O2 -Wall -Wextra -Werror -Iinclude)
-for prog in mte_user cntvct; do
+for prog in mte_user cntvct semihost_user; do
 	aarch64-linux-gnu-gcc "${cflags[@]}" -o "$stage/$prog" "guests/linux/$prog.c"
 	aarch64-linux-gnu-strip "$stage/$prog"
 done
