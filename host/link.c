@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The link over a virtio console (virtio-serial PCI, one port, no multiport): the
- * receive queue holds NR_RX buffers the device fills with the CLI's bytes, the
- * transmit queue up to NR_TX buffers of whole messages. The device may be slow to
- * take them (its socket is full): the host then waits for its interrupt with WFI,
- * which under -icount also keeps the instruction counts independent of how fast
- * the machine running QEMU is.
+ * The link over a virtio-serial port (virtio spec 5.3, with MULTIPORT): port 1, a
+ * plain serial port, not a console, because QEMU drops a console port's bytes when
+ * its socket is full, where it holds a serial port's until the socket takes them.
+ * Its receive queue holds NR_RX buffers the device fills with the CLI's bytes, its
+ * transmit queue up to NR_TX buffers of whole messages. The control queues carry the
+ * port's setup. When the device is slow to take or give buffers, the host waits for
+ * its interrupt with WFI, which under -icount also keeps the instruction counts
+ * independent of how fast the machine running QEMU is.
  */
 #include <abi/link.h>
 #include <drivers/virtio_pci.h>
@@ -14,8 +16,14 @@
 #include <host/link.h>
 #include <lib/string.h>
 
-#define RX_QUEUE 0
-#define TX_QUEUE 1
+/* Queues of a multiport device: port 0's pair, the control pair, then port 1's. */
+#define CTRL_RX_QUEUE 2
+#define CTRL_TX_QUEUE 3
+#define RX_QUEUE 4
+#define TX_QUEUE 5
+#define LINK_PORT 1
+#define VIRTIO_CONSOLE_F_MULTIPORT (1ull << 1)
+#define NR_CTRL 4
 #define NR_RX 8
 #define NR_TX 8
 #define RX_BUF (16u << 10)
@@ -23,7 +31,7 @@
 #define NO_OPEN_DATA UINT32_MAX
 
 static struct virtio_dev dev;
-static struct virtq rxq, txq;
+static struct virtq rxq, txq, crxq, ctxq;
 static bool up;
 static uint8_t *rx_buf[NR_RX], *tx_buf[NR_TX];
 static bool tx_busy[NR_TX];
@@ -215,14 +223,80 @@ void link_send(uint32_t type, const void *payload, uint32_t len)
 	tx_push();
 }
 
+/* struct virtio_console_control: a port's setup event. */
+struct vc_ctrl {
+	uint32_t id;
+	uint16_t event;
+	uint16_t value;
+};
+
+#define VC_DEVICE_READY 0
+#define VC_DEVICE_ADD 1
+#define VC_PORT_READY 3
+#define VC_PORT_OPEN 6
+
+static uint8_t *ctrl_page; /* NR_CTRL receive buffers, then one to send from */
+
+static void ctrl_send(uint32_t id, uint16_t event, uint16_t value)
+{
+	struct vc_ctrl *m = (struct vc_ctrl *)(void *)(ctrl_page + NR_CTRL * 64);
+	uint32_t len;
+
+	*m = (struct vc_ctrl){ id, event, value };
+	if (virtq_add(&ctxq, (uint64_t)m, sizeof(*m), false, m)) {
+		fail("control queue full");
+	}
+	virtq_publish(&ctxq);
+	virtio_pci_notify(&dev, CTRL_TX_QUEUE);
+	while (!virtq_get_used(&ctxq, &len)) {
+		if (ctxq.broken) {
+			fail("the device broke its control queue");
+		}
+		wait_device();
+	}
+}
+
+/* Waits for the device's `event` about port `id`; other events are let go. */
+static void ctrl_wait(uint32_t id, uint16_t event)
+{
+	for (;;) {
+		uint32_t len;
+		struct vc_ctrl *m = virtq_get_used(&crxq, &len);
+
+		if (!m) {
+			if (crxq.broken) {
+				fail("the device broke its control queue");
+			}
+			wait_device();
+			continue;
+		}
+		bool hit = len >= sizeof(*m) && m->id == id && m->event == event;
+
+		virtq_add(&crxq, (uint64_t)m, 64, true, m);
+		virtq_publish(&crxq);
+		virtio_pci_notify(&dev, CTRL_RX_QUEUE);
+		if (hit) {
+			return;
+		}
+	}
+}
+
 int link_init(uint64_t dtb)
 {
 	uint32_t version = TV_LINK_VERSION;
 
-	if (pci_init(dtb) || virtio_pci_open(&dev, VIRTIO_ID_CONSOLE, 0, 0, 0) ||
+	ctrl_page = alloc_pages(1);
+	if (!ctrl_page || pci_init(dtb) ||
+	    virtio_pci_open(&dev, VIRTIO_ID_CONSOLE, 0, VIRTIO_CONSOLE_F_MULTIPORT,
+			    VIRTIO_CONSOLE_F_MULTIPORT) ||
+	    virtio_pci_setup_queue(&dev, CTRL_RX_QUEUE, &crxq, NR_CTRL) ||
+	    virtio_pci_setup_queue(&dev, CTRL_TX_QUEUE, &ctxq, NR_CTRL) ||
 	    virtio_pci_setup_queue(&dev, RX_QUEUE, &rxq, NR_RX) ||
 	    virtio_pci_setup_queue(&dev, TX_QUEUE, &txq, NR_TX)) {
 		return -1;
+	}
+	for (unsigned i = 0; i < NR_CTRL; i++) {
+		virtq_add(&crxq, (uint64_t)(ctrl_page + 64 * i), 64, true, ctrl_page + 64 * i);
 	}
 	for (unsigned i = 0; i < NR_RX; i++) {
 		rx_buf[i] = alloc_pages(RX_BUF / PAGE_SIZE);
@@ -237,9 +311,16 @@ int link_init(uint64_t dtb)
 			return -1;
 		}
 	}
+	virtq_publish(&crxq);
 	virtq_publish(&rxq);
 	virtio_pci_ready(&dev);
+	virtio_pci_notify(&dev, CTRL_RX_QUEUE);
 	virtio_pci_notify(&dev, RX_QUEUE);
+	/* The multiport handshake: the device names its port, the host opens it. */
+	ctrl_send(0, VC_DEVICE_READY, 1);
+	ctrl_wait(LINK_PORT, VC_DEVICE_ADD);
+	ctrl_send(LINK_PORT, VC_PORT_READY, 1);
+	ctrl_send(LINK_PORT, VC_PORT_OPEN, 1);
 	up = true;
 	link_send(TV_LINK_HELLO, &version, sizeof(version));
 	return 0;

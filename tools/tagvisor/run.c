@@ -52,6 +52,8 @@ static void run_usage(FILE *f)
 		"  --migrate-to tcp:HOST:PORT  migrate the guest there at --migrate-at\n"
 		"  --migrate-at TIME   when to start (default 20ms), as --snapshot-at\n"
 		"  --peer-timeout SECONDS  how long a migration peer may stay silent (default 30)\n"
+		"  --die-after-incoming BYTES  (testing) the destination dies, QEMU and all, once\n"
+		"                      that much of the stream came in\n"
 		"machine:\n"
 		"  --host-mte on|off   whether the host may use MTE (off: EL2 hides it, like arm64.nomte)\n"
 		"  --machine-mte on|off  whether the emulated CPU has MTE at all (default on)\n"
@@ -94,6 +96,7 @@ enum {
 	OPT_MIGRATE_TO,
 	OPT_MIGRATE_AT,
 	OPT_PEER_TIMEOUT,
+	OPT_DIE_AFTER,
 };
 
 static const struct option run_options[] = {
@@ -121,6 +124,7 @@ static const struct option run_options[] = {
 	{ "migrate-to", required_argument, NULL, OPT_MIGRATE_TO },
 	{ "migrate-at", required_argument, NULL, OPT_MIGRATE_AT },
 	{ "peer-timeout", required_argument, NULL, OPT_PEER_TIMEOUT },
+	{ "die-after-incoming", required_argument, NULL, OPT_DIE_AFTER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -285,6 +289,13 @@ static int parse_run(int argc, char **argv, struct machine *m, struct session_cf
 			sc->peer_timeout = (unsigned)strtoul(optarg, &end, 10);
 			if (!sc->peer_timeout || *end) {
 				fprintf(stderr, "tagvisor: --peer-timeout takes a number of seconds\n");
+				return -1;
+			}
+			break;
+		case OPT_DIE_AFTER:
+			sc->die_after = strtoull(optarg, &end, 0);
+			if (!sc->die_after || *end) {
+				fprintf(stderr, "tagvisor: --die-after-incoming takes a number of bytes\n");
 				return -1;
 			}
 			break;

@@ -32,7 +32,8 @@
 
 #define LINK_QUEUE_HIGH (1u << 20) /* stop feeding the host beyond this much queued */
 #define PEER_QUEUE_HIGH (4u << 20) /* stop taking the host's stream beyond this much queued */
-#define DRAIN_MS 2000              /* how long to collect the last output after QEMU ended */
+#define DRAIN_MS 2000
+#define MIN_WINDOW_BYTES 65536u  /* a migration source sends at least this per peer_timeout */              /* how long to collect the last output after QEMU ended */
 
 /* ---- signals: a self-pipe, read by every poll loop ---- */
 
@@ -136,10 +137,12 @@ struct sess {
 	int peer, listen_fd;
 	bool peer_failed;     /* the connection broke while sending */
 	bool awaiting_verdict; /* the source waits for the destination's line */
+	bool verdict_ready;    /* the line is here (maybe before the stream's end) */
 	char verdict[256];
 	size_t verdict_len;
 	struct timespec peer_deadline;
 	bool feeding_peer; /* destination: the peer's bytes go to the host */
+	uint64_t window_bytes; /* what it sent since peer_deadline was last set */
 	bool verdict_sent;
 
 	/* A file being restored. */
@@ -369,6 +372,8 @@ static void mig_begin(struct sess *s)
 	}
 	s->out_open = true;
 	s->peer_failed = false;
+	s->verdict_ready = false;
+	s->verdict_len = 0;
 	s->stream_bytes = 0;
 	s->stream_start = s->last_progress = now();
 	link_result(s, TV_LINK_RESULT, 0, "sending to the destination");
@@ -386,34 +391,9 @@ static void progress(struct sess *s, bool last)
 		t > 0 ? (double)s->stream_bytes / (1 << 20) / t : 0.0, last ? ", done" : "");
 }
 
-static void mig_end(struct sess *s)
+/* Source: answers the host from the destination's line, "OK" or "ERR why". */
+static void answer_verdict(struct sess *s)
 {
-	if (s->peer_failed || s->peer < 0) {
-		link_result(s, TV_LINK_RESULT, EPIPE,
-			    "the connection to the destination broke during the migration");
-		peer_close(s);
-		return;
-	}
-	progress(s, true);
-	s->awaiting_verdict = true;
-	s->verdict_len = 0;
-	s->peer_deadline = after(s->c->peer_timeout);
-}
-
-/* Source: the destination's line, "OK" or "ERR why". */
-static void verdict_line(struct sess *s)
-{
-	char *nl = memchr(s->verdict, '\n', s->verdict_len);
-
-	if (!nl) {
-		if (s->verdict_len == sizeof(s->verdict)) {
-			s->awaiting_verdict = false;
-			link_result(s, TV_LINK_RESULT, EPROTO, "the destination's answer is garbled");
-			peer_close(s);
-		}
-		return;
-	}
-	*nl = '\0';
 	s->awaiting_verdict = false;
 	if (!strcmp(s->verdict, "OK")) {
 		link_result(s, TV_LINK_RESULT, 0, "the destination took the guest");
@@ -422,6 +402,61 @@ static void verdict_line(struct sess *s)
 			    strncmp(s->verdict, "ERR ", 4) ? s->verdict : s->verdict + 4);
 	}
 	peer_close(s);
+}
+
+static void mig_end(struct sess *s)
+{
+	progress(s, true);
+	if (s->verdict_ready) {
+		answer_verdict(s); /* it came early: the destination refused mid-stream */
+	} else if (s->peer_failed || s->peer < 0) {
+		link_result(s, TV_LINK_RESULT, EPIPE,
+			    "the connection to the destination broke during the migration");
+		peer_close(s);
+	} else {
+		s->awaiting_verdict = true;
+		s->peer_deadline = after(s->c->peer_timeout);
+	}
+}
+
+/*
+ * Source: what the destination sends back, a line, which may come before the end
+ * (a destination that refuses the stream says so as soon as it knows).
+ */
+static void read_verdict(struct sess *s)
+{
+	ssize_t n = read(s->peer, s->verdict + s->verdict_len, sizeof(s->verdict) - 1 - s->verdict_len);
+	char *nl;
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (s->awaiting_verdict) {
+			s->awaiting_verdict = false;
+			link_result(s, TV_LINK_RESULT, ECONNRESET,
+				    "the destination closed the connection without answering (it "
+				    "failed or died)");
+		} else {
+			s->peer_failed = true;
+		}
+		peer_close(s);
+		return;
+	}
+	if (n < 0) {
+		return;
+	}
+	s->verdict_len += (size_t)n;
+	s->verdict[s->verdict_len] = '\0';
+	nl = strchr(s->verdict, '\n');
+	if (!nl && s->verdict_len < sizeof(s->verdict) - 1) {
+		return;
+	}
+	if (nl) {
+		*nl = '\0';
+	}
+	s->verdict_ready = true;
+	outq_clear(&s->to_peer); /* whatever it said, it takes no more of the stream */
+	if (s->awaiting_verdict) {
+		answer_verdict(s);
+	}
 }
 
 /* Destination: the host's verdict on what the peer sent goes back to it. */
@@ -496,7 +531,7 @@ static void handle_msg(struct sess *s, uint32_t type, const uint8_t *p, uint32_t
 		s->stream_bytes += len;
 		if (s->out_kind == TV_LINK_STREAM_SNAPSHOT) {
 			snap_write(s, p, len);
-		} else if (!s->peer_failed) {
+		} else if (!s->peer_failed && !s->verdict_ready) {
 			outq_push(&s->to_peer, p, len);
 		}
 		break;
@@ -597,18 +632,8 @@ static void read_peer(struct sess *s)
 	uint8_t buf[TV_LINK_MAX_PAYLOAD];
 	ssize_t n;
 
-	if (s->awaiting_verdict) {
-		n = read(s->peer, s->verdict + s->verdict_len, sizeof(s->verdict) - s->verdict_len);
-		if (n > 0) {
-			s->verdict_len += (size_t)n;
-			verdict_line(s);
-		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-			s->awaiting_verdict = false;
-			link_result(s, TV_LINK_RESULT, ECONNRESET,
-				    "the destination closed the connection without answering (it "
-				    "failed or died)");
-			peer_close(s);
-		}
+	if (s->out_kind == TV_LINK_STREAM_MIGRATION && (s->out_open || s->awaiting_verdict)) {
+		read_verdict(s);
 		return;
 	}
 	if (!s->feeding_peer) {
@@ -617,7 +642,15 @@ static void read_peer(struct sess *s)
 	n = read(s->peer, buf, sizeof(buf));
 	if (n > 0) {
 		link_msg(s, TV_LINK_IN_DATA, buf, (size_t)n, NULL, 0);
-		s->peer_deadline = after(s->c->peer_timeout);
+		s->window_bytes += (uint64_t)n;
+		s->stream_bytes += (uint64_t)n;
+		if (s->c->die_after && s->stream_bytes >= s->c->die_after) {
+			/* A destination machine that dies mid-stream: no goodbye, no cleanup. */
+			fprintf(stderr, "tagvisor: dying after %llu bytes of the stream (testing)\n",
+				(unsigned long long)s->stream_bytes);
+			kill(-s->qemu, SIGKILL);
+			_exit(TV_STATUS_HYP_ERROR);
+		}
 	} else if (n == 0) {
 		end_incoming(s, ECONNRESET, "the source closed the connection in the middle of the stream");
 	} else if (errno != EAGAIN && errno != EINTR) {
@@ -879,7 +912,9 @@ int session_run(struct session_cfg *c)
 			p[np++] = (struct pollfd){ s.in_fd, POLLIN, 0 };
 		}
 		if (s.peer >= 0) {
-			bool want_in = s.awaiting_verdict ||
+			bool source = s.out_kind == TV_LINK_STREAM_MIGRATION &&
+				      (s.out_open || s.awaiting_verdict) && !s.verdict_ready;
+			bool want_in = source ||
 				       (s.feeding_peer && outq_len(&s.to_link) < LINK_QUEUE_HIGH);
 
 			i_peer = np;
@@ -928,9 +963,18 @@ int session_run(struct session_cfg *c)
 			read_peer(&s);
 		}
 		if (s.peer >= 0 && outq_len(&s.to_peer) && outq_flush(s.peer, &s.to_peer) < 0) {
-			/* Broken while sending: the stream fails at its end (mig_end). */
+			/*
+			 * Broken while sending: the stream fails at its end (mig_end), with the
+			 * destination's reason if it managed to give one before it went.
+			 */
 			s.peer_failed = true;
-			peer_close(&s);
+			outq_clear(&s.to_peer);
+			if (s.out_kind == TV_LINK_STREAM_MIGRATION && !s.verdict_ready) {
+				read_verdict(&s);
+			}
+			if (!s.verdict_ready) {
+				peer_close(&s);
+			}
 		}
 		if (s.peer >= 0 && s.verdict_sent && !outq_len(&s.to_peer)) {
 			peer_close(&s); /* the destination's part is done */
@@ -946,6 +990,14 @@ int session_run(struct session_cfg *c)
 			progress(&s, false);
 			s.last_progress = now();
 		}
+		/*
+		 * A source must keep sending: at least MIN_WINDOW_BYTES every peer_timeout
+		 * seconds, so that neither silence nor a slow drip holds the destination.
+		 */
+		if (s.feeding_peer && passed(s.peer_deadline) && s.window_bytes >= MIN_WINDOW_BYTES) {
+			s.window_bytes = 0;
+			s.peer_deadline = after(c->peer_timeout);
+		}
 		if (s.peer >= 0 && (s.feeding_peer || s.awaiting_verdict) && passed(s.peer_deadline)) {
 			if (s.awaiting_verdict) {
 				s.awaiting_verdict = false;
@@ -955,8 +1007,11 @@ int session_run(struct session_cfg *c)
 			} else {
 				char why[128];
 
-				snprintf(why, sizeof(why), "no data from the source for %u s",
-					 c->peer_timeout);
+				snprintf(why, sizeof(why),
+					 "the source sent %llu bytes in the last %u s (at least %u "
+					 "expected)",
+					 (unsigned long long)s.window_bytes, c->peer_timeout,
+					 MIN_WINDOW_BYTES);
 				fprintf(stderr, "tagvisor: %s: refusing the migration\n", why);
 				end_incoming(&s, ETIMEDOUT, why);
 			}

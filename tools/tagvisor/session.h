@@ -25,6 +25,7 @@ struct session_cfg {
 	const char *migrate_to;    /* --migrate-to: tcp:HOST:PORT, connected when the host starts */
 	int migrate_fd;            /* an outgoing peer already connected (migrate), or -1 */
 	unsigned peer_timeout;     /* seconds a migration peer may stay silent */
+	uint64_t die_after;        /* (testing) an incoming run dies once this much arrived */
 	bool progress;             /* print the migration's progress (stderr is a terminal) */
 };
 

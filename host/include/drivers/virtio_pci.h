@@ -14,7 +14,7 @@
 #define VIRTIO_PCI_DEVICE(type) (0x1040 + (type))
 #define VIRTIO_ID_CONSOLE 3
 
-#define VIRTIO_PCI_MAX_QUEUES 4
+#define VIRTIO_PCI_MAX_QUEUES 8
 
 #define VIRTIO_F_VERSION_1 (1ull << 32)
 #define VIRTIO_F_ACCESS_PLATFORM (1ull << 33)
