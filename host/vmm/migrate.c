@@ -76,13 +76,14 @@ static int64_t next_round(struct guest *g)
 				 mig.w.tag_bytes - tags_before)) {
 		return -1;
 	}
-	host_log("migration: round %u sent %u pages", mig.round, mig.round_pages);
 	dirty = tv_hvc(TV_HC_DIRTY_LOG, (uint64_t)g->handle, TV_DIRTY_GET, GUEST_RAM_IPA,
 		       mig.words * 64, (uint64_t)mig.set, 0, NULL);
 	if (dirty < 0) {
 		host_log("TV_DIRTY_GET failed: %ld", dirty);
 		return -1;
 	}
+	host_log("migration: round %u sent %u pages (%lu stream bytes so far); %ld dirtied meanwhile",
+		 mig.round, mig.round_pages, mig.w.bytes, dirty);
 	mig.round++;
 	mig.round_pages = 0;
 	mig.round_tag_bytes = mig.w.tag_bytes;

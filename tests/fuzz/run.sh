@@ -10,8 +10,8 @@
 #   FUZZ_SECONDS=N           run each target for N seconds (default 60)
 #   FUZZ_TARGETS="a b"       only these targets (names without fuzz_, e.g. "hcall fdt")
 #
-# fuzz_tagcodec needs only lib/tagcodec.c and fuzz_snapshot the stream library
-# (lib/snapshot.c and what it uses); the other targets are built with the hypervisor
+# fuzz_tagcodec needs only lib/tagcodec.c, fuzz_snapshot the stream library
+# (lib/snapshot.c and what it uses), fuzz_virtqueue the host's virtqueue; the other targets are built with the hypervisor
 # core and the fake arch, as the unit tests are (UNIT_SRCS in the Makefile).
 set -eu
 cd "$(dirname "$0")/../.."
@@ -42,6 +42,10 @@ for src in tests/fuzz/fuzz_*.c; do
 		;;
 	snapshot)
 		srcs="lib/snapshot.c lib/crc32c.c lib/tagcodec.c lib/fmt.c"
+		seed_srcs=$srcs
+		;;
+	virtqueue)
+		srcs="-Ihost/include host/drivers/virtqueue.c"
 		seed_srcs=$srcs
 		;;
 	*)

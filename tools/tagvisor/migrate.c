@@ -153,8 +153,16 @@ struct relay {
 
 static pid_t spawn_side(char **args, int stream_fd, int *out)
 {
+	static char self[PATH_MAX];
 	int pipefd[2];
 	pid_t pid, parent = getpid();
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	/* Our own binary by its name, so that ps shows the two sides as tagvisor. */
+	if (n <= 0) {
+		return -1;
+	}
+	self[n] = '\0';
 
 	if (pipe2(pipefd, O_CLOEXEC)) {
 		return -1;
@@ -168,7 +176,7 @@ static pid_t spawn_side(char **args, int stream_fd, int *out)
 		if (dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(stream_fd, 10) < 0) {
 			_exit(TV_STATUS_HYP_ERROR);
 		}
-		execv("/proc/self/exe", args);
+		execv(self, args);
 		_exit(TV_STATUS_HYP_ERROR);
 	}
 	close(pipefd[1]);
@@ -261,8 +269,10 @@ static int run_relay(struct relay *r)
 				/* Each side stops its own QEMU and cleans up after itself. */
 				kill(r->src.pid, SIGTERM);
 				kill(r->dst.pid, SIGTERM);
-				waitpid(r->src.pid, NULL, 0);
-				waitpid(r->dst.pid, NULL, 0);
+				while (waitpid(r->src.pid, NULL, 0) < 0 && errno == EINTR) {
+				}
+				while (waitpid(r->dst.pid, NULL, 0) < 0 && errno == EINTR) {
+				}
 				return signal_status(sig);
 			}
 		}

@@ -781,7 +781,9 @@ static void kill_qemu(struct sess *s)
 	if (!s->qemu_done) {
 		kill(-s->qemu, SIGKILL);
 		kill(s->qemu, SIGKILL);
-		waitpid(s->qemu, &s->qemu_wstatus, 0);
+		/* Reaped before we go: a signal (SIGCHLD is one) must not cut the wait short. */
+		while (waitpid(s->qemu, &s->qemu_wstatus, 0) < 0 && errno == EINTR) {
+		}
 		s->qemu_done = true;
 	}
 }
