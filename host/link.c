@@ -70,6 +70,15 @@ static void wait_device(void)
 	if (!dev.pci.irq) {
 		return; /* no interrupt line: poll */
 	}
+	/*
+	 * Only the device may wake us: with the slice timer armed, -icount would count
+	 * the wait up to its deadline as time, and how long the wait is depends on the
+	 * machine running QEMU.
+	 */
+	uint64_t ctl, cval;
+
+	__asm__ volatile("mrs %0, cntp_ctl_el0\n\tmrs %1, cntp_cval_el0" : "=r"(ctl), "=r"(cval));
+	slice_timer_stop();
 	irq_line_enable(dev.pci.irq, true);
 	__asm__ volatile("wfi" ::: "memory");
 	/*
@@ -79,6 +88,8 @@ static void wait_device(void)
 	irq_line_enable(dev.pci.irq, false);
 	virtio_pci_isr(&dev); /* lowers the line */
 	irq_ack_all();
+	__asm__ volatile("msr cntp_cval_el0, %0\n\tmsr cntp_ctl_el0, %1\n\tisb"
+			 : : "r"(cval), "r"(ctl & 1));
 }
 
 static void fail(const char *what)

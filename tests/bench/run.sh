@@ -74,6 +74,24 @@ for spec in "16M 40000000" "32M 80000000" "64M 160000000"; do
 		"$((took / pages))" "$load" "$stop"
 done
 
+# The same 64 MiB guest migrated between two tagvisor processes over TCP (run --incoming,
+# run --migrate-to; tests/qemu/migrate-tcp.sh): instructions per page at the source, bytes
+# on the wire per page (the stream as sent), the downtime (the source's stop-and-copy).
+printf '\n## Live migration over TCP (instructions, -icount at both ends; guests/memfill.c, 64 MiB)\n\n'
+printf '| guest RAM | pages sent | rounds | bytes on the wire per page | source per page | destination load | downtime (stop-and-copy) |\n'
+printf '|---:|---:|---:|---:|---:|---:|---:|\n'
+log=$(tests/qemu/migrate-tcp.sh --dst --icount --icount --mem 64M --migrate-at 160000000 \
+	build/guests/memfill.elf </dev/null 2>&1 >/dev/null)
+done_line=$(echo "$log" | grep 'migration: done')
+pages=$(echo "$done_line" | sed -n 's/.* rounds, \([0-9]*\) pages.*/\1/p')
+rounds=$(echo "$done_line" | sed -n 's/.*done: \([0-9]*\) rounds.*/\1/p')
+bytes=$(echo "$done_line" | sed -n 's/.* \([0-9]*\) stream bytes.*/\1/p')
+took=$(echo "$done_line" | sed -n 's/.*took \([0-9]*\) ns.*/\1/p')
+stop=$(echo "$done_line" | sed -n 's/.*stop-and-copy \([0-9]*\) ns.*/\1/p')
+load=$(echo "$log" | sed -n 's/.*loaded in \([0-9]*\) ns.*/\1/p')
+printf '| 64M | %s | %s | %s | %s | %s | %s |\n' "$pages" "$rounds" "$((bytes / pages))" \
+	"$((took / pages))" "$load" "$stop"
+
 # Linux boot: Debian's kernel and the test initramfs (make linux), from the guest's
 # power-on to its /init (the guest's virtual counter there: tagvisor and KVM both start
 # it at 0 with the VM), beside Linux KVM booting the same kernel as a guest inside the

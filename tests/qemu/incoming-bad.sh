@@ -9,13 +9,18 @@ mode=$1
 dir=$(mktemp -d)
 trap 'kill "$dpid" 2>/dev/null; rm -rf "$dir"' EXIT
 good=$dir/good.tvsnap
-build/tagvisor run --snapshot "$good" --snapshot-at 20ms --mte build/guests/mte_stress.elf \
+build/tagvisor run --snapshot "$good" --snapshot-at 30000000 --mte build/guests/mte_stress.elf \
 	>/dev/null 2>&1 || { echo "cannot make a stream"; exit 7; }
 size=$(stat -c %s "$good")
 bad=$dir/bad
 case $mode in
 truncated) head -c $((size / 2)) "$good" >"$bad" ;;
-corrupt) cp "$good" "$bad"; printf '\xff' | dd of="$bad" bs=1 seek=$((size / 2)) conv=notrunc status=none ;;
+corrupt)
+	# One byte in the middle, inverted (whatever it was, it changes).
+	cp "$good" "$bad"
+	byte=$(od -An -tu1 -j $((size / 2)) -N 1 "$good" | tr -d ' ')
+	printf "\\$(printf '%03o' $((255 - byte)))" | dd of="$bad" bs=1 seek=$((size / 2)) \
+		conv=notrunc status=none ;;
 version) cp "$good" "$bad"; printf '\x09' | dd of="$bad" bs=1 seek=8 conv=notrunc status=none ;;
 oversized)
 	# A valid header, then a CONFIG record that claims 4 GiB of payload.
@@ -45,9 +50,10 @@ slow)
 	for i in $(seq 20); do head -c "$i" "$good" | tail -c 1 >&3 2>/dev/null || break; sleep 0.5; done ;;
 silent) sleep 6 ;;
 closed) exec 3>&- ;;
+truncated) cat "$bad" >&3 2>/dev/null; exec 3>&- ;;
 *) cat "$bad" >&3 2>/dev/null; sleep 1 ;;
 esac
-verdict=$( [ "$mode" = closed ] || timeout 5 head -n 1 <&3 2>/dev/null)
+verdict=$(case $mode in closed | truncated) ;; *) timeout 5 head -n 1 <&3 2>/dev/null ;; esac)
 exec 3>&-
 wait "$dpid"
 status=$?
