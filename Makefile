@@ -19,7 +19,7 @@ HOST_CFLAGS := -std=c11 -O2 -g $(WARN) -MMD -MP -Iinclude
 
 DEPS_STAMP := $(B)/.deps-ok
 
-.PHONY: all deps test unit-test qemu-test demo bench fuzz clean format linux
+.PHONY: all deps test unit-test qemu-test demo bench fuzz clean format linux install
 all: $(B)/hyp.elf $(B)/host.elf guests $(B)/tagvisor $(B)/unit-tests
 
 deps: $(DEPS_STAMP)
@@ -78,15 +78,16 @@ $(B)/host.elf: $(HOST_OBJS) host/host.ld
 
 # ---- host-native tools and unit tests ----------------------------------------------------
 TOOL_SRCS := $(wildcard tools/tagvisor/*.c)
+GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null)
 $(B)/tagvisor: $(TOOL_SRCS) $(wildcard tools/tagvisor/*.h) $(wildcard include/abi/*.h) \
 		lib/snapshot.c lib/crc32c.c lib/tagcodec.c lib/fmt.c $(wildcard include/lib/*.h)
 	@mkdir -p $(B)
-	$(HOSTCC) $(HOST_CFLAGS) -Itools/tagvisor $(TOOL_SRCS) lib/snapshot.c lib/crc32c.c \
-		lib/tagcodec.c lib/fmt.c -o $@
+	$(HOSTCC) $(HOST_CFLAGS) -Itools/tagvisor $(if $(GIT_COMMIT),'-DTV_GIT_COMMIT=" ($(GIT_COMMIT))"') \
+		$(TOOL_SRCS) lib/snapshot.c lib/crc32c.c lib/tagcodec.c lib/fmt.c -o $@
 
 # The core is built natively against the fake arch; lib/string.h is libc's there.
 UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard hyp/core/*.c) $(wildcard hyp/arch/fake/*.c) \
-	host/drivers/virtqueue.c \
+	host/drivers/virtqueue.c tools/tagvisor/options.c \
 	lib/fmt.c lib/fdt.c lib/tagcodec.c lib/tagpattern.c lib/snapshot.c lib/crc32c.c \
 	lib/fdt_write.c lib/linux_dt.c lib/linux_image.c
 UNIT_CFLAGS := $(HOST_CFLAGS) -Ihyp/include -Ihyp/arch/fake/include -Ihost/include -fsanitize=address,undefined \
@@ -118,6 +119,15 @@ bench: all linux
 
 fuzz: $(DEPS_STAMP)
 	@./tests/fuzz/run.sh
+
+# make install PREFIX=DIR: DIR/bin/tagvisor, and in DIR/share/tagvisor the hypervisor and
+# host images it runs (found there as ../share/tagvisor beside the binary) and the guests.
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tagvisor/guests
+	install -m 0755 $(B)/tagvisor $(DESTDIR)$(PREFIX)/bin/tagvisor
+	install -m 0644 $(B)/hyp.elf $(B)/host.elf $(DESTDIR)$(PREFIX)/share/tagvisor/
+	install -m 0644 $(GUEST_ELFS) $(DESTDIR)$(PREFIX)/share/tagvisor/guests/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -21,9 +21,12 @@ static int worse(int a, int b)
 	static const int rank[] = {
 		[TV_STATUS_OK] = 0,	     [TV_STATUS_RESET] = 1,	  [TV_STATUS_TEST_FAILED] = 2,
 		[TV_STATUS_GUEST_CRASH] = 3, [TV_STATUS_TIMEOUT] = 4,	  [TV_STATUS_USAGE] = 5,
-		[TV_STATUS_HYP_ERROR] = 6,
+		[TV_STATUS_BAD_INPUT] = 6,   [TV_STATUS_HYP_ERROR] = 7,	  [TV_STATUS_QEMU] = 8,
 	};
 
+	if ((unsigned)a >= ARRAY_SIZE(rank) || (unsigned)b >= ARRAY_SIZE(rank)) {
+		return TV_STATUS_HYP_ERROR;
+	}
 	return rank[a] >= rank[b] ? a : b;
 }
 
@@ -114,11 +117,11 @@ static int run_linux(uint32_t flags)
 	g->trace_mmio = bootarg("trace-mmio") != NULL;
 	pl011_init(&g->uart, false);
 	if (guest_create(g, flags | TV_VM_GIC, mem, 1)) {
-		return TV_STATUS_USAGE;
+		return TV_STATUS_HYP_ERROR;
 	}
 	vgic_init(g);
 	if (linux_load(g, bootarg("kernel"), bootarg("initrd"), bootarg("cmdline"))) {
-		return TV_STATUS_USAGE;
+		return TV_STATUS_BAD_INPUT;
 	}
 	control_init(g);
 	status = vmm_run(guests, 1);
@@ -146,7 +149,7 @@ int vmm_main(void)
 		guests[0].id = 0;
 		pl011_init(&guests[0].uart, false);
 		if (control_restore(&guests[0])) {
-			return TV_STATUS_USAGE;
+			return TV_STATUS_BAD_INPUT; /* the stream was refused, and why was said */
 		}
 		control_init(&guests[0]);
 		status = vmm_run(guests, 1);
@@ -158,7 +161,7 @@ int vmm_main(void)
 	}
 	if (!n) {
 		host_log("no guest given: nothing to run");
-		return TV_STATUS_OK;
+		return TV_STATUS_USAGE;
 	}
 	if (n > VMM_MAX_GUESTS || !mem || mem % PAGE_SIZE) {
 		host_log("bad arguments: %u guests (at most %u), mem=0x%lx", n, VMM_MAX_GUESTS, mem);
@@ -175,9 +178,14 @@ int vmm_main(void)
 		if (!image) {
 			return TV_STATUS_USAGE;
 		}
-		if (guest_create(g, flags, mem, 1) || (resident && swap_enable(g, resident)) ||
-		    guest_load_elf(g, image, size)) {
+		if (guest_create(g, flags, mem, 1)) {
+			return TV_STATUS_HYP_ERROR;
+		}
+		if (resident && swap_enable(g, resident)) {
 			return TV_STATUS_USAGE;
+		}
+		if (guest_load_elf(g, image, size)) {
+			return TV_STATUS_BAD_INPUT;
 		}
 		free_pages(image, (size + PAGE_SIZE - 1) / PAGE_SIZE);
 		host_log("guest %u: %lu KiB image, %lu MiB%s%s", i, size >> 10, mem >> 20,

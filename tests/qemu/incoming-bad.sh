@@ -1,6 +1,6 @@
 #!/bin/bash
 # A destination (`tagvisor run --incoming`) fed a stream it must refuse, by a source that
-# is a plain TCP client (bash's /dev/tcp): it must exit with status 1 and a message
+# is a plain TCP client (bash's /dev/tcp): it must exit with status 7 and a message
 # saying why, within its --peer-timeout of 3 s where the source stalls, with its QEMU
 # gone. Prints the destination's stderr.
 #   tests/qemu/incoming-bad.sh truncated|corrupt|version|oversized|garbage|slow|silent|closed

@@ -28,10 +28,15 @@ qemus_of() { # PIDs: those that are QEMU
 }
 
 # case NAME SIGNAL WANT-STATUS WANT-QEMUS TAGVISOR-ARGS...
+# SIGNAL "INT-GROUP" is Ctrl-C in a terminal: SIGINT to tagvisor's whole process group.
 case_() {
-	local name=$1 sig=$2 want=$3 nq=$4 pid qemus status left st
+	local name=$1 sig=$2 want=$3 nq=$4 pid qemus status left st target
 	shift 4
-	build/tagvisor "$@" </dev/null >"$dir/$name.out" 2>"$dir/$name.err" &
+	if [ "$sig" = INT-GROUP ]; then
+		setsid build/tagvisor "$@" </dev/null >"$dir/$name.out" 2>"$dir/$name.err" &
+	else
+		build/tagvisor "$@" </dev/null >"$dir/$name.out" 2>"$dir/$name.err" &
+	fi
 	pid=$!
 	for _ in $(seq 100); do
 		qemus=$(qemus_of $(descendants $pid))
@@ -40,7 +45,13 @@ case_() {
 	done
 	sleep 1 # well into the run
 	qemus=$(qemus_of $(descendants $pid))
-	kill "-$sig" "$pid"
+	if [ "$sig" = INT-GROUP ]; then
+		target=-$pid # setsid made it its group's leader
+		sig=INT
+	else
+		target=$pid
+	fi
+	kill "-$sig" -- "$target"
 	wait "$pid"
 	status=$?
 	sleep 0.5
@@ -64,6 +75,7 @@ case_() {
 mkdir -p "$dir/snap"
 case_ run_sigterm TERM 143 1 run build/guests/spin.elf
 case_ run_sigint INT 130 1 run build/guests/spin.elf
+case_ run_ctrl_c INT-GROUP 130 1 run build/guests/spin.elf
 case_ snapshot_sigterm TERM 143 1 run --snapshot "$dir/snap/s.tvsnap" --snapshot-at 60s build/guests/spin.elf
 case_ migrate_sigterm TERM 143 2 migrate --migrate-at 30s build/guests/spin.elf
 case_ migrate_sigint INT 130 2 migrate --migrate-at 30s build/guests/spin.elf

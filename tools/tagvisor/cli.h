@@ -20,8 +20,7 @@ struct image {
 
 /* How to start one QEMU machine with the hypervisor and the host. */
 struct machine {
-	const char *machine_mem; /* -m, e.g. "1G" */
-	uint64_t machine_bytes;  /* the same in bytes */
+	uint64_t machine_bytes;  /* RAM of the machine (-m) */
 	bool mte;                /* the emulated CPU has MTE (mte=on) */
 	bool icount;             /* -icount shift=0,sleep=off: deterministic instruction counts */
 	unsigned gdb_port;       /* halted, gdb stub on 127.0.0.1:gdb_port; 0: no stub */
@@ -31,6 +30,7 @@ struct machine {
 	char bootargs[4096];     /* the host's boot arguments */
 	const char *stdin_path;  /* the guest console's input, NULL: ours */
 	const char *bare_guest;  /* run this guest on bare QEMU instead (reference runs) */
+	const char *bare_append; /* and give it this command line */
 	struct image images[TV_MAX_IMAGES];
 	unsigned nr_images;
 };
@@ -45,6 +45,8 @@ int machine_arg_encoded(struct machine *m, const char *key, const char *value);
  * readable; `what` names it in messages ("guest", "kernel"). 0 or -1 (said why).
  */
 int machine_add_image(struct machine *m, const char *key, const char *path, const char *what);
+/* Adds a guest ELF (refused with a message unless it is a 64-bit arm64 ELF). 0 or -1. */
+int machine_add_guest(struct machine *m, const char *path);
 
 /* The file descriptors a machine's QEMU is given (socketpairs, our ends here). */
 struct machine_fds {
@@ -54,27 +56,35 @@ struct machine_fds {
 };
 
 /*
+ * Places the images at the top of the machine's RAM and names them in the boot
+ * arguments. 0, or -1 (said why) if they do not fit.
+ */
+int machine_place_images(struct machine *m);
+
+/*
  * Starts QEMU for the machine, its own process group, killed if we die. Returns
- * its pid and sets *fds, or -1 (said why).
+ * its pid and sets *fds, or -1 (said why: QEMU could not be started).
  */
 int machine_spawn(struct machine *m, struct machine_fds *fds);
 /* Builds QEMU's argument vector (for -v and the tests); returns the number of arguments. */
 int machine_argv(struct machine *m, char **argv, size_t max, char *buf, size_t buflen);
 
-/* Parses a time: "N" instructions (with --icount, one nanosecond each), or N with a unit
- * "ns", "us", "ms", "s". Returns nanoseconds, or 0 for a malformed time. */
-uint64_t parse_time_ns(const char *s);
 
 /* Fails with a message unless QEMU >= 8 is installed. */
 int qemu_check_version(void);
 /* The QEMU version found ("10.0.2"), or NULL. */
 const char *qemu_version(void);
 
-/* Directory holding hyp.elf and host.elf (that of the tagvisor binary). */
-const char *build_dir(void);
+/*
+ * The folder holding hyp.elf and host.elf: $TAGVISOR_DATA, else the tagvisor binary's
+ * own folder (a build tree), else ../share/tagvisor beside it (make install). Exits
+ * with a message listing where it looked if none has them.
+ */
+const char *data_dir(void);
 
-/* Parses "64M", "1G", "4096"; returns 0 on a malformed size. */
-uint64_t parse_size(const char *s);
+/* The version of this tagvisor ("0.4.0" and, in a git checkout, the commit). */
+extern const char tagvisor_version[];
+
 
 /* Subcommands. */
 int cmd_run(int argc, char **argv);

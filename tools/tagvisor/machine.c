@@ -32,81 +32,58 @@
 /* Images go at the top of RAM; below this much stays free for the host and its guests. */
 #define HOST_RESERVE (64ull << 20)
 
-const char *build_dir(void)
+#ifndef TV_GIT_COMMIT
+#define TV_GIT_COMMIT ""
+#endif
+const char tagvisor_version[] = "0.4.0" TV_GIT_COMMIT;
+
+static bool has_images(const char *dir)
+{
+	char p[PATH_MAX + 16];
+
+	snprintf(p, sizeof(p), "%s/hyp.elf", dir);
+	if (access(p, R_OK)) {
+		return false;
+	}
+	snprintf(p, sizeof(p), "%s/host.elf", dir);
+	return !access(p, R_OK);
+}
+
+const char *data_dir(void)
 {
 	static char dir[PATH_MAX];
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], *bin;
+	const char *env = getenv("TAGVISOR_DATA");
 	ssize_t n;
 
-	if (!dir[0]) {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (n <= 0) {
-			return ".";
+	if (dir[0]) {
+		return dir;
+	}
+	if (env && *env) {
+		snprintf(dir, sizeof(dir), "%s", env);
+		if (has_images(dir)) {
+			return dir;
 		}
-		exe[n] = '\0';
-		snprintf(dir, sizeof(dir), "%s", dirname(exe));
+		fprintf(stderr, "tagvisor: TAGVISOR_DATA=%s has no hyp.elf and host.elf\n", env);
+		exit(TV_STATUS_BAD_INPUT);
 	}
-	return dir;
-}
-
-uint64_t parse_size(const char *s)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || *s < '0' || *s > '9') {
-		return 0;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	bin = dirname(exe);
+	snprintf(dir, sizeof(dir), "%s", bin);
+	if (has_images(dir)) {
+		return dir;
 	}
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s) {
-		return 0;
+	snprintf(dir, sizeof(dir), "%s/../share/tagvisor", bin);
+	if (has_images(dir)) {
+		return dir;
 	}
-	switch (*end) {
-	case 'K':
-	case 'k':
-		v = v >> 54 ? 0 : v << 10;
-		end++;
-		break;
-	case 'M':
-	case 'm':
-		v = v >> 44 ? 0 : v << 20;
-		end++;
-		break;
-	case 'G':
-	case 'g':
-		v = v >> 34 ? 0 : v << 30;
-		end++;
-		break;
-	default:
-		break;
-	}
-	return *end ? 0 : v;
-}
-
-uint64_t parse_time_ns(const char *s)
-{
-	static const struct {
-		const char *unit;
-		uint64_t ns;
-	} units[] = { { "", 1 }, { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 } };
-	char *end;
-	unsigned long long v;
-
-	if (!s || *s < '0' || *s > '9') {
-		return 0;
-	}
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s) {
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (!strcmp(end, units[i].unit)) {
-			return v > UINT64_MAX / units[i].ns ? 0 : v * units[i].ns;
-		}
-	}
-	return 0;
+	fprintf(stderr,
+		"tagvisor: cannot find the hypervisor and host images (hyp.elf, host.elf): looked in "
+		"%s and %s/../share/tagvisor; set TAGVISOR_DATA to their folder, or run `make "
+		"install PREFIX=...`\n",
+		bin, bin);
+	exit(TV_STATUS_BAD_INPUT);
 }
 
 const char *qemu_version(void)
@@ -154,7 +131,6 @@ int qemu_check_version(void)
 void machine_defaults(struct machine *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->machine_mem = "1G";
 	m->machine_bytes = 1ull << 30;
 	m->mte = true;
 }
@@ -224,8 +200,34 @@ int machine_add_image(struct machine *m, const char *key, const char *path, cons
 	return 0;
 }
 
-/* Places the images at the top of RAM, page aligned, and names them in the boot arguments. */
-static int place_images(struct machine *m)
+int machine_add_guest(struct machine *m, const char *path)
+{
+	unsigned char h[20];
+	FILE *f;
+	size_t n = 0;
+
+	if (machine_add_image(m, "guest", path, "guest")) {
+		return -1;
+	}
+	f = fopen(m->images[m->nr_images - 1].path, "rb");
+	if (f) {
+		n = fread(h, 1, sizeof(h), f);
+		fclose(f);
+	}
+	/* ELF magic, 64-bit, little-endian, EM_AARCH64 (183). */
+	if (n < sizeof(h) || memcmp(h, "\x7f" "ELF", 4) || h[4] != 2 || h[5] != 1 || h[18] != 183 ||
+	    h[19] != 0) {
+		fprintf(stderr,
+			"tagvisor: guest '%s' is not an arm64 ELF file (guests are ELF programs; a raw "
+			"binary or an Image runs with --kernel)\n",
+			path);
+		m->nr_images--;
+		return -1;
+	}
+	return 0;
+}
+
+int machine_place_images(struct machine *m)
 {
 	uint64_t top = RAM_BASE + m->machine_bytes, total = 0;
 
@@ -310,7 +312,7 @@ int machine_argv(struct machine *m, char **argv, size_t max, char *buf, size_t b
 	ARG("-smp");
 	ARG("1");
 	ARG("-m");
-	ARG("%s", m->machine_mem);
+	ARG("%lluM", (unsigned long long)(m->machine_bytes >> 20));
 	ARG("-nodefaults");
 	ARG("-display");
 	ARG("none");
@@ -324,6 +326,10 @@ int machine_argv(struct machine *m, char **argv, size_t max, char *buf, size_t b
 	if (m->bare_guest) {
 		ARG("-kernel");
 		ARG("%s", m->bare_guest);
+		if (m->bare_append) {
+			ARG("-append");
+			ARG("%s", m->bare_append);
+		}
 	} else {
 		ARG("-chardev");
 		ARG("socket,id=log,fd=4");
@@ -344,9 +350,9 @@ int machine_argv(struct machine *m, char **argv, size_t max, char *buf, size_t b
 			    "vectors=0");
 		}
 		ARG("-kernel");
-		ARG("%s/hyp.elf", qemu_escape(build_dir(), esc, sizeof(esc)));
+		ARG("%s/hyp.elf", data_dir());
 		ARG("-device");
-		ARG("loader,file=%s/host.elf", qemu_escape(build_dir(), esc, sizeof(esc)));
+		ARG("loader,file=%s/host.elf", qemu_escape(data_dir(), esc, sizeof(esc)));
 		for (unsigned i = 0; i < m->nr_images; i++) {
 			ARG("-device");
 			ARG("loader,file=%s,addr=0x%llx,force-raw=on",
@@ -390,12 +396,9 @@ static int socket_pair(int sv[2])
 int machine_spawn(struct machine *m, struct machine_fds *fds)
 {
 	char *argv[96], buf[32768];
-	int con[2], log[2], link[2];
+	int con[2], log[2], link[2], exec_err[2], err = 0;
 	pid_t pid, parent = getpid();
 
-	if (!m->bare_guest && place_images(m)) {
-		return -1;
-	}
 	machine_argv(m, argv, sizeof(argv) / sizeof(argv[0]), buf, sizeof(buf));
 	if (m->verbose) {
 		fprintf(stderr, "tagvisor:");
@@ -404,7 +407,8 @@ int machine_spawn(struct machine *m, struct machine_fds *fds)
 		}
 		fprintf(stderr, "\n");
 	}
-	if (socket_pair(con) || socket_pair(log) || socket_pair(link)) {
+	if (socket_pair(con) || socket_pair(log) || socket_pair(link) ||
+	    pipe2(exec_err, O_CLOEXEC)) {
 		return -1;
 	}
 	fflush(NULL);
@@ -437,12 +441,27 @@ int machine_spawn(struct machine *m, struct machine_fds *fds)
 		dup2(STDERR_FILENO, STDOUT_FILENO);
 		signal(SIGPIPE, SIG_DFL);
 		execvp(argv[0], argv);
-		fprintf(stderr, "tagvisor: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(TV_STATUS_HYP_ERROR);
+		/* Tell the parent (the pipe closes on a successful exec, unread). */
+		err = errno;
+		if (write(exec_err[1], &err, sizeof(err)) < 0) {
+			/* nothing more to do */
+		}
+		_exit(TV_STATUS_QEMU);
 	}
 	close(con[1]);
 	close(log[1]);
 	close(link[1]);
+	close(exec_err[1]);
+	if (read(exec_err[0], &err, sizeof(err)) == sizeof(err)) {
+		fprintf(stderr, "tagvisor: cannot run %s: %s\n", argv[0], strerror(err));
+		close(exec_err[0]);
+		waitpid(pid, NULL, 0);
+		close(con[0]);
+		close(log[0]);
+		close(link[0]);
+		return -1;
+	}
+	close(exec_err[0]);
 	*fds = (struct machine_fds){ con[0], log[0], link[0] };
 	return pid;
 }

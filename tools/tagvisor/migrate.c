@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 
+#include "options.h"
 #include "outq.h"
 #include "session.h"
 
@@ -57,20 +58,22 @@ static const struct option common_options[] = {
 /* Options every command here takes; returns 1 if handled, -1 on a bad value. */
 static int machine_option(struct machine *m, int opt, const char *arg)
 {
+	uint64_t v;
+
 	switch (opt) {
 	case 'i':
 		m->icount = true;
 		return 1;
 	case 't':
-		m->timeout = (unsigned)strtoul(arg, NULL, 0);
-		return 1;
-	case 'm':
-		m->machine_bytes = parse_size(arg);
-		if (!m->machine_bytes) {
-			fprintf(stderr, "tagvisor: bad size '%s'\n", arg);
+		if (opt_uint("--timeout", arg, 1, 604800, &v)) {
 			return -1;
 		}
-		m->machine_mem = arg;
+		m->timeout = (unsigned)v;
+		return 1;
+	case 'm':
+		if (opt_size("--machine-mem", arg, 256ull << 20, 4ull << 30, &m->machine_bytes)) {
+			return -1;
+		}
 		return 1;
 	case 'v':
 		m->verbose = true;
@@ -102,10 +105,15 @@ int cmd_restore(int argc, char **argv)
 	if (argc - optind != 1) {
 		return restore_usage(stderr, TV_STATUS_USAGE);
 	}
-	if (machine_arg(&m, "restore", NULL)) {
+	if (access(argv[optind], R_OK)) {
+		fprintf(stderr, "tagvisor: cannot read '%s': %s\n", argv[optind], strerror(errno));
+		return TV_STATUS_BAD_INPUT;
+	}
+	if (machine_arg(&m, "restore", NULL) || machine_place_images(&m)) {
 		return TV_STATUS_USAGE;
 	}
 	sc.restore_path = argv[optind];
+	sc.progress = isatty(STDERR_FILENO);
 	return session_run(&sc);
 }
 
@@ -145,7 +153,7 @@ struct side {
 struct relay {
 	struct side src, dst;
 	uint64_t relayed, kill_after;
-	char verdict[4]; /* the first bytes the destination sent back */
+	char verdict[256]; /* the line the destination sent back */
 	size_t verdict_len;
 	struct outq dst_console; /* held until the source is done */
 	bool dst_died_early;     /* the destination ended while the source still ran */
@@ -216,7 +224,7 @@ static void pump(struct relay *r, struct side *from, struct side *to, bool forwa
 			r->kill_after = 0;
 		}
 	} else {
-		size_t k = MIN((size_t)n, sizeof(r->verdict) - r->verdict_len);
+		size_t k = MIN((size_t)n, sizeof(r->verdict) - 1 - r->verdict_len);
 
 		memcpy(r->verdict + r->verdict_len, buf, k);
 		r->verdict_len += k;
@@ -317,8 +325,9 @@ int cmd_migrate(int argc, char **argv)
 	struct machine m;
 	struct relay r = { .src = { .stream = -1 }, .dst = { .stream = -1 } };
 	const char *mem = NULL, *at = "20ms", *kernel = NULL, *initrd = NULL, *append = NULL;
-	char timeout[16] = "", *src_args[40], *dst_args[24];
-	int mte = -1, opt, ret, ns = 0, nd = 0, src_sv[2], dst_sv[2];
+	char timeout[16] = "", machine_mem[32], *src_args[40], *dst_args[24];
+	int mte = -1, opt, ret, ns = 0, nd = 0, src_sv[2], dst_sv[2], insns;
+	uint64_t v;
 
 	machine_defaults(&m);
 	optind = 1;
@@ -333,6 +342,9 @@ int cmd_migrate(int argc, char **argv)
 		switch (opt) {
 		case 'M':
 			mem = optarg;
+			if (opt_size("--mem", mem, 1ull << 20, 64ull << 30, &v)) {
+				return TV_STATUS_USAGE;
+			}
 			break;
 		case 'T':
 			mte = 1;
@@ -342,13 +354,14 @@ int cmd_migrate(int argc, char **argv)
 			break;
 		case 'a':
 			at = optarg;
-			if (!parse_time_ns(at)) {
-				fprintf(stderr, "tagvisor: bad time '%s'\n", at);
+			if (opt_time("--migrate-at", at, &v, &insns)) {
 				return TV_STATUS_USAGE;
 			}
 			break;
 		case 'k':
-			r.kill_after = strtoull(optarg, NULL, 0);
+			if (opt_uint("--kill-destination-after", optarg, 1, UINT64_MAX, &r.kill_after)) {
+				return TV_STATUS_USAGE;
+			}
 			break;
 		case 'K':
 			kernel = optarg;
@@ -368,9 +381,16 @@ int cmd_migrate(int argc, char **argv)
 	if (argc - optind != !kernel || ((initrd || append) && !kernel)) {
 		return migrate_usage(stderr, TV_STATUS_USAGE);
 	}
-	if (qemu_check_version()) {
-		return TV_STATUS_USAGE;
+	/* The source's inputs, checked here: the failure is then ours to name. */
+	if (kernel ? machine_add_image(&m, "kernel", kernel, "kernel") ||
+			     (initrd && machine_add_image(&m, "initrd", initrd, "initrd"))
+		   : machine_add_guest(&m, argv[optind])) {
+		return TV_STATUS_BAD_INPUT;
 	}
+	if (qemu_check_version()) {
+		return TV_STATUS_QEMU;
+	}
+	snprintf(machine_mem, sizeof(machine_mem), "%lluM", (unsigned long long)(m.machine_bytes >> 20));
 	if (m.timeout) {
 		snprintf(timeout, sizeof(timeout), "%u", m.timeout);
 	}
@@ -405,9 +425,9 @@ int cmd_migrate(int argc, char **argv)
 		ADD(dst_args, nd, timeout);
 	}
 	ADD(src_args, ns, "--machine-mem");
-	ADD(src_args, ns, m.machine_mem);
+	ADD(src_args, ns, machine_mem);
 	ADD(dst_args, nd, "--machine-mem");
-	ADD(dst_args, nd, m.machine_mem);
+	ADD(dst_args, nd, machine_mem);
 	if (kernel) {
 		ADD(src_args, ns, "--kernel");
 		ADD(src_args, ns, kernel);
@@ -455,9 +475,21 @@ int cmd_migrate(int argc, char **argv)
 			(unsigned long long)r.relayed);
 		return r.dst.status;
 	}
-	if (r.dst.done && r.dst.status != TV_STATUS_OK && r.dst_died_early) {
+	r.verdict[r.verdict_len] = '\0';
+	if (!strncmp(r.verdict, "ERR ", 4)) {
+		*strchrnul(r.verdict, '\n') = '\0';
+		fprintf(stderr, "tagvisor: the destination refused the stream: %s; the guest ran on at "
+				"the source\n",
+			r.verdict + 4);
+	} else if (r.dst_died_early) {
 		fprintf(stderr, "tagvisor: the destination died during the migration; the guest ran "
 				"on at the source\n");
+	} else if (!r.relayed && r.src.status == TV_STATUS_OK) {
+		fprintf(stderr, "tagvisor: the guest ended at the source before the migration began "
+				"(--migrate-at)\n");
+	} else if (!r.relayed) {
+		fprintf(stderr, "tagvisor: the source failed (exit status %d) before migrating\n",
+			r.src.status);
 	} else {
 		fprintf(stderr, "tagvisor: the guest was not migrated; it ran on at the source\n");
 	}

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* tagvisor run: boot the hypervisor and the host, and run a guest or a host test. */
+/*
+ * tagvisor run: boot the hypervisor and the host, and run a guest, a kernel, an
+ * incoming migration or a host test. Every option value is parsed strictly and every
+ * combination that cannot take effect is refused here, before QEMU starts.
+ */
 #define _GNU_SOURCE
 #include "cli.h"
 
 #include "net.h"
+#include "options.h"
 #include "session.h"
 
 #include <abi/status.h>
@@ -19,56 +24,71 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#define MIB (1ull << 20)
+#define MAX_GUESTS 4
+#define MAX_TIMEOUT 604800u /* a week */
+
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: tagvisor run [options] [GUEST.elf...]\n"
+		"usage: tagvisor run [options] GUEST.elf...\n"
+		"       tagvisor run [options] --kernel FILE [--initrd FILE] [--append ARGS]\n"
+		"       tagvisor run [options] --incoming tcp:HOST:PORT\n"
+		"       tagvisor run [options] --host-test NAME\n"
 		"\n"
 		"Boots the hypervisor at EL2 and the host at EL1 in QEMU and runs GUEST.elf, a\n"
-		"bare-metal program for QEMU's virt machine (entered at EL1 at its ELF entry, MMU\n"
+		"bare-metal ELF program for QEMU's virt machine (entered at EL1 at its ELF entry, MMU\n"
 		"off, RAM at 0x40000000, PL011 at 0x09000000, PSCI over HVC). The guest's console\n"
-		"goes to stdout; the hypervisor's and the host's messages to stderr. Several\n"
-		"guests run side by side (up to 4), their console lines interleaved.\n"
+		"goes to stdout (and stdin to it); the hypervisor's and the host's messages to stderr.\n"
+		"Several guests run side by side (1..%d), their console lines interleaved. Paths may\n"
+		"hold any characters.\n"
 		"\n"
 		"guest:\n"
-		"  --mem SIZE          guest RAM (default 64M)\n"
+		"  --mem SIZE          guest RAM (default 64M; 256M with --kernel): a number of MiB, or\n"
+		"                      with K/M/G/T; at most the machine's RAM less 64 MiB\n"
 		"  --mte, --no-mte     allocation tags for the guest (default: on if the machine has MTE)\n"
-		"  --protected         a protected VM: the host may never read its memory\n"
-		"  --resident-pages N  keep at most N guest pages resident; the host reclaims\n"
-		"                      (swaps out) the rest, data and tags, and restores them\n"
-		"Linux:\n"
-		"  --kernel IMAGE      boot an arm64 Linux Image as the guest (GICv3, timer, PL011 with\n"
-		"                      input, PSCI, a generated device tree); default --mem 256M\n"
+		"  --protected         a protected VM: the host may never read its memory or registers\n"
+		"                      (so no --snapshot, --migrate-to or --resident-pages with it)\n"
+		"  --resident-pages N  keep at most N guest pages resident (16 .. the guest's pages); the\n"
+		"                      host reclaims (swaps out) the rest, data and tags, and restores them\n"
+		"Linux (or any kernel):\n"
+		"  --kernel FILE       boot a kernel as QEMU's -kernel does: an arm64 Image, an ELF, or a\n"
+		"                      raw binary (at RAM + 0x80000); it gets a GICv3, timers, PL011 with\n"
+		"                      input, PSCI and a device tree in x0 (docs/LINUX.md)\n"
 		"  --initrd FILE       its initramfs\n"
 		"  --append ARGS       its command line (default \"console=ttyAMA0 panic=-1\")\n"
 		"snapshot:\n"
-		"  --snapshot FILE     save the guest to FILE when it asks (VMM call 0xC6001001)\n"
-		"                      or at --snapshot-at, then stop (tagvisor restore FILE goes on)\n"
+		"  --snapshot FILE     save the guest to FILE when it asks (VMM call 0xC6001001, or the\n"
+		"                      doorbell page) or at --snapshot-at, then stop (tagvisor restore FILE\n"
+		"                      goes on). FILE is written whole or not at all: to a temporary\n"
+		"                      file beside it, verified, then renamed. Its folder must be writable.\n"
 		"  --snapshot-at TIME  when: N instructions (implies --icount) or N{ns,us,ms,s}\n"
 		"  --snapshot-continue keep running after saving\n"
 		"migration (live, with the guest's tags):\n"
 		"  --incoming tcp:HOST:PORT  wait for a guest migrated to HOST:PORT and run it (as QEMU's\n"
-		"                      -incoming); --mem, --mte/--no-mte, if given, must match it\n"
+		"                      -incoming); --mem and --mte/--no-mte, if given, must match it\n"
 		"  --migrate-to tcp:HOST:PORT  migrate the guest there at --migrate-at\n"
 		"  --migrate-at TIME   when to start (default 20ms), as --snapshot-at\n"
-		"  --peer-timeout SECONDS  how long a migration peer may stay silent (default 30)\n"
-		"  --die-after-incoming BYTES  (testing) the destination dies, QEMU and all, once\n"
-		"                      that much of the stream came in\n"
+		"  --peer-timeout SECONDS  a migration peer must send 64 KiB every this long (1..3600,\n"
+		"                      default 30), else it is cut off\n"
 		"machine:\n"
 		"  --host-mte on|off   whether the host may use MTE (off: EL2 hides it, like arm64.nomte)\n"
 		"  --machine-mte on|off  whether the emulated CPU has MTE at all (default on)\n"
-		"  --machine-mem SIZE  RAM of the emulated machine (default 1G)\n"
+		"  --machine-mem SIZE  RAM of the emulated machine (256M .. 4G, default 1G)\n"
 		"  --icount            count instructions deterministically (-icount shift=0)\n"
-		"  --timeout SECONDS   stop the run after this long (exit status 5)\n"
-		"  --gdb[=PORT]        start halted with QEMU's gdb stub on 127.0.0.1:PORT (1234)\n"
+		"  --timeout SECONDS   stop the run after this long (1..%u; exit status 5)\n"
+		"  --gdb[=PORT]        start halted, QEMU's gdb stub on 127.0.0.1:PORT (default 1234)\n"
 		"  --host-test NAME    run a host test instead of a guest ('list' lists them)\n"
 		"  --host-arg KEY[=V]  pass an extra boot argument to the host\n"
-		"  --bare              run the guest on bare QEMU (EL1, no hypervisor) for reference\n"
+		"  --bare              run the guest ELF (or --kernel, with --append) on bare QEMU: no\n"
+		"                      hypervisor, for reference runs\n"
 		"  -v, --verbose       print the QEMU command line\n"
 		"\n"
-		"exit status: 0 guest powered off (or test passed), 1 usage, 2 guest reset,\n"
-		"3 guest crashed, 4 hypervisor or host error, 5 timeout, 6 host test failed,\n"
-		"130/143/129 stopped by SIGINT/SIGTERM/SIGHUP.\n");
+		"exit status: 0 guest powered off (or test passed), 1 bad command line, 2 guest reset,\n"
+		"3 guest crashed, 4 hypervisor or host error, 5 timeout, 6 host test failed, 7 an input\n"
+		"that cannot be read or is not valid (a guest, a kernel, a refused migration stream),\n"
+		"8 QEMU missing or failed, 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP.\n",
+		MAX_GUESTS, MAX_TIMEOUT);
 }
 
 enum {
@@ -130,18 +150,14 @@ static const struct option run_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int on_off(const char *opt, const char *v, bool *out)
-{
-	if (!strcmp(v, "on")) {
-		*out = true;
-	} else if (!strcmp(v, "off")) {
-		*out = false;
-	} else {
-		fprintf(stderr, "tagvisor: %s takes 'on' or 'off', not '%s'\n", opt, v);
-		return -1;
-	}
-	return 0;
-}
+/* Parsed options of a run. */
+struct run_opts {
+	int host_mte, mte, protected, bare, snapshot_continue, icount_time;
+	uint64_t mem, resident, snapshot_at, migrate_at;
+	bool have_snapshot_at, have_migrate_at, have_mem, have_resident;
+	const char *host_test, *snapshot, *kernel, *initrd, *append, *incoming, *migrate_to;
+	char extra[1024];
+};
 
 /* "fd:N": a socket a parent tagvisor (migrate) connected for us. */
 static int inherited_fd(const char *spec)
@@ -173,102 +189,112 @@ static int check_snapshot_path(const char *path)
 	return 0;
 }
 
-/* Parsed options of a run. */
-struct run_opts {
-	bool host_mte, protected, bare, snapshot_continue;
-	int mte; /* -1: as the machine */
-	const char *mem, *host_test, *resident, *snapshot, *snapshot_at, *kernel, *initrd, *append;
-	const char *incoming, *migrate_to, *migrate_at;
-	char extra[1024];
-};
+/* Whether the port is free on 127.0.0.1 (a second --gdb would find it taken). */
+static int check_gdb_port(unsigned port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr = { htonl(INADDR_LOOPBACK) } };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		fprintf(stderr, "tagvisor: --gdb: port %u on 127.0.0.1 is taken (%s); choose another "
+				"with --gdb=PORT\n",
+			port, strerror(errno));
+		ret = -1;
+	}
+	if (fd >= 0) {
+		close(fd);
+	}
+	return ret;
+}
 
 static int parse_run(int argc, char **argv, struct machine *m, struct session_cfg *sc,
 		     struct run_opts *o)
 {
-	int opt;
-	char *end;
+	uint64_t v;
+	int opt, on;
 
 	optind = 1;
+	opterr = 1;
 	while ((opt = getopt_long(argc, argv, "vh", run_options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_MEM:
-			o->mem = optarg;
-			if (!parse_size(o->mem)) {
-				fprintf(stderr, "tagvisor: bad size '%s'\n", o->mem);
+			if (opt_size("--mem", optarg, MIB, 64ull << 30, &o->mem)) {
 				return -1;
 			}
+			o->have_mem = true;
 			break;
 		case OPT_MTE:
-			o->mte = 1;
-			break;
 		case OPT_NO_MTE:
-			o->mte = 0;
+			o->mte = opt == OPT_MTE;
 			break;
 		case OPT_PROTECTED:
-			o->protected = true;
+			o->protected = 1;
 			break;
 		case OPT_HOST_MTE:
-			if (on_off("--host-mte", optarg, &o->host_mte)) {
+			if (opt_on_off("--host-mte", optarg, &o->host_mte)) {
 				return -1;
 			}
 			break;
 		case OPT_MACHINE_MTE:
-			if (on_off("--machine-mte", optarg, &m->mte)) {
+			if (opt_on_off("--machine-mte", optarg, &on)) {
 				return -1;
 			}
+			m->mte = on;
 			break;
 		case OPT_MACHINE_MEM:
-			m->machine_bytes = parse_size(optarg);
-			if (!m->machine_bytes) {
-				fprintf(stderr, "tagvisor: bad size '%s'\n", optarg);
+			if (opt_size("--machine-mem", optarg, 256 * MIB, 4ull << 30, &m->machine_bytes)) {
 				return -1;
 			}
-			m->machine_mem = optarg;
 			break;
 		case OPT_ICOUNT:
 			m->icount = true;
 			break;
 		case OPT_TIMEOUT:
-			m->timeout = (unsigned)strtoul(optarg, NULL, 0);
-			break;
-		case OPT_GDB:
-			m->gdb_port = optarg ? (unsigned)strtoul(optarg, &end, 10) : 1234;
-			if (!m->gdb_port || m->gdb_port > 65535 || (optarg && *end)) {
-				fprintf(stderr, "tagvisor: --gdb=PORT takes a port 1..65535\n");
+			if (opt_uint("--timeout", optarg, 1, MAX_TIMEOUT, &v)) {
 				return -1;
 			}
+			m->timeout = (unsigned)v;
+			break;
+		case OPT_GDB:
+			v = 1234;
+			if (optarg && opt_uint("--gdb", optarg, 1, 65535, &v)) {
+				return -1;
+			}
+			m->gdb_port = (unsigned)v;
 			break;
 		case OPT_HOST_TEST:
 			o->host_test = optarg;
 			break;
 		case OPT_HOST_ARG:
-			if (strlen(o->extra) + strlen(optarg) + 2 > sizeof(o->extra)) {
-				fprintf(stderr, "tagvisor: too many --host-arg\n");
+			if (strlen(o->extra) + strlen(optarg) + 2 > sizeof(o->extra) ||
+			    strpbrk(optarg, " \t\n\"")) {
+				fprintf(stderr, "tagvisor: --host-arg: '%s': one KEY[=VALUE] without "
+						"spaces, and not too many\n",
+					optarg);
 				return -1;
 			}
 			strcat(o->extra, " ");
 			strcat(o->extra, optarg);
 			break;
 		case OPT_BARE:
-			o->bare = true;
+			o->bare = 1;
 			break;
 		case OPT_SNAPSHOT:
 			o->snapshot = optarg;
 			break;
 		case OPT_SNAPSHOT_AT:
 		case OPT_MIGRATE_AT:
-			if (!parse_time_ns(optarg)) {
-				fprintf(stderr, "tagvisor: bad time '%s'\n", optarg);
+			if (opt_time(opt == OPT_SNAPSHOT_AT ? "--snapshot-at" : "--migrate-at", optarg,
+				     opt == OPT_SNAPSHOT_AT ? &o->snapshot_at : &o->migrate_at, &on)) {
 				return -1;
 			}
 			/* A bare number counts instructions: only -icount makes time that. */
-			if (optarg[strspn(optarg, "0123456789")] == '\0') {
-				m->icount = true;
-			}
-			*(opt == OPT_SNAPSHOT_AT ? &o->snapshot_at : &o->migrate_at) = optarg;
+			m->icount |= on;
+			*(opt == OPT_SNAPSHOT_AT ? &o->have_snapshot_at : &o->have_migrate_at) = true;
 			break;
 		case OPT_SNAPSHOT_CONTINUE:
-			o->snapshot_continue = true;
+			o->snapshot_continue = 1;
 			break;
 		case OPT_KERNEL:
 			o->kernel = optarg;
@@ -286,25 +312,21 @@ static int parse_run(int argc, char **argv, struct machine *m, struct session_cf
 			o->migrate_to = optarg;
 			break;
 		case OPT_PEER_TIMEOUT:
-			sc->peer_timeout = (unsigned)strtoul(optarg, &end, 10);
-			if (!sc->peer_timeout || *end) {
-				fprintf(stderr, "tagvisor: --peer-timeout takes a number of seconds\n");
+			if (opt_uint("--peer-timeout", optarg, 1, 3600, &v)) {
 				return -1;
 			}
+			sc->peer_timeout = (unsigned)v;
 			break;
 		case OPT_DIE_AFTER:
-			sc->die_after = strtoull(optarg, &end, 0);
-			if (!sc->die_after || *end) {
-				fprintf(stderr, "tagvisor: --die-after-incoming takes a number of bytes\n");
+			if (opt_uint("--die-after-incoming", optarg, 1, UINT64_MAX, &sc->die_after)) {
 				return -1;
 			}
 			break;
 		case OPT_RESIDENT:
-			o->resident = optarg;
-			if (strtoul(o->resident, NULL, 0) < 16) {
-				fprintf(stderr, "tagvisor: --resident-pages needs at least 16 pages\n");
+			if (opt_uint("--resident-pages", optarg, 16, 1ull << 24, &o->resident)) {
 				return -1;
 			}
+			o->have_resident = true;
 			break;
 		case 'v':
 			m->verbose = true;
@@ -313,9 +335,65 @@ static int parse_run(int argc, char **argv, struct machine *m, struct session_cf
 			run_usage(stdout);
 			return 1;
 		default:
-			run_usage(stderr);
+			fprintf(stderr, "tagvisor: run --help lists the options\n");
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* Combinations that cannot take effect, refused before QEMU starts. Returns 0 or -1. */
+static int check_combinations(const struct run_opts *o, const struct machine *m, int nguests)
+{
+	const char *bad = NULL;
+
+	if (o->bare && (o->protected || o->snapshot || o->have_resident || o->host_test ||
+			o->incoming || o->migrate_to || o->initrd || !o->host_mte)) {
+		bad = "--bare runs on QEMU alone: it takes no hypervisor or host option";
+	} else if (o->bare && nguests + (o->kernel != NULL) != 1) {
+		bad = "--bare runs exactly one guest, or one --kernel";
+	} else if (nguests > MAX_GUESTS) {
+		bad = "run takes at most 4 guests";
+	} else if (!nguests && !o->kernel && !o->host_test && !o->incoming) {
+		bad = "nothing to run: give a guest ELF, --kernel, --incoming or --host-test";
+	} else if (o->host_test && (nguests || o->kernel || o->incoming)) {
+		bad = "--host-test runs a host test instead of a guest";
+	} else if (o->kernel && nguests) {
+		bad = "--kernel runs a kernel as the only guest";
+	} else if ((o->initrd || o->append) && !o->kernel) {
+		bad = "--initrd and --append go with --kernel";
+	} else if (o->incoming && (nguests || o->kernel)) {
+		bad = "--incoming receives its guest: give no guest or kernel";
+	} else if (o->incoming && o->migrate_to) {
+		bad = "a run is either the source (--migrate-to) or the destination (--incoming)";
+	} else if (o->mte == 1 && !m->mte) {
+		bad = "--mte needs a machine with MTE (--machine-mte on)";
+	} else if (o->snapshot_continue && !o->snapshot) {
+		bad = "--snapshot-continue goes with --snapshot FILE";
+	} else if (o->have_snapshot_at && !o->snapshot) {
+		bad = "--snapshot-at needs --snapshot FILE";
+	} else if (o->have_migrate_at && !o->migrate_to) {
+		bad = "--migrate-at needs --migrate-to tcp:HOST:PORT";
+	} else if (o->snapshot && nguests > 1) {
+		bad = "--snapshot saves one guest";
+	} else if (o->migrate_to && nguests > 1) {
+		bad = "--migrate-to migrates one guest";
+	} else if (o->protected && (o->snapshot || o->migrate_to)) {
+		bad = "a protected guest cannot be saved or migrated: the hypervisor keeps its memory "
+		      "and registers from the host";
+	} else if (o->protected && o->have_resident) {
+		bad = "a protected guest's pages cannot be reclaimed: the host may never see them";
+	} else if (o->have_resident && (o->migrate_to || o->kernel)) {
+		bad = "--resident-pages is for bare-metal guests that are not migrated";
+	} else if (o->have_mem && o->mem + 64 * MIB > m->machine_bytes) {
+		bad = "the guest's RAM (--mem) must leave 64 MiB of the machine's (--machine-mem) to "
+		      "the host";
+	} else if (o->have_resident && o->resident > (o->have_mem ? o->mem : 64 * MIB) / 4096) {
+		bad = "--resident-pages is more than the guest has";
+	}
+	if (bad) {
+		fprintf(stderr, "tagvisor: %s\n", bad);
+		return -1;
 	}
 	return 0;
 }
@@ -323,9 +401,7 @@ static int parse_run(int argc, char **argv, struct machine *m, struct session_cf
 /* The migration endpoints: a listening or connected socket for the session. */
 static int setup_migration(struct machine *m, struct session_cfg *sc, const struct run_opts *o)
 {
-	char why[256];
-	uint64_t at = parse_time_ns(o->migrate_at ? o->migrate_at : "20ms");
-	char at_ns[32];
+	char why[256], at_ns[32];
 
 	if (o->incoming) {
 		sc->incoming_fd = inherited_fd(o->incoming);
@@ -336,7 +412,7 @@ static int setup_migration(struct machine *m, struct session_cfg *sc, const stru
 			}
 			sc->incoming_listen = net_listen(o->incoming, why, sizeof(why));
 			if (sc->incoming_listen < 0) {
-				fprintf(stderr, "tagvisor: %s\n", why);
+				fprintf(stderr, "tagvisor: --incoming: %s\n", why);
 				return -1;
 			}
 			fprintf(stderr, "tagvisor: waiting for a migration on %s\n", o->incoming);
@@ -354,10 +430,48 @@ static int setup_migration(struct machine *m, struct session_cfg *sc, const stru
 			}
 			sc->migrate_to = o->migrate_to;
 		}
-		snprintf(at_ns, sizeof(at_ns), "%llu", (unsigned long long)at);
+		snprintf(at_ns, sizeof(at_ns), "%llu",
+			 (unsigned long long)(o->have_migrate_at ? o->migrate_at : 20000000ull));
 		if (machine_arg(m, "migrate-to", NULL) || machine_arg(m, "migrate-at", at_ns)) {
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* The host's boot arguments for the guest and its snapshot. */
+static int guest_args(struct machine *m, struct session_cfg *sc, const struct run_opts *o)
+{
+	char num[32];
+
+	if (o->have_mem) {
+		snprintf(num, sizeof(num), "0x%llx", (unsigned long long)o->mem);
+		if (machine_arg(m, "mem", num)) {
+			return -1;
+		}
+	}
+	/* A destination takes its VM from the stream: only what was asked must match. */
+	if ((!o->incoming || o->mte >= 0) &&
+	    machine_arg(m, "mte", (o->mte < 0 ? m->mte : o->mte) ? "on" : "off")) {
+		return -1;
+	}
+	if (o->protected && machine_arg(m, "protected", NULL)) {
+		return -1;
+	}
+	if (o->have_resident) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)o->resident);
+		if (machine_arg(m, "resident", num)) {
+			return -1;
+		}
+	}
+	if (o->snapshot) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)o->snapshot_at);
+		if (check_snapshot_path(o->snapshot) || machine_arg(m, "snapshot", NULL) ||
+		    (o->have_snapshot_at && machine_arg(m, "snapshot-at", num)) ||
+		    (o->snapshot_continue && machine_arg(m, "snapshot-continue", NULL))) {
+			return -1;
+		}
+		sc->snapshot_path = o->snapshot;
 	}
 	return 0;
 }
@@ -366,7 +480,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct machine m;
 	struct session_cfg sc;
-	struct run_opts o = { .host_mte = true, .mte = -1 };
+	struct run_opts o = { .host_mte = 1, .mte = -1 };
 	int r, nguests;
 
 	machine_defaults(&m);
@@ -376,23 +490,20 @@ int cmd_run(int argc, char **argv)
 		return r > 0 ? TV_STATUS_OK : TV_STATUS_USAGE;
 	}
 	nguests = argc - optind;
-	if (nguests > 4) {
-		fprintf(stderr, "tagvisor: run takes at most 4 guests, not %d\n", nguests);
+	if (check_combinations(&o, &m, nguests) || (m.gdb_port && check_gdb_port(m.gdb_port))) {
 		return TV_STATUS_USAGE;
 	}
 	if (o.bare) {
-		static char path[PATH_MAX];
+		const char *guest = o.kernel ? o.kernel : argv[optind];
 
-		if (nguests != 1 || !realpath(argv[optind], path)) {
-			fprintf(stderr, "tagvisor: --bare runs exactly one readable guest\n");
-			return TV_STATUS_USAGE;
+		/* QEMU's own loader: the guest ELF, or a kernel given a device tree in x0. */
+		if (o.kernel ? machine_add_image(&m, "kernel", guest, "kernel")
+			     : machine_add_guest(&m, guest)) {
+			return TV_STATUS_BAD_INPUT;
 		}
-		m.bare_guest = path;
+		m.bare_guest = m.images[0].path;
+		m.bare_append = o.append;
 		return session_run(&sc);
-	}
-	if (o.mte == 1 && !m.mte) {
-		fprintf(stderr, "tagvisor: --mte needs a machine with MTE (--machine-mte on)\n");
-		return TV_STATUS_USAGE;
 	}
 	if (!o.host_mte && machine_arg(&m, "host-mte", "off")) {
 		return TV_STATUS_USAGE;
@@ -403,62 +514,19 @@ int cmd_run(int argc, char **argv)
 			return TV_STATUS_USAGE;
 		}
 	}
-	if (o.incoming && (nguests || o.kernel)) {
-		fprintf(stderr, "tagvisor: --incoming receives its guest: give no guest or kernel\n");
-		return TV_STATUS_USAGE;
+	if (o.kernel && (machine_add_image(&m, "kernel", o.kernel, "kernel") ||
+			 (o.initrd && machine_add_image(&m, "initrd", o.initrd, "initrd")))) {
+		return TV_STATUS_BAD_INPUT;
 	}
-	if (o.kernel) {
-		if (nguests || o.host_test) {
-			fprintf(stderr, "tagvisor: --kernel runs Linux as the only guest\n");
-			return TV_STATUS_USAGE;
-		}
-		if (machine_add_image(&m, "kernel", o.kernel, "kernel") ||
-		    (o.initrd && machine_add_image(&m, "initrd", o.initrd, "initrd")) ||
-		    (o.append && machine_arg_encoded(&m, "cmdline", o.append))) {
-			return TV_STATUS_USAGE;
-		}
-	} else if (o.initrd || o.append) {
-		fprintf(stderr, "tagvisor: --initrd and --append go with --kernel\n");
+	if (o.append && machine_arg_encoded(&m, "cmdline", o.append)) {
 		return TV_STATUS_USAGE;
 	}
 	for (int i = optind; i < argc; i++) {
-		if (machine_add_image(&m, "guest", argv[i], "guest")) {
-			return TV_STATUS_USAGE;
+		if (machine_add_guest(&m, argv[i])) {
+			return TV_STATUS_BAD_INPUT;
 		}
 	}
-	/* A destination takes its VM from the stream: only what was asked must match. */
-	if ((o.mem && machine_arg(&m, "mem", o.mem)) ||
-	    ((!o.incoming || o.mte >= 0) &&
-	     machine_arg(&m, "mte", (o.mte < 0 ? m.mte : o.mte) ? "on" : "off")) ||
-	    (o.protected && machine_arg(&m, "protected", NULL)) ||
-	    (o.resident && machine_arg(&m, "resident", o.resident))) {
-		return TV_STATUS_USAGE;
-	}
-	if (o.snapshot_at && !o.snapshot) {
-		fprintf(stderr, "tagvisor: --snapshot-at needs --snapshot FILE\n");
-		return TV_STATUS_USAGE;
-	}
-	if (o.snapshot) {
-		char at[32];
-
-		snprintf(at, sizeof(at), "%llu",
-			 (unsigned long long)(o.snapshot_at ? parse_time_ns(o.snapshot_at) : 0));
-		if (nguests + (o.kernel != NULL) != 1) {
-			fprintf(stderr, "tagvisor: --snapshot saves one guest\n");
-			return TV_STATUS_USAGE;
-		}
-		if (check_snapshot_path(o.snapshot) || machine_arg(&m, "snapshot", NULL) ||
-		    (o.snapshot_at && machine_arg(&m, "snapshot-at", at)) ||
-		    (o.snapshot_continue && machine_arg(&m, "snapshot-continue", NULL))) {
-			return TV_STATUS_USAGE;
-		}
-		sc.snapshot_path = o.snapshot;
-	}
-	if ((o.migrate_at || o.migrate_to) && !o.migrate_to) {
-		fprintf(stderr, "tagvisor: --migrate-at needs --migrate-to tcp:HOST:PORT\n");
-		return TV_STATUS_USAGE;
-	}
-	if (setup_migration(&m, &sc, &o)) {
+	if (guest_args(&m, &sc, &o) || machine_place_images(&m) || setup_migration(&m, &sc, &o)) {
 		return TV_STATUS_USAGE;
 	}
 	sc.progress = isatty(STDERR_FILENO);
@@ -472,7 +540,7 @@ int cmd_run(int argc, char **argv)
 			"tagvisor: QEMU is halted; attach with\n"
 			"  gdb-multiarch %s/hyp.elf -ex 'add-symbol-file %s/host.elf' "
 			"-ex 'target remote 127.0.0.1:%u'\n",
-			build_dir(), build_dir(), m.gdb_port);
+			data_dir(), data_dir(), m.gdb_port);
 	}
 	return session_run(&sc);
 }

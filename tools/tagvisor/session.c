@@ -293,6 +293,8 @@ static void snap_begin(struct sess *s)
 	fchmod(s->snap_fd, 0666 & ~mask);
 	s->snap_err = 0;
 	s->out_open = true;
+	s->stream_bytes = 0;
+	s->stream_start = s->last_progress = now();
 	link_result(s, TV_LINK_RESULT, 0, "writing %s", s->c->snapshot_path);
 }
 
@@ -379,16 +381,21 @@ static void mig_begin(struct sess *s)
 	link_result(s, TV_LINK_RESULT, 0, "sending to the destination");
 }
 
+/* How a stream is going: what moved, how fast (each second when stderr is a terminal). */
 static void progress(struct sess *s, bool last)
 {
-	double t = seconds_since(s->stream_start);
+	double t = seconds_since(s->stream_start), mib = (double)s->stream_bytes / (1 << 20);
+	const char *what = s->out_open && s->out_kind == TV_LINK_STREAM_SNAPSHOT ? "saving"
+			   : s->c->restore_path				     ? "restoring"
+			   : s->c->incoming_listen >= 0 || s->c->incoming_fd >= 0 ? "receiving"
+										    : "migration";
 
 	if (!s->c->progress && !last) {
 		return;
 	}
-	fprintf(stderr, "tagvisor: migration: %.1f MiB sent in %.1f s (%.1f MiB/s)%s\n",
-		(double)s->stream_bytes / (1 << 20), t,
-		t > 0 ? (double)s->stream_bytes / (1 << 20) / t : 0.0, last ? ", done" : "");
+	fprintf(stderr, "tagvisor: %s: %.1f MiB %s in %.1f s (%.1f MiB/s)%s\n", what, mib,
+		!strcmp(what, "migration") ? "sent" : "so far", t, t > 0 ? mib / t : 0.0,
+		last ? ", done" : "");
 }
 
 /* Source: answers the host from the destination's line, "OK" or "ERR why". */
@@ -503,6 +510,7 @@ static void handle_msg(struct sess *s, uint32_t type, const uint8_t *p, uint32_t
 	switch (type) {
 	case TV_LINK_HELLO:
 		s->hello = true;
+		s->stream_start = s->last_progress = now();
 		if (s->peer >= 0 && (s->c->incoming_listen >= 0 || s->c->incoming_fd >= 0)) {
 			s->feeding_peer = true;
 		}
@@ -613,6 +621,7 @@ static void feed_restore(struct sess *s)
 		}
 		if (n > 0) {
 			link_msg(s, TV_LINK_IN_DATA, buf, (size_t)n, NULL, 0);
+			s->stream_bytes += (uint64_t)n;
 			continue;
 		}
 		s->restore_done = true;
@@ -824,10 +833,15 @@ static int final_status(struct sess *s)
 	}
 	if (WIFSIGNALED(s->qemu_wstatus)) {
 		fprintf(stderr, "tagvisor: QEMU was killed by signal %d\n", WTERMSIG(s->qemu_wstatus));
-	} else {
-		fprintf(stderr, "tagvisor: the machine stopped without saying how the run ended "
-				"(a hypervisor or host failure)\n");
+		return TV_STATUS_QEMU;
 	}
+	if (WEXITSTATUS(s->qemu_wstatus)) {
+		/* QEMU's own failure: it said why on our stderr. */
+		fprintf(stderr, "tagvisor: QEMU failed (exit status %d)\n", WEXITSTATUS(s->qemu_wstatus));
+		return TV_STATUS_QEMU;
+	}
+	fprintf(stderr, "tagvisor: the machine stopped without saying how the run ended (a "
+			"hypervisor or host failure)\n");
 	return TV_STATUS_HYP_ERROR;
 }
 
@@ -844,7 +858,7 @@ int session_run(struct session_cfg *c)
 
 	signals_init();
 	if (qemu_check_version()) {
-		return TV_STATUS_USAGE;
+		return TV_STATUS_QEMU;
 	}
 	s.rx = malloc(sizeof(struct tv_link_hdr) + TV_LINK_MAX_PAYLOAD);
 	if (!s.rx) {
@@ -855,7 +869,7 @@ int session_run(struct session_cfg *c)
 		if (s.restore_fd < 0) {
 			fprintf(stderr, "tagvisor: cannot read '%s': %s\n", c->restore_path, strerror(errno));
 			free(s.rx);
-			return TV_STATUS_USAGE;
+			return TV_STATUS_BAD_INPUT;
 		}
 	}
 	s.in_fd = c->m->stdin_path ? open(c->m->stdin_path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
@@ -872,7 +886,7 @@ int session_run(struct session_cfg *c)
 	if (s.qemu < 0) {
 		s.qemu_done = true;
 		s.fds = (struct machine_fds){ -1, -1, -1 };
-		ret = TV_STATUS_USAGE;
+		ret = TV_STATUS_QEMU;
 		goto out;
 	}
 	if (c->m->bare_guest) {
@@ -987,7 +1001,7 @@ int session_run(struct session_cfg *c)
 		if (!s.link_eof && outq_len(&s.to_link) && outq_flush(s.fds.link, &s.to_link) < 0) {
 			s.link_eof = true;
 		}
-		if (s.out_open && s.out_kind == TV_LINK_STREAM_MIGRATION && c->progress &&
+		if ((s.out_open || (s.restore_fd >= 0 && s.hello) || s.feeding_peer) && c->progress &&
 		    seconds_since(s.last_progress) >= 1.0) {
 			progress(&s, false);
 			s.last_progress = now();
