@@ -369,6 +369,15 @@ int machine_argv(struct machine *m, char **argv, size_t max, char *buf, size_t b
 		ARG("-seed");
 		ARG("1");
 	}
+	/* A debugging aid (tests/bench/profile.sh): more QEMU options, split at spaces. */
+	if (getenv("TAGVISOR_QEMU_ARGS")) {
+		char extra[1024], *save = NULL;
+
+		snprintf(extra, sizeof(extra), "%s", getenv("TAGVISOR_QEMU_ARGS"));
+		for (char *t = strtok_r(extra, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+			ARG("%s", t);
+		}
+	}
 	if (m->gdb_port) {
 		ARG("-gdb");
 		ARG("tcp:127.0.0.1:%u", m->gdb_port);
