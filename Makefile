@@ -49,13 +49,18 @@ $(B)/hyp.elf: $(HYP_OBJS) hyp/arch/aarch64/hyp.ld
 # ---- guests: bare-metal programs for QEMU's virt machine (EL1, RAM at 0x40000000) ---------
 GUEST_NAMES := $(notdir $(basename $(wildcard guests/*.c)))
 GUEST_ELFS := $(patsubst %,$(B)/guests/%.elf,$(GUEST_NAMES))
-GUEST_LIB := $(wildcard guests/lib/*.S) $(wildcard guests/lib/*.c) lib/string.c lib/fmt.c
+GUEST_LIB := $(wildcard guests/lib/*.S) $(wildcard guests/lib/*.c) lib/string.c lib/fmt.c \
+	lib/fdt.c
 GUEST_CFLAGS := $(ARM_CFLAGS) -Iguests/lib
 
-guests: $(GUEST_ELFS)
+# Each guest also as a raw binary (linked at RAM + 0x80000, where QEMU and tagvisor's
+# --kernel load one), for guests that need the device tree and the GIC of a --kernel VM.
+guests: $(GUEST_ELFS) $(GUEST_ELFS:.elf=.bin)
 $(B)/guests/%.elf: guests/%.c $(GUEST_LIB) $(wildcard guests/lib/*.h) guests/lib/guest.ld | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) $(GUEST_CFLAGS) $(ARM_LDFLAGS) -T guests/lib/guest.ld $(GUEST_LIB) $< -lgcc -o $@
+$(B)/guests/%.bin: $(B)/guests/%.elf
+	$(ARM_OBJCOPY) -O binary $< $@
 
 # ---- the host (EL1): VMM and test driver --------------------------------------------------
 HOST_SRCS := $(wildcard host/*.c) $(wildcard host/*.S) $(wildcard host/vmm/*.c) \

@@ -180,7 +180,7 @@ static void write_chosen(struct fdt_writer *w, const struct linux_dt_config *cfg
 
 int linux_dt_build(void *buf, size_t size, const struct linux_dt_config *cfg)
 {
-	static const char *const psci_compat[] = { "arm,psci-1.0", "arm,psci-0.2" };
+	static const char *const psci_compat[] = { "arm,psci-1.0", "arm,psci-0.2", "arm,psci" };
 	struct fdt_writer w;
 	char name[FDTW_MAX_NODE_NAME + 1];
 	char uart_name[FDTW_MAX_NODE_NAME + 1];
@@ -205,7 +205,7 @@ int linux_dt_build(void *buf, size_t size, const struct linux_dt_config *cfg)
 
 	/* PSCI 0.2 and later have standard function IDs: no cpu_on etc. properties. */
 	fdtw_begin_node(&w, "psci");
-	fdtw_prop_strings(&w, "compatible", psci_compat, 2);
+	fdtw_prop_strings(&w, "compatible", psci_compat, 3);
 	fdtw_prop_string(&w, "method", "hvc");
 	fdtw_end_node(&w);
 

@@ -36,8 +36,8 @@ if [ -z "$why" ] && [ "$checks" != "-" ]; then
 		c=$(trim "${rest%%&&*}")
 		[[ $rest == *"&&"* ]] && rest=${rest#*&&} || rest=""
 		case $c in
-		out=*) cmp -s "$o" "${c#out=}" || why="stdout differs from ${c#out=}" ;;
 		out=~*) grep -qE -- "${c#out=~}" "$o" || why="stdout does not match '${c#out=~}'" ;;
+		out=*) cmp -s "$o" "${c#out=}" || why="stdout differs from ${c#out=}" ;;
 		err=~*) grep -qE -- "${c#err=~}" "$e" || why="stderr does not match '${c#err=~}'" ;;
 		out~*) grep -qF -- "${c#out~}" "$o" || why="stdout lacks '${c#out~}'" ;;
 		err!~*) grep -qF -- "${c#err!~}" "$e" && why="stderr has '${c#err!~}'" ;;

@@ -13,6 +13,9 @@
 #define UART_BASE 0x09000000ul
 #define RAM_BASE 0x40000000ul
 
+/* x0 at entry: the device tree's address when the loader passes one (raw binaries). */
+extern uint64_t boot_x0;
+
 /* Console: the PL011 at UART_BASE. */
 void putc(char c);
 void puts(const char *s);

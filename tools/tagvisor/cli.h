@@ -19,6 +19,7 @@ struct machine {
 	const char *stdin_path;  /* QEMU's stdin (the guest console input), NULL to inherit */
 	const char *stdout_path; /* where the guest console goes, NULL to inherit */
 	const char *bare_guest;  /* run this guest on bare QEMU instead (reference runs) */
+	const char *bare_append; /* its command line (-append), or NULL */
 };
 
 void machine_defaults(struct machine *m);

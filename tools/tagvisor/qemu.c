@@ -225,6 +225,10 @@ static void build_argv(const struct machine *m, char **argv, size_t max, char *b
 	if (m->bare_guest) {
 		ARG("-kernel");
 		ARG("%s", m->bare_guest);
+		if (m->bare_append) {
+			ARG("-append");
+			ARG("%s", m->bare_append);
+		}
 	} else {
 		ARG("-semihosting-config");
 		ARG("enable=on,target=native");

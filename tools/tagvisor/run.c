@@ -29,8 +29,10 @@ static void run_usage(FILE *f)
 		"  --resident-pages N  keep at most N guest pages resident; the host reclaims\n"
 		"                      (swaps out) the rest, data and tags, and restores them\n"
 		"Linux:\n"
-		"  --kernel IMAGE      boot an arm64 Linux Image as the guest (GICv3, timer, PL011 with\n"
-		"                      input, PSCI, a generated device tree); default --mem 256M\n"
+		"  --kernel FILE       boot a kernel as the guest, as QEMU's -kernel does: an arm64\n"
+		"                      Image, an ELF, or a raw binary (at RAM + 0x80000); it gets a\n"
+		"                      GICv3, timers, PL011 with input, PSCI and a device tree in x0;\n"
+		"                      default --mem 256M (docs/LINUX.md)\n"
 		"  --initrd FILE       its initramfs\n"
 		"  --append ARGS       its command line (default \"console=ttyAMA0 panic=-1\")\n"
 		"snapshot:\n"
@@ -47,7 +49,8 @@ static void run_usage(FILE *f)
 		"  --gdb               start halted with QEMU's gdb stub on :1234\n"
 		"  --host-test NAME    run a host test instead of a guest ('list' lists them)\n"
 		"  --host-arg KEY[=V]  pass an extra boot argument to the host\n"
-		"  --bare              run the guest on bare QEMU (EL1, no hypervisor) for reference\n"
+		"  --bare              run the guest (or --kernel with --append) on bare QEMU (EL1, no\n"
+		"                      hypervisor) for reference\n"
 		"  -v, --verbose       print the QEMU command line\n"
 		"\n"
 		"exit status: 0 guest powered off (or test passed), 1 usage, 2 guest reset,\n"
@@ -238,12 +241,15 @@ int cmd_run(int argc, char **argv)
 	}
 	if (bare) {
 		static char path[PATH_MAX];
+		const char *guest = kernel ? kernel : argv[optind];
 
-		if (argc - optind != 1 || !realpath(argv[optind], path)) {
+		/* QEMU's own loader: an ELF, or a raw binary or Image given a device tree in x0. */
+		if (argc - optind != !kernel || !realpath(guest, path)) {
 			fprintf(stderr, "tagvisor: --bare runs exactly one readable guest\n");
 			return TV_STATUS_USAGE;
 		}
 		m.bare_guest = path;
+		m.bare_append = append;
 		return machine_run(&m);
 	}
 	if (mte == 1 && !m.mte) {
