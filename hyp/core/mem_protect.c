@@ -143,6 +143,14 @@ int64_t host_donate_guest(struct vm *vm, uint64_t pa, uint64_t ipa, uint64_t fla
 	if ((flags & ~(uint64_t)TV_DONATE_FLAGS_ALL) || (with_tags && !vm_has_mte(vm))) {
 		return -TV_EINVAL;
 	}
+	/*
+	 * Once a protected VM has run, the host may only give it zeroed pages: contents of
+	 * the host's choosing appearing at unpopulated IPAs would be planted data (pKVM lets
+	 * the host load only the image, before the first run).
+	 */
+	if (vm_is_protected(vm) && vm->started && flags != TV_DONATE_ZERO) {
+		return -TV_EPERM;
+	}
 	ret = check_host_page_for_guest(vm, pa, ipa);
 	if (ret) {
 		return ret;

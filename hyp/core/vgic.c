@@ -171,7 +171,7 @@ bool vgic_emulate_sgi(struct vcpu *vcpu, uint64_t esr)
 		return false; /* reads of these write-only registers UNDEF, as elsewhere */
 	}
 	val = rt == 31 ? 0 : vcpu->ctxt.regs[rt];
-	vcpu->ctxt.pc += 4;
+	skip_instr(&vcpu->ctxt);
 	/* Group 0 is not given to guests: its SGIs go nowhere, as with Group 0 disabled. */
 	if (enc == ENC_ICC_SGI0R_EL1) {
 		return true;

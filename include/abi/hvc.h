@@ -144,8 +144,16 @@ enum tv_exit_reason {
 	TV_EXIT_SYSTEM_EVENT = 4, /* x2 = TV_SYSTEM_* */
 	TV_EXIT_WFI = 5,      /* the guest waits; x2 = counter value its timer fires at, or 0 */
 	TV_EXIT_IRQ = 6,      /* a physical interrupt for the host arrived */
-	TV_EXIT_GUEST_ERROR = 7, /* x2 = ESR_EL2, x3 = ELR (0 if protected), x4 = FAR */
+	TV_EXIT_GUEST_ERROR = 7, /* x2 = ESR_EL2, x3 = ELR (0 if protected), x4 = FAR, x5 = TV_ERROR_* */
 	TV_EXIT_CPU_OFF = 8,  /* the vCPU called PSCI CPU_OFF */
+	TV_EXIT_MMIO_NISV = 9, /* x2 = IPA, x3 = ESR_EL2: a data access to no RAM without a syndrome */
+	TV_EXIT_LAST = TV_EXIT_MMIO_NISV,
+};
+
+/* TV_EXIT_GUEST_ERROR x5: why the vCPU cannot go on. */
+enum tv_guest_error {
+	TV_ERROR_FAULT = 0,   /* a fault it cannot continue from (x2..x4 describe it) */
+	TV_ERROR_AARCH32 = 1, /* it entered AArch32 state: stopped for good (powered off) */
 };
 
 /* TV_EXIT_MMIO x4 fields. */
@@ -172,6 +180,16 @@ static inline int tv_pstate_valid(uint64_t pstate)
 	uint64_t mode = pstate & 0xf;
 
 	return !(pstate & ~TV_PSTATE_ALLOWED) && (mode == 0x5 || mode == 0x4 || mode == 0x0);
+}
+
+/*
+ * An SPSR_EL1 a guest context may hold: any value with M[4] clear (AArch64). A guest may
+ * write others itself (an ERET with an EL2 mode is an illegal return, which the CPU
+ * handles), but never an AArch32 one: the hypervisor stops a vCPU that does (docs/ABI.md).
+ */
+static inline int tv_spsr_el1_valid(uint64_t spsr)
+{
+	return !(spsr & 0x10);
 }
 
 /* Register IDs for TV_HC_VCPU_{GET,SET}_REG. */

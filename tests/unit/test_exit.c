@@ -258,37 +258,98 @@ TEST(exit, mmio_read_into_xzr_changes_no_register)
 	EXPECT_EQ(memcmp(&S.seen[1], &before, sizeof(before)), 0);
 }
 
-TEST(exit, mmio_without_valid_syndrome_is_guest_error)
+/*
+ * MMIO without a valid syndrome cannot be emulated: as KVM_EXIT_ARM_NISV, the VMM is told
+ * (IPA and syndrome) and can only answer with an abort, which the guest takes.
+ */
+TEST(exit, mmio_without_valid_syndrome_goes_to_the_vmm)
 {
 	struct tv_exit e;
 	uint64_t no_isv = dabt(2, false, 3, false, true) & ~ESR_DABT_ISV;
-	uint64_t s1ptw = dabt(2, false, 3, false, false) | ESR_ABT_S1PTW;
 
 	setup(false, 0);
-	trap(no_isv, 0xfff0, MMIO_IPA);
-	trap(s1ptw, 0x20, MMIO_IPA);
+	trap(no_isv, 0xfff0, MMIO_IPA + 0xff0);
 	vcpu->ctxt.pc = IPA0 + 0x80;
 	ASSERT_EQ(run(0, 0, &e), 0);
-	EXPECT_EQ(e.reason, TV_EXIT_GUEST_ERROR);
-	EXPECT_EQ(e.data[0], no_isv);
-	EXPECT_EQ(e.data[1], IPA0 + 0x80);
-	EXPECT_EQ(e.data[2], 0xfff0);
-	EXPECT_EQ(vcpu->pending, PENDING_NONE);
-	/* Nothing to complete; a completion flag is refused. */
+	EXPECT_EQ(e.reason, TV_EXIT_MMIO_NISV);
+	EXPECT_EQ(e.data[0], MMIO_IPA + 0xff0);
+	EXPECT_EQ(e.data[1], no_isv);
+	EXPECT_EQ(vcpu->pending, PENDING_MMIO_NISV);
+	/* Nothing but an abort completes it. */
+	EXPECT_EQ(run(0, 0, &e), -TV_EINVAL);
 	EXPECT_EQ(run(TV_RUN_MMIO_READ, 0, &e), -TV_EINVAL);
-	ASSERT_EQ(run(0, 0, &e), 0);
-	EXPECT_EQ(e.reason, TV_EXIT_GUEST_ERROR);
-	EXPECT_EQ(e.data[0], s1ptw);
-	EXPECT_EQ(vcpu->ctxt.pc, IPA0 + 0x80);
+	EXPECT_EQ(run(TV_RUN_HVC_RET, 0, &e), -TV_EINVAL);
+	ASSERT_EQ(run(TV_RUN_INJECT_DABT, 0, &e), 0);
+	EXPECT_EQ(S.seen[1].pc, VBAR + 0x200);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], ESR_DABT_EL1);
+	EXPECT_EQ(S.seen[1].sys[CTX_FAR_EL1], 0xfff0);
+	EXPECT_EQ(S.seen[1].sys[CTX_ELR_EL1], IPA0 + 0x80);
 
-	/* A protected VM's host does not learn where the guest was. */
+	/* A protected VM's VMM learns the page only. */
 	setup(false, TV_VM_PROTECTED);
-	trap(no_isv, 0xfff0, MMIO_IPA);
+	trap(no_isv, 0xfff0, MMIO_IPA + 0xff0);
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_MMIO_NISV);
+	EXPECT_EQ(e.data[0], MMIO_IPA);
+}
+
+/* A guest error of a protected VM: the syndrome and the page, nothing within it. */
+TEST(exit, protected_fault_reports_carry_the_page_only)
+{
+	uint64_t perm = ESR(EC_DABT_LOW, (FSC_PERM_L0 + 3) | ESR_DABT_WNR);
+	struct tv_exit e;
+
+	setup(false, 0);
 	vcpu->ctxt.pc = IPA0 + 0x80;
+	trap(perm, 0xffff000012345678ull, IPA0);
 	ASSERT_EQ(run(0, 0, &e), 0);
 	EXPECT_EQ(e.reason, TV_EXIT_GUEST_ERROR);
+	EXPECT_EQ(e.data[1], IPA0 + 0x80);
+	EXPECT_EQ(e.data[2], 0xffff000012345678ull);
+	EXPECT_EQ(e.data[3], TV_ERROR_FAULT);
+
+	setup(false, TV_VM_PROTECTED);
+	vcpu->ctxt.pc = IPA0 + 0x80;
+	trap(perm, 0xffff000012345678ull, IPA0);
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_GUEST_ERROR);
+	EXPECT_EQ(e.data[0], perm);
 	EXPECT_EQ(e.data[1], 0);
-	EXPECT_EQ(e.data[2], 0xfff0);
+	EXPECT_EQ(e.data[2], 0xffff000012345000ull);
+}
+
+/* Outside RAM, a fetch or a table walk is an external abort the guest takes, as under KVM. */
+TEST(exit, fetches_and_walks_outside_ram_abort_in_the_guest)
+{
+	uint64_t iabt = ESR(EC_IABT_LOW, FSC_TRANS_L0 + 2);
+	uint64_t walk = dabt(2, false, 1, false, false) | ESR_ABT_S1PTW;
+	struct tv_exit e;
+
+	setup(false, 0);
+	vcpu->ctxt.pc = 0xfffff000;
+	trap(iabt, 0xfffff000, 0xfffff000);
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_IRQ); /* handled at EL2: the script went on */
+	EXPECT_EQ(S.seen[1].pc, VBAR + 0x200);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], 0x86000010ull); /* EC 0x21, IL, FSC SEA */
+	EXPECT_EQ(S.seen[1].sys[CTX_ELR_EL1], 0xfffff000);
+	EXPECT_EQ(S.seen[1].sys[CTX_FAR_EL1], 0xfffff000);
+	/* From EL0: the lower-EL class 0x20. */
+	setup(false, 0);
+	vcpu->ctxt.pstate = PSR_MODE_EL0T;
+	trap(iabt, 0x1000, MMIO_IPA);
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(S.seen[1].pc, VBAR + 0x400);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], 0x82000010ull);
+	/* A stage-1 walk into no RAM: a data abort, as KVM injects it. */
+	setup(false, 0);
+	vcpu->ctxt.pc = IPA0 + 0x20;
+	trap(walk, 0x7000, MMIO_IPA);
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_IRQ);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], ESR_DABT_EL1);
+	EXPECT_EQ(S.seen[1].sys[CTX_FAR_EL1], 0x7000);
+	EXPECT_EQ(S.seen[1].sys[CTX_ELR_EL1], IPA0 + 0x20);
 }
 
 /* ---- memory faults ---- */
@@ -314,8 +375,7 @@ TEST(exit, memory_faults_inside_ram_mmio_outside)
 		/* Just outside RAM on either side: MMIO. */
 		{ dread, IPA0 + VM_RAM, TV_EXIT_MMIO, IPA0 + VM_RAM, 0 },
 		{ dread, IPA0 - 4, TV_EXIT_MMIO, IPA0 - 4, 0 },
-		/* A fetch outside RAM, or a fault other than translation: errors. */
-		{ iabt, MMIO_IPA, TV_EXIT_GUEST_ERROR, iabt, 0 },
+		/* A fault other than translation: errors. */
 		{ ESR(EC_DABT_LOW, (FSC_PERM_L0 + 3) | ESR_DABT_WNR), IPA0, TV_EXIT_GUEST_ERROR,
 		  ESR(EC_DABT_LOW, (FSC_PERM_L0 + 3) | ESR_DABT_WNR), 0 },
 		{ ESR(EC_DABT_LOW, FSC_ACCESS_L0 + 3), IPA0, TV_EXIT_GUEST_ERROR,
@@ -777,6 +837,19 @@ TEST(exit, id_registers_as_guests_see_them)
 	/* A register with nothing to hide passes through. */
 	EXPECT_EQ(read_id(false, SYS_ENC(3, 0, 0, 7, 0), 0x1122334455667788ull),
 		  0x1122334455667788ull);
+}
+
+/* AArch32 at EL0/EL1 and FEAT_CSV2_2 are never a guest's: those fields are capped, not cleared. */
+TEST(exit, id_fields_capped_for_guests)
+{
+	uint64_t pfr0 = F(0, 2) | F(4, 2) | F(16, 1) | F(56, 3) | F(60, 1);
+	struct cpu_view host = { true, false }, guest = { true, true };
+
+	EXPECT_EQ(id_reg_view(ENC_ID_AA64PFR0_EL1, pfr0, &guest),
+		  F(0, 1) | F(4, 1) | F(16, 1) | F(56, 1) | F(60, 1));
+	EXPECT_EQ(id_reg_view(ENC_ID_AA64PFR0_EL1, pfr0, &host), pfr0);
+	/* A CPU below the cap keeps its value. */
+	EXPECT_EQ(id_reg_view(ENC_ID_AA64PFR0_EL1, F(0, 1) | F(4, 1), &guest), F(0, 1) | F(4, 1));
 }
 
 TEST(exit, id_register_views_of_the_host)

@@ -126,6 +126,45 @@ TEST(mem_protect, protected_vm_refuses_share_and_reclaim)
 	EXPECT_EQ(check_invariants(), 0);
 }
 
+/*
+ * A protected VM gets host data (its image) only before it first runs; after that only
+ * pages the hypervisor zeroes, so the host cannot plant data or tags at unpopulated IPAs.
+ */
+TEST(mem_protect, protected_vm_after_start_gets_zeroed_pages_only)
+{
+	static const uint8_t zero_tags[] = { 0 }; /* any encoding: refused before decoding */
+	int64_t h, hn;
+	struct vm *vm, *plain;
+	uint64_t tags = HOST_PAGE(20);
+
+	init(true);
+	vm = make_vm(TV_VM_PROTECTED | TV_VM_MTE, &h);
+	plain = make_vm(TV_VM_MTE, &hn);
+	ASSERT_TRUE(vm && plain);
+	memcpy(hyp_va(pa_init(tags)), zero_tags, sizeof(zero_tags));
+	/* Before the first run: the image's pages, data kept. */
+	*(uint64_t *)hyp_va(pa_init(HOST_PAGE(0))) = 0x1a6e;
+	EXPECT_EQ(host_donate_guest(vm, HOST_PAGE(0), IPA0, 0, 0, 0), 0);
+	vm->started = true;
+	plain->started = true;
+	*(uint64_t *)hyp_va(pa_init(HOST_PAGE(1))) = 0xbad;
+	fake_tag_set(HOST_PAGE(1), 7);
+	EXPECT_EQ(host_donate_guest(vm, HOST_PAGE(1), IPA0 + PAGE_SIZE, 0, 0, 0), -TV_EPERM);
+	EXPECT_EQ(host_donate_guest(vm, HOST_PAGE(1), IPA0 + PAGE_SIZE, TV_DONATE_TAGS, tags, 1),
+		  -TV_EPERM);
+	EXPECT_EQ(host_donate_guest(vm, HOST_PAGE(1), IPA0 + PAGE_SIZE,
+				    TV_DONATE_ZERO | TV_DONATE_TAGS, tags, 1),
+		  -TV_EPERM);
+	EXPECT_EQ(page_state_of(HOST_PAGE(1), OWNER_HOST), PS_OWNED);
+	/* A zeroed page it may have: data and tags zero. */
+	EXPECT_EQ(host_donate_guest(vm, HOST_PAGE(1), IPA0 + PAGE_SIZE, TV_DONATE_ZERO, 0, 0), 0);
+	EXPECT_EQ(*(uint64_t *)hyp_va(pa_init(HOST_PAGE(1))), 0);
+	EXPECT_EQ(fake_tag_get(HOST_PAGE(1)), 0);
+	/* A VM that is not protected still takes the host's data (reclaim, restore). */
+	EXPECT_EQ(host_donate_guest(plain, HOST_PAGE(2), IPA0, 0, 0, 0), 0);
+	EXPECT_EQ(check_invariants(), 0);
+}
+
 TEST(mem_protect, reclaim_hands_over_data_and_tags)
 {
 	int64_t h;

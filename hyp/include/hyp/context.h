@@ -73,13 +73,27 @@ _Static_assert(offsetof(struct cpu_context, pstate) == CTX_OFF_PSTATE, "pstate o
 #define PSR_MODE_EL1T 0x4u
 #define PSR_MODE_EL0T 0x0u
 #define PSR_MODE_MASK 0xfu
+#define PSR_MODE32 0x10u /* AArch32: never allowed for a guest */
 #define PSR_F (1u << 6)
 #define PSR_I (1u << 7)
 #define PSR_A (1u << 8)
 #define PSR_D (1u << 9)
 #define PSR_DAIF (PSR_D | PSR_A | PSR_I | PSR_F)
+#define PSR_BTYPE (3u << 10)
 #define PSR_SSBS (1u << 12)
+#define PSR_SS (1u << 21)
 #define PSR_PAN (1u << 22)
 #define PSR_TCO (1u << 25)
+
+/*
+ * Steps a context past an instruction that EL2 emulated, as completing it would: the
+ * branch-target state is cleared, and so is PSTATE.SS, so that a guest single-stepping
+ * the instruction takes its step exception right after it (active-pending).
+ */
+static inline void skip_instr(struct cpu_context *c)
+{
+	c->pc += 4;
+	c->pstate &= ~(uint64_t)(PSR_SS | PSR_BTYPE);
+}
 
 #endif
