@@ -37,6 +37,7 @@ void fake_hyp_init(const struct fake_config *cfg)
 		abort();
 	}
 	memset(ram, 0xa5, cfg->ram_size); /* stale data, so that scrubbing shows */
+	fake_cache_reset(cfg->ram_size);
 	memset(&hyp_state, 0, sizeof(hyp_state));
 	memset(vms, 0, sizeof(vms));
 	memset(id_regs, 0, sizeof(id_regs));
@@ -139,11 +140,13 @@ void fake_tag_set(uint64_t pa, uint8_t tag)
 void arch_page_zero(phys_addr_t pa)
 {
 	memset(hyp_va(pa), 0, PAGE_SIZE);
+	fake_cache_write(pa_addr(pa), FAKE_CACHE_DATA);
 }
 
 void arch_page_clear_tags(phys_addr_t pa)
 {
 	memset(tag_ptr(pa_addr(pa)), 0, TAGS_PER_PAGE);
+	fake_cache_write(pa_addr(pa), FAKE_CACHE_TAGS);
 }
 
 void arch_page_zero_tagged(phys_addr_t pa)
@@ -169,6 +172,7 @@ void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128])
 		t[2 * i] = packed[i] & 0xf;
 		t[2 * i + 1] = packed[i] >> 4;
 	}
+	fake_cache_write(pa_addr(pa), FAKE_CACHE_TAGS);
 }
 
 void arch_tag_bytes_begin(uint8_t save[64])
@@ -193,6 +197,7 @@ void arch_page_tags_from_bytes(phys_addr_t pa, const uint8_t *bytes)
 	for (unsigned i = 0; i < TAGS_PER_PAGE; i++) {
 		t[i] = bytes[i] & 0xf;
 	}
+	fake_cache_write(pa_addr(pa), FAKE_CACHE_TAGS);
 }
 
 uint64_t fake_counter;
@@ -215,6 +220,7 @@ uint64_t arch_counter(void)
 void arch_page_copy(phys_addr_t dst, phys_addr_t src)
 {
 	memcpy(hyp_va(dst), hyp_va(src), PAGE_SIZE);
+	fake_cache_write(pa_addr(dst), FAKE_CACHE_DATA);
 }
 
 bool arch_vgic_pending(void)

@@ -43,6 +43,16 @@ extern bool fake_idst;
 typedef bool (*fake_guest_fn)(struct vcpu *vcpu, struct trap_info *trap, void *arg);
 void fake_set_guest(fake_guest_fn fn, void *arg);
 
+/*
+ * The data cache: what EL2 wrote to a page (its data, its tags) stays dirty until
+ * arch_page_clean_poc() cleans it. fake_cache_dirty() gives the dirty parts of a page.
+ */
+#define FAKE_CACHE_DATA 1u
+#define FAKE_CACHE_TAGS 2u
+void fake_cache_reset(uint64_t ram_size);
+void fake_cache_write(uint64_t pa, unsigned what);
+unsigned fake_cache_dirty(uint64_t pa);
+
 /* Console output of the hypervisor since init (for checking log messages). */
 const char *fake_console(void);
 
