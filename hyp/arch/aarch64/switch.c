@@ -17,6 +17,7 @@
 
 void vgic_load(struct vcpu *vcpu);
 void vgic_save(struct vcpu *vcpu);
+void vgic_scrub_vmcr(void);
 bool vgic_take_vtimer(struct vcpu *vcpu);
 void sysreg_save_el1(struct cpu_context *c, bool mte);
 void sysreg_load_el1(const struct cpu_context *c, bool mte);
@@ -197,6 +198,8 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	sysreg_save_el1(&vcpu->ctxt, mte);
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		vgic_save(vcpu);
+	} else {
+		vgic_scrub_vmcr();
 	}
 	sysreg_load_el1(&cpu->host, hyp_state.host_mte);
 	cpu->loaded = &cpu->host;

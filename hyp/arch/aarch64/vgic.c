@@ -14,6 +14,7 @@
 #define ICH_VMCR_EL2 s3_4_c12_c11_7
 #define ICH_AP0R0_EL2 s3_4_c12_c8_0
 #define ICH_AP1R0_EL2 s3_4_c12_c9_0
+#define ICH_VTR_PREBITS(v) ((((v) >> 26) & 7) + 1)
 #define ICC_IAR1_EL1 s3_0_c12_c12_0
 #define ICC_EOIR1_EL1 s3_0_c12_c12_1
 #define ICC_HPPIR1_EL1 s3_0_c12_c12_2
@@ -65,13 +66,65 @@ static uint64_t lr_access(unsigned n, bool write, uint64_t v)
 	return v;
 }
 
+/* Active-priority registers of each group: one per 32 preemption levels. */
+static unsigned nr_aprs;
+
+/* Writes 0 to the active-priority registers beyond the first of each group. */
+static void clear_upper_aprs(void)
+{
+	if (nr_aprs > 1) {
+		write_sysreg(s3_4_c12_c8_1, 0);
+		write_sysreg(s3_4_c12_c9_1, 0);
+	}
+	if (nr_aprs > 2) {
+		write_sysreg(s3_4_c12_c8_2, 0);
+		write_sysreg(s3_4_c12_c9_2, 0);
+		write_sysreg(s3_4_c12_c8_3, 0);
+		write_sysreg(s3_4_c12_c9_3, 0);
+	}
+}
+
+/*
+ * The virtual CPU interface as no guest left it: no configuration (ICH_VMCR_EL2: priority
+ * mask, binary points, group enables, EOI mode), no active priorities, no list registers.
+ * Every guest runs with HCR_EL2.IMO, so its ICC_* accesses reach this interface whether
+ * or not it has a GIC: it is reset whenever a GIC VM leaves the CPU, and a VM without a
+ * GIC can only change ICH_VMCR_EL2 (vgic_scrub_vmcr).
+ */
+static void reset_interface(void)
+{
+	write_sysreg(ICH_VMCR_EL2, 0);
+	write_sysreg(ICH_AP0R0_EL2, 0);
+	write_sysreg(ICH_AP1R0_EL2, 0);
+	clear_upper_aprs();
+	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
+		lr_access(i, true, 0);
+	}
+	write_sysreg(ICH_HCR_EL2, 0);
+}
+
 void vgic_arch_init(void)
 {
-	vgic_nr_lrs = (unsigned)(read_sysreg(ICH_VTR_EL2) & 0x1f) + 1;
+	uint64_t vtr = read_sysreg(ICH_VTR_EL2);
+
+	vgic_nr_lrs = (unsigned)(vtr & 0x1f) + 1;
 	if (vgic_nr_lrs > VGIC_MAX_LRS) {
 		vgic_nr_lrs = VGIC_MAX_LRS;
 	}
-	write_sysreg(ICH_HCR_EL2, 0);
+	nr_aprs = ICH_VTR_PREBITS(vtr) <= 5 ? 1 : 1u << (ICH_VTR_PREBITS(vtr) - 5);
+	reset_interface();
+}
+
+/*
+ * A VM without a GIC runs with the interface disabled (ICH_HCR_EL2.En 0): no interrupt
+ * reaches it, so no priority becomes active; only its writes to ICV_PMR, ICV_BPR*,
+ * ICV_IGRPEN* and ICV_CTLR change ICH_VMCR_EL2, which is cleared after it.
+ */
+void vgic_scrub_vmcr(void)
+{
+	if (read_sysreg(ICH_VMCR_EL2)) {
+		write_sysreg(ICH_VMCR_EL2, 0);
+	}
 }
 
 void vgic_load(struct vcpu *vcpu)
@@ -110,9 +163,8 @@ void vgic_save(struct vcpu *vcpu)
 	v->ap1r = read_sysreg(ICH_AP1R0_EL2);
 	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
 		v->lr[i] = lr_access(i, false, 0);
-		lr_access(i, true, 0);
 	}
-	write_sysreg(ICH_HCR_EL2, 0);
+	reset_interface();
 }
 
 bool arch_vgic_pending(void)
