@@ -18,6 +18,6 @@ void guest_main(void)
 		printf("abort: ESR 0x%lx FAR 0x%lx\n", r.esr, r.far);
 	}
 	printf("about to read 0x%lx with LDP\n", NO_DEVICE + 8);
-	__asm__ volatile("ldp xzr, xzr, [%0]" : : "r"(NO_DEVICE + 8) : "memory");
+	__asm__ volatile("ldp x16, x17, [%0]" : : "r"(NO_DEVICE + 8) : "x16", "x17", "memory");
 	puts("survived?\n");
 }

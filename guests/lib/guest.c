@@ -99,10 +99,16 @@ bool probe_write64(uint64_t addr, uint64_t val, struct trap_record *r)
 	return r->hit;
 }
 
+void (*guest_irq_handler)(void);
+
 void guest_exception(struct frame *f, uint64_t kind)
 {
 	uint64_t esr = read_sysreg(esr_el1), far = read_sysreg(far_el1);
 
+	if (kind == 1 && guest_irq_handler) {
+		guest_irq_handler();
+		return;
+	}
 	if (kind == 0 && expected) {
 		*expected = (struct trap_record){ true, esr, far, f->elr };
 		expected = NULL;
@@ -116,7 +122,7 @@ void guest_exception(struct frame *f, uint64_t kind)
 	 * (LDP gives no syndrome) ends the VM under tagvisor, as under KVM. On bare QEMU
 	 * address 0 is flash: the program just stops here.
 	 */
-	__asm__ volatile("ldp xzr, xzr, [%0]" : : "r"(0ul) : "memory");
+	__asm__ volatile("ldp x16, x17, [%0]" : : "r"(0ul) : "x16", "x17", "memory");
 	for (;;) {
 	}
 }

@@ -10,6 +10,7 @@
 #include <hyp/esr.h>
 #include <hyp/mem_protect.h>
 #include <hyp/psci.h>
+#include <hyp/timer.h>
 #include <hyp/trap.h>
 
 static bool exit_to_host(struct tv_exit *exit, uint64_t reason, uint64_t a, uint64_t b, uint64_t c)
@@ -164,30 +165,31 @@ static bool handle_abort(struct vcpu *vcpu, const struct trap_info *t, struct tv
 	return handle_mmio(vcpu, t, ipa, exit);
 }
 
-#define CNTV_CTL_ENABLE 1u
-#define CNTV_CTL_IMASK 2u
-#define CNTV_CTL_ISTATUS 4u
+/* The earlier of two deadlines, 0 meaning none. */
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
 
 /*
  * WFI: nothing to do if an interrupt is already there for the guest; else the host
- * may wait, until the guest's timer fires at the latest (x2, a physical counter value).
+ * may wait, until one of the guest's timers fires at the latest (x2, a physical
+ * counter value).
  */
 static bool handle_wfi(struct vcpu *vcpu, struct tv_exit *exit)
 {
-	uint64_t ctl, deadline = 0;
+	uint64_t deadline = 0;
 
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		if (arch_vgic_pending()) {
 			return true;
 		}
-		ctl = ctxt_sys_read(&vcpu->ctxt, CTX_CNTV_CTL_EL0);
-		if ((ctl & CNTV_CTL_ENABLE) && !(ctl & CNTV_CTL_IMASK)) {
-			if ((ctl & CNTV_CTL_ISTATUS) && vgic_timer_enabled(vcpu)) {
-				return true; /* its interrupt is on the way: take it */
-			}
-			deadline = ctxt_sys_read(&vcpu->ctxt, CTX_CNTV_CVAL_EL0) + vcpu->vm->cntvoff;
-			deadline += !deadline; /* 0 means "none" */
+		/* A timer asserted and enabled but not yet presented (every LR busy) is taken. */
+		if ((vtimer_level(vcpu) && vgic_line_enabled(vcpu, TV_IRQ_VTIMER)) ||
+		    (ptimer_level(vcpu) && vgic_line_enabled(vcpu, TV_IRQ_PTIMER))) {
+			return true;
 		}
+		deadline = earlier(vtimer_deadline(vcpu), ptimer_deadline(vcpu));
 	}
 	return exit_to_host(exit, TV_EXIT_WFI, deadline, 0, 0);
 }
@@ -208,6 +210,9 @@ bool handle_guest_trap(struct vcpu *vcpu, const struct trap_info *t, struct tv_e
 		skip_instr(&vcpu->ctxt); /* a trapped SMC returns to itself */
 		return handle_guest_call(vcpu, exit);
 	case EC_SYS64:
+		if (ptimer_emulate(vcpu, t->esr)) {
+			return true;
+		}
 		if (!(vcpu->vm->flags & TV_VM_GIC) || !vgic_emulate_sgi(vcpu, t->esr)) {
 			emulate_sysreg(&vcpu->ctxt, t->esr, &view);
 		}

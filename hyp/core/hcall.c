@@ -198,6 +198,15 @@ static void handle_vcpu_set_vgic(uint64_t *x)
 	x[0] = (uint64_t)vcpu_set_vgic(x[1], x[2], x[3]);
 }
 
+static void handle_vcpu_irq_state(uint64_t *x)
+{
+	uint64_t pending = 0, active = 0;
+
+	x[0] = (uint64_t)vcpu_irq_state(x[1], x[2], &pending, &active);
+	x[1] = pending;
+	x[2] = active;
+}
+
 static void handle_mem_read(uint64_t *x)
 {
 	struct vm *vm = mem_call_vm(x);
@@ -245,6 +254,7 @@ static const hcall_handler host_hcalls[TV_HC_NR] = {
 	[TV_HC_VCPU_IRQ] = handle_vcpu_irq,
 	[TV_HC_VCPU_GET_VGIC] = handle_vcpu_get_vgic,
 	[TV_HC_VCPU_SET_VGIC] = handle_vcpu_set_vgic,
+	[TV_HC_VCPU_IRQ_STATE] = handle_vcpu_irq_state,
 	[TV_HC_MEM_DONATE] = handle_mem_donate,
 	[TV_HC_MEM_SHARE] = handle_mem_share,
 	[TV_HC_MEM_UNSHARE] = handle_mem_unshare,

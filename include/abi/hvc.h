@@ -55,6 +55,7 @@ enum tv_hc_num {
 	TV_HC_VCPU_IRQ = 34,
 	TV_HC_VCPU_GET_VGIC = 35,
 	TV_HC_VCPU_SET_VGIC = 36,
+	TV_HC_VCPU_IRQ_STATE = 37,
 	TV_HC_NR = 40,
 };
 
@@ -98,14 +99,15 @@ enum tv_err {
  * TV_HC_VCPU_IRQ: x1 handle, x2 vCPU, x3 INTID (16..1019), x4 TV_IRQ_* flags, x5 priority.
  * The VMM models the distributor; it tells EL2 the state of each interrupt line, and
  * EL2 presents asserted, enabled lines to the guest through list registers. The
- * virtual timer (INTID 27) is asserted by the hardware: only its enable and priority
- * come from the VMM.
+ * timers' interrupts (INTIDs 27 and 30) are asserted by EL2, which knows their levels:
+ * only their enables and priorities come from the VMM.
  */
 #define TV_IRQ_ENABLED (1u << 0) /* the guest enabled it at the distributor */
 #define TV_IRQ_LEVEL (1u << 1)   /* the line is asserted (level-sensitive) */
 #define TV_IRQ_EDGE (1u << 2)    /* one edge: pending once */
 #define TV_IRQ_FLAGS_ALL (TV_IRQ_ENABLED | TV_IRQ_LEVEL | TV_IRQ_EDGE)
-#define TV_IRQ_VTIMER 27
+#define TV_IRQ_VTIMER 27 /* the virtual timer's PPI: its level is EL2's */
+#define TV_IRQ_PTIMER 30 /* the EL1 physical timer's PPI: its level is EL2's */
 #define TV_MAX_IRQ_LINES 16
 
 #define TV_MAX_VMS 8

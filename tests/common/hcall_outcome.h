@@ -42,6 +42,7 @@ static const int hcall_errors[TV_HC_NR][HC_MAX_ERRS] = {
 	[TV_HC_VCPU_IRQ] = { TV_EINVAL, TV_ESTALE, TV_ENOENT, TV_ENOMEM },
 	[TV_HC_VCPU_GET_VGIC] = { TV_EINVAL, TV_ESTALE, TV_ENOENT, TV_EPERM, TV_EFAULT },
 	[TV_HC_VCPU_SET_VGIC] = { TV_EINVAL, TV_ESTALE, TV_ENOENT, TV_EPERM, TV_EFAULT },
+	[TV_HC_VCPU_IRQ_STATE] = { TV_EINVAL, TV_ESTALE, TV_ENOENT },
 };
 
 /* Calls every phase allows and that cannot fail. */

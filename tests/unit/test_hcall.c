@@ -180,7 +180,7 @@ TEST(hcall, unknown_function_ids)
 {
 	/* Unassigned numbers in our range, in every band. */
 	static const unsigned nums[] = { 4,  5,	 6,	   7,  10,    11,    15,
-					 37, 39, TV_HC_NR, 41, 0x100, 0x101, 0xffff };
+					 38, 39, TV_HC_NR, 41, 0x100, 0x101, 0xffff };
 	/* Other owners and call types: PSCI, SMCCC arch, SMC32 vendor-hyp, owner 5 and 7,
 	 * a yielding call, reserved bits 23:16 set, nothing. */
 	static const uint32_t ids[] = { PSCI_VERSION, PSCI_CPU_ON_64, SMCCC_VERSION, 0x86000000u,

@@ -18,7 +18,9 @@
 void vgic_load(struct vcpu *vcpu);
 void vgic_save(struct vcpu *vcpu);
 void vgic_scrub_vmcr(void);
-bool vgic_take_vtimer(struct vcpu *vcpu);
+bool vgic_take_irq(struct vcpu *vcpu);
+void vgic_release_held_ppis(void);
+void vgic_stop_hyp_timer(void);
 void sysreg_save_el1(struct cpu_context *c, bool mte);
 void sysreg_load_el1(const struct cpu_context *c, bool mte);
 
@@ -106,8 +108,11 @@ static void load_guest_el2_config(struct hyp_cpu *cpu, struct vcpu *vcpu)
 	write_sysreg(vttbr_el2, pa_addr(hyp_pa(vm->s2.root)) | (uint64_t)vm->vmid << 48);
 	write_sysreg(cptr_el2, cptr_for(cpu, &vcpu->ctxt));
 	write_sysreg(mdcr_el2, MDCR_GUEST | ((read_sysreg(pmcr_el0) >> 11) & 0x1f));
-	/* The counter is readable; the EL1 physical timer is the host's (traps, UNDEF). */
-	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN);
+	/*
+	 * The EL1 physical timer and counter are the host's: the guest's trap and are
+	 * emulated (hyp/core/timer.c), with CNTHP standing for its timer.
+	 */
+	write_sysreg(cnthctl_el2, 0);
 	write_sysreg(cntvoff_el2, vm->cntvoff);
 	write_sysreg(vmpidr_el2, 0x80000000ull | vcpu->idx);
 }
@@ -143,8 +148,8 @@ static void run_until_exit(struct hyp_cpu *cpu, struct vcpu *vcpu, struct tv_exi
 
 		g->pc = read_sysreg(elr_el2);
 		g->pstate = read_sysreg(spsr_el2);
-		if (code == EXIT_IRQ && vgic_take_vtimer(vcpu)) {
-			continue; /* the guest's own timer: delivered without the host */
+		if (code == EXIT_IRQ && vgic_take_irq(vcpu)) {
+			continue; /* the guest's own timers: delivered without the host */
 		}
 		if (code != EXIT_SYNC) {
 			if (code == EXIT_SERROR) {
@@ -184,12 +189,14 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		vgic_load(vcpu);
 	}
+	arch_ptimer_changed(vcpu);
 	isb();
 	cpu->guest = &vcpu->ctxt;
 
 	run_until_exit(cpu, vcpu, exit);
 
 	cpu->guest = NULL;
+	vgic_stop_hyp_timer();
 	if (mte) {
 		/* Pending asynchronous tag-check faults land in TFSR_EL1 before it is saved. */
 		dsb(nsh);
@@ -202,6 +209,8 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 		vgic_scrub_vmcr();
 	}
 	sysreg_load_el1(&cpu->host, hyp_state.host_mte);
+	/* With the guest's timer gone from the CPU: the next context's may fire again. */
+	vgic_release_held_ppis();
 	cpu->loaded = &cpu->host;
 	load_host_el2_config(cpu);
 }

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The GICv3 virtual CPU interface at EL2: list registers switched with the vCPU,
- * and the virtual timer's physical interrupt (PPI 27) taken at EL2 and turned into
- * the guest's virtual one without the host.
+ * The GICv3 virtual CPU interface at EL2: list registers switched with the vCPU, and
+ * the physical interrupts EL2 takes for the running guest (its virtual timer's PPI 27,
+ * EL2's timer standing for its physical timer, EOI maintenance) without the host.
  */
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
+#include <hyp/timer.h>
 #include <hyp/vgic.h>
 #include <hyp/vm.h>
 
@@ -22,7 +23,6 @@
 #define ICC_DIR_EL1 s3_0_c12_c11_1
 #define ICC_CTLR_EOIMODE (1ull << 1)
 #define ICH_HCR_EN 1ull
-#define CNTV_CTL_IMASK 2ull
 
 #define LR_CASE(n, op, v)                                             \
 	case n:                                                       \
@@ -177,58 +177,144 @@ bool arch_vgic_pending(void)
 	return false;
 }
 
-/*
- * A physical interrupt ended the guest's slice: if it is the virtual timer's, take
- * it here and hand it to the guest. The timer is masked (CNTV_CTL.IMASK), as a guest's
- * own handler does before it programs the next event, which unmasks it (Linux's
- * arch_timer does both): its line falls, and the physical interrupt is done with.
- * Returns true if the guest can go on.
- */
-bool vgic_take_vtimer(struct vcpu *vcpu)
-{
-	uint64_t ctlr;
+/* ---- the physical interrupts EL2 takes for a running guest ---- */
 
-	if ((read_sysreg(ICC_HPPIR1_EL1) & 0xffffff) != TV_IRQ_VTIMER) {
-		return false;
-	}
-	if ((read_sysreg(ICC_IAR1_EL1) & 0xffffff) != TV_IRQ_VTIMER) {
-		return false; /* raced with another interrupt: let the host see it */
-	}
-	write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNTV_CTL_IMASK);
+#define PPI_MAINTENANCE 25
+#define PPI_HYP_TIMER 26 /* CNTHP: armed for the guest's emulated physical timer */
+
+/* PPIs EL2 acknowledged and left active (their sources still assert them). */
+static uint32_t ppis_left_active;
+
+/*
+ * EOIR and DIR under the EOI mode an operation needs, whatever the host's own: with
+ * EOImode 1 EOIR only drops the running priority (the interrupt stays active until DIR).
+ */
+static void phys_write_eoi(uint64_t intid, bool split, bool dir)
+{
+	uint64_t ctlr = read_sysreg(ICC_CTLR_EL1);
+
+	write_sysreg(ICC_CTLR_EL1, split ? ctlr | ICC_CTLR_EOIMODE : ctlr & ~ICC_CTLR_EOIMODE);
 	isb();
-	/* Priority drop and deactivation in one, whatever the host's EOImode. */
-	ctlr = read_sysreg(ICC_CTLR_EL1);
-	write_sysreg(ICC_CTLR_EL1, ctlr & ~ICC_CTLR_EOIMODE);
-	isb();
-	write_sysreg(ICC_EOIR1_EL1, TV_IRQ_VTIMER);
+	if (dir) {
+		write_sysreg(ICC_DIR_EL1, intid);
+	} else {
+		write_sysreg(ICC_EOIR1_EL1, intid);
+	}
 	write_sysreg(ICC_CTLR_EL1, ctlr);
 	isb();
-	if (!(vcpu->vm->flags & TV_VM_GIC)) {
-		return true; /* a guest with no interrupt controller: masked, and that is all */
+}
+
+/* Priority drop and deactivation in one. */
+static void phys_eoi(uint64_t intid)
+{
+	phys_write_eoi(intid, false, false);
+}
+
+/*
+ * A level-sensitive source EL2 cannot silence (the guest's virtual timer, its PMU: their
+ * registers are the guest's) is acknowledged and left active, so that it does not fire
+ * again at once; it is deactivated when the guest has dealt with its virtual interrupt
+ * (EOI maintenance) or when the guest leaves the CPU, and fires again then if still high.
+ */
+static void phys_hold_active(uint64_t intid)
+{
+	phys_write_eoi(intid, true, false);
+	ppis_left_active |= 1u << intid;
+}
+
+static void phys_release(uint32_t ppis)
+{
+	ppis &= ppis_left_active;
+	for (unsigned intid = 16; intid < 32; intid++) {
+		if (ppis & (1u << intid)) {
+			phys_write_eoi(intid, true, true);
+		}
 	}
-	if (!vgic_timer_enabled(vcpu)) {
-		/* Disabled at the redistributor: it stays pending until the guest enables it. */
-		vgic_timer_pend(vcpu);
-		return true;
+	ppis_left_active &= ~ppis;
+}
+
+void vgic_release_held_ppis(void)
+{
+	if (ppis_left_active) {
+		phys_release(ppis_left_active);
 	}
-	int slot = -1;
+}
+
+/* The guest deactivated an interrupt EL2 asked to hear about: look at its level again. */
+static void maintenance(struct vcpu *vcpu)
+{
+	struct vgic_cpu *v = &vcpu->vgic;
 
 	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
-		uint64_t lr = lr_access(i, false, 0);
-
-		if ((lr & LR_STATE_MASK) && (lr & LR_VINTID_MASK) == TV_IRQ_VTIMER) {
-			/* Taken already and in its handler: make it pending once more. */
-			lr_access(i, true, lr | LR_PENDING);
-			return true;
-		}
-		if (!(lr & LR_STATE_MASK) && slot < 0) {
-			slot = (int)i;
-		}
+		v->lr[i] = lr_access(i, false, 0);
 	}
-	if (slot >= 0) {
-		lr_access((unsigned)slot, true, vgic_timer_lr(vcpu));
-	} else {
-		vgic_timer_pend(vcpu); /* every list register busy: presented at a later entry */
+	phys_release(vgic_eoi_maintenance(vcpu));
+	vgic_flush(vcpu);
+	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
+		lr_access(i, true, v->lr[i]);
+	}
+}
+
+/* CNTHP stands for the guest's emulated EL1 physical timer while the guest runs. */
+static bool hyp_timer_armed;
+
+void arch_ptimer_changed(struct vcpu *vcpu)
+{
+	uint64_t at = (vcpu->vm->flags & TV_VM_GIC) ? ptimer_deadline(vcpu) : 0;
+
+	if (at) {
+		write_sysreg(cnthp_cval_el2, at);
+		write_sysreg(cnthp_ctl_el2, CNT_CTL_ENABLE);
+		hyp_timer_armed = true;
+	} else if (hyp_timer_armed) {
+		write_sysreg(cnthp_ctl_el2, 0);
+		hyp_timer_armed = false;
+	}
+	isb();
+}
+
+void vgic_stop_hyp_timer(void)
+{
+	if (hyp_timer_armed) {
+		write_sysreg(cnthp_ctl_el2, 0);
+		isb();
+		hyp_timer_armed = false;
+	}
+}
+
+/*
+ * A physical interrupt ended the guest's slice: if it is one EL2 takes for the guest
+ * (its virtual timer, EL2's timer standing for its physical one, an EOI maintenance),
+ * deal with it here. Returns true if the guest can go on, false if it is the host's.
+ */
+bool vgic_take_irq(struct vcpu *vcpu)
+{
+	uint64_t intid = read_sysreg(ICC_HPPIR1_EL1) & 0xffffff;
+	bool gic = vcpu->vm->flags & TV_VM_GIC;
+
+	if (intid != TV_IRQ_VTIMER && intid != PPI_HYP_TIMER && intid != PPI_MAINTENANCE) {
+		return false;
+	}
+	if ((read_sysreg(ICC_IAR1_EL1) & 0xffffff) != intid) {
+		return false; /* raced with another interrupt (acknowledged for the host) */
+	}
+	switch (intid) {
+	case TV_IRQ_VTIMER:
+		phys_hold_active(intid);
+		break;
+	case PPI_HYP_TIMER:
+		vgic_stop_hyp_timer(); /* the line falls: the level is EL2's to keep now */
+		phys_eoi(intid);
+		break;
+	default:
+		if (gic) {
+			maintenance(vcpu);
+		}
+		phys_eoi(intid);
+		return true;
+	}
+	if (gic) {
+		arch_vgic_refresh(vcpu);
 	}
 	return true;
 }

@@ -42,6 +42,7 @@ void fake_hyp_init(const struct fake_config *cfg)
 	memset(vms, 0, sizeof(vms));
 	memset(id_regs, 0, sizeof(id_regs));
 	fake_tlbi_ipa = fake_tlbi_vmid = 0;
+	fake_ptimer_changes = 0;
 	fake_idst = true;
 	guest_fn = NULL;
 	console_len = 0;
@@ -233,6 +234,14 @@ void arch_vgic_refresh(struct vcpu *vcpu)
 	vgic_flush(vcpu); /* the fake's list registers are vcpu->vgic.lr */
 }
 
+unsigned fake_ptimer_changes;
+
+void arch_ptimer_changed(struct vcpu *vcpu)
+{
+	(void)vcpu;
+	fake_ptimer_changes++;
+}
+
 bool arch_image_intact(void)
 {
 	return true;
@@ -259,6 +268,12 @@ void arch_halt(int code)
 {
 	fprintf(stderr, "hypervisor halted with status %d:\n%s", code, console);
 	abort();
+}
+
+bool arch_ctxt_loaded(const struct cpu_context *ctxt)
+{
+	(void)ctxt;
+	return false; /* the fake keeps every register in the context */
 }
 
 uint64_t ctxt_sys_read(struct cpu_context *ctxt, enum ctxt_sysreg reg)

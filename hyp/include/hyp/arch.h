@@ -68,6 +68,8 @@ _Noreturn void arch_halt(int code);
 uint64_t ctxt_sys_read(struct cpu_context *ctxt, enum ctxt_sysreg reg);
 void ctxt_sys_write(struct cpu_context *ctxt, enum ctxt_sysreg reg, uint64_t val);
 
+/* Whether the context's EL1 system registers are the ones in hardware now. */
+bool arch_ctxt_loaded(const struct cpu_context *ctxt);
 /* Saves the context's FP/SIMD registers into ctxt->fp if they are live in hardware. */
 void arch_ctxt_sync_fp(struct cpu_context *ctxt);
 /* Forgets a context that is being reset or destroyed (it may own the FP registers). */

@@ -6,6 +6,7 @@
 #include <abi/hvc.h>
 #include <hyp/context.h>
 #include <hyp/pgtable.h>
+#include <hyp/timer.h>
 #include <hyp/types.h>
 #include <hyp/vgic.h>
 
@@ -33,6 +34,7 @@ struct vcpu {
 	uint64_t mmio_far; /* guest VA of the pending MMIO access */
 	bool off;        /* powered off through PSCI */
 	struct vgic_cpu vgic; /* TV_VM_GIC: list registers, CPU interface, interrupt lines */
+	struct ptimer ptimer; /* the emulated EL1 physical timer */
 };
 
 struct vm {

@@ -29,6 +29,9 @@ void fake_tag_set(uint64_t pa, uint8_t tag);
 /* The physical counter arch_counter() returns. */
 extern uint64_t fake_counter;
 
+/* Calls of arch_ptimer_changed() since init (EL2's timer re-armed for the guest's). */
+extern unsigned fake_ptimer_changes;
+
 /* Counts of TLB invalidations since init, per kind. */
 extern unsigned fake_tlbi_ipa, fake_tlbi_vmid;
 
