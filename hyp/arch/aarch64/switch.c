@@ -189,7 +189,9 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		vgic_load(vcpu);
 	}
-	arch_ptimer_changed(vcpu);
+	if (vcpu->ptimer.ctl & CNT_CTL_ENABLE) {
+		arch_ptimer_changed(vcpu); /* EL2's timer stands for it while the guest runs */
+	}
 	isb();
 	cpu->guest = &vcpu->ctxt;
 
