@@ -73,7 +73,7 @@ $(B)/host/%.c.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) $(HOST_EL1_CFLAGS) -c $< -o $@
 # Guest images embedded in the host for its tests.
-$(B)/host/host/guest_images.S.o: $(B)/guests/service.elf $(B)/guests/gic_spy.elf
+$(B)/host/host/guest_images.S.o: $(B)/guests/service.elf $(B)/guests/side_doors.elf
 $(B)/host/%.S.o: %.S | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) $(HOST_EL1_CFLAGS) -DGUEST_DIR=$(B)/guests -c $< -o $@

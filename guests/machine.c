@@ -62,5 +62,7 @@ void guest_main(void)
 	print_strings("/psci", "method");
 	print_strings("/timer", "compatible");
 	print_cells("/timer", "interrupts");
+	print_strings("/pmu", "compatible");
+	print_cells("/pmu", "interrupts");
 	printf("machine: done\n");
 }

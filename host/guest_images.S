@@ -11,4 +11,4 @@ name##_elf:                                               \
 name##_elf_end:
 
 IMAGE(service)
-IMAGE(gic_spy)
+IMAGE(side_doors)

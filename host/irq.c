@@ -21,13 +21,15 @@
 #define TIMER_PPI 30
 /*
  * Interrupts EL2 takes while a guest runs (HCR_EL2.IMO), which the host only enables:
- * the guests' virtual timer, EL2's own timer (standing for a guest's physical timer),
- * the GIC's EOI maintenance interrupt.
+ * the guests' virtual timer and PMU, EL2's own timer (standing for a guest's physical
+ * timer), the GIC's EOI maintenance interrupt.
  */
 #define VTIMER_PPI 27
 #define HYP_TIMER_PPI 26
 #define MAINTENANCE_PPI 25
-#define EL2_PPIS (1u << VTIMER_PPI | 1u << HYP_TIMER_PPI | 1u << MAINTENANCE_PPI)
+#define PMU_PPI 23
+#define EL2_PPIS \
+	(1u << VTIMER_PPI | 1u << HYP_TIMER_PPI | 1u << MAINTENANCE_PPI | 1u << PMU_PPI)
 #define INTID_SPURIOUS 1023
 
 static inline volatile uint32_t *mmio32(uint64_t addr)

@@ -79,6 +79,7 @@ int linux_load(struct guest *g, const char *kernel, const char *initrd, const ch
 	static uint8_t dtb[DTB_MAX] __attribute__((aligned(8)));
 	struct linux_dt_config cfg;
 	struct linux_layout at;
+	struct hvc_res features;
 	uint64_t ksize, isize = 0, entry;
 	uint8_t *image = read_host_file(kernel, &ksize), *rd = NULL;
 	int dt_size;
@@ -104,6 +105,8 @@ int linux_load(struct guest *g, const char *kernel, const char *initrd, const ch
 	cfg.initrd_start = at.initrd;
 	cfg.initrd_end = rd ? at.initrd + isize : 0;
 	cfg.mte = g->vm_flags & TV_VM_MTE;
+	cfg.pmu = !tv_hvc(TV_HC_FEATURES, 0, 0, 0, 0, 0, 0, &features) &&
+		  (features.x[1] & TV_FEAT_PMU);
 	dt_size = linux_dt_build(dtb, sizeof(dtb), &cfg);
 	if (dt_size < 0) {
 		host_log("cannot build the guest's device tree: %d", dt_size);

@@ -67,7 +67,8 @@ static void sync_irq(struct guest *g, unsigned intid)
 	struct vgic_irq_bank *b;
 	uint64_t flags = 0;
 
-	if (intid >= 16 && intid != VGIC_VTIMER && intid != VGIC_PTIMER && intid != VGIC_UART) {
+	if (intid >= 16 && intid != VGIC_VTIMER && intid != VGIC_PTIMER && intid != VGIC_PMU &&
+	    intid != VGIC_UART) {
 		return;
 	}
 	b = bank(v, intid);
@@ -235,6 +236,7 @@ static int distributor_access(struct guest *g, uint64_t off, unsigned size, bool
 			sync_irq(g, VGIC_UART);
 			sync_irq(g, VGIC_VTIMER);
 			sync_irq(g, VGIC_PTIMER);
+			sync_irq(g, VGIC_PMU);
 		} else {
 			*data = v->ctlr;
 		}

@@ -9,6 +9,7 @@
 #include <hyp/dirty.h>
 #include <hyp/esr.h>
 #include <hyp/mem_protect.h>
+#include <hyp/pmu.h>
 #include <hyp/psci.h>
 #include <hyp/timer.h>
 #include <hyp/trap.h>
@@ -210,7 +211,7 @@ bool handle_guest_trap(struct vcpu *vcpu, const struct trap_info *t, struct tv_e
 		skip_instr(&vcpu->ctxt); /* a trapped SMC returns to itself */
 		return handle_guest_call(vcpu, exit);
 	case EC_SYS64:
-		if (ptimer_emulate(vcpu, t->esr)) {
+		if (ptimer_emulate(vcpu, t->esr) || pmu_trap(vcpu, t->esr)) {
 			return true;
 		}
 		if (!(vcpu->vm->flags & TV_VM_GIC) || !vgic_emulate_sgi(vcpu, t->esr)) {

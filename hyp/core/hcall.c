@@ -10,6 +10,7 @@
 #include <hyp/hyp.h>
 #include <hyp/mem_protect.h>
 #include <hyp/mte.h>
+#include <hyp/pmu.h>
 #include <hyp/trap.h>
 #include <hyp/vgic.h>
 #include <hyp/vm.h>
@@ -26,7 +27,7 @@ static void handle_version(uint64_t *x)
 
 static void handle_features(uint64_t *x)
 {
-	uint64_t f = TV_FEAT_PROTECTED;
+	uint64_t f = TV_FEAT_PROTECTED | (arch_pmu_present() ? TV_FEAT_PMU : 0);
 
 	if (arch_has_mte()) {
 		f |= TV_FEAT_MTE;

@@ -4,10 +4,10 @@
  * like a CPU without MTE: ID fields zero, the MTE registers UNDEF, and GMID_EL1
  * faulting as a CPU without MTE2 does (with FEAT_IDST, the trapped-MRS syndrome).
  * Guests also get KVM's view of the other ID fields: no EL2/EL3, none of the features
- * the hypervisor does not switch between contexts (SVE, SME, pointer authentication, PMU,
+ * the hypervisor does not switch between contexts (SVE, SME, pointer authentication,
  * trace, MPAM, AMU), AArch64 only at EL0 and EL1, and no SCXTNUM registers. The result
- * equals what QEMU shows an EL1 without EL2 on a `max,sve=off,sme=off,pauth=off,pmu=off`
- * CPU (tests/data/idregs_bare.out) but for those last two (tests/data/idregs.out).
+ * equals what QEMU shows an EL1 without EL2 on a `max,sve=off,sme=off,pauth=off` CPU
+ * (tests/data/idregs_bare.out) but for those last two (tests/data/idregs.out).
  */
 #include <hyp/arch.h>
 #include <hyp/esr.h>
@@ -33,12 +33,10 @@ static const struct id_mask id_masks[] = {
 	{ ENC_ID_AA64PFR2_EL1, ~0xfffull, 0xfffull },
 	{ ENC_ID_AA64ZFR0_EL1, ~0ull, 0 },
 	{ ENC_ID_AA64SMFR0_EL1, ~0ull, 0 },
-	/* No PMU, statistical profiling, trace or branch records: TraceVer, PMUVer, PMSVer,
-	 * TraceFilt, TraceBuffer, MTPMU, BRBE, ExtTrcBuff. */
+	/* The PMU is each guest's own (pmu.h); no statistical profiling, trace or branch
+	 * records: TraceVer, PMSVer, TraceFilt, TraceBuffer, MTPMU, BRBE, ExtTrcBuff. */
 	{ ENC_ID_AA64DFR0_EL1,
-	  FIELD(4) | FIELD(8) | FIELD(32) | FIELD(40) | FIELD(44) | FIELD(48) | FIELD(52) |
-		  FIELD(56),
-	  0 },
+	  FIELD(4) | FIELD(32) | FIELD(40) | FIELD(44) | FIELD(48) | FIELD(52) | FIELD(56), 0 },
 	{ ENC_ID_AA64DFR1_EL1, ~0ull, 0 },
 	/* Pointer authentication (keys are not switched): APA, API, GPA, GPI; LS64. */
 	{ ENC_ID_AA64ISAR1_EL1, FIELD(4) | FIELD(8) | FIELD(24) | FIELD(28) | FIELD(60), 0 },

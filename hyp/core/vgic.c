@@ -117,13 +117,20 @@ static void flush_sgis(struct vgic_cpu *v)
 
 bool vgic_el2_level_line(unsigned intid)
 {
-	return intid == TV_IRQ_VTIMER || intid == TV_IRQ_PTIMER;
+	return intid == TV_IRQ_VTIMER || intid == TV_IRQ_PTIMER || intid == TV_IRQ_PMU;
 }
 
 /* The level of one of EL2's lines now. */
 static bool el2_level(struct vcpu *vcpu, unsigned intid)
 {
-	return intid == TV_IRQ_VTIMER ? vtimer_level(vcpu) : ptimer_level(vcpu);
+	switch (intid) {
+	case TV_IRQ_VTIMER:
+		return vtimer_level(vcpu);
+	case TV_IRQ_PTIMER:
+		return ptimer_level(vcpu);
+	default:
+		return vpmu_level(vcpu);
+	}
 }
 
 /*
@@ -239,9 +246,10 @@ int64_t vcpu_irq_state(uint64_t handle, uint64_t idx, uint64_t *pending, uint64_
 			*pending |= 1ull << l->intid;
 		}
 	}
-	/* A timer's level counts even if the VMM never declared its line. */
+	/* EL2's levels count even if the VMM never declared their lines. */
 	*pending |= (uint64_t)vtimer_level(vcpu) << TV_IRQ_VTIMER;
 	*pending |= (uint64_t)ptimer_level(vcpu) << TV_IRQ_PTIMER;
+	*pending |= (uint64_t)vpmu_level(vcpu) << TV_IRQ_PMU;
 	return 0;
 }
 

@@ -88,6 +88,7 @@ enum tv_err {
 #define TV_FEAT_HOST_MTE (1u << 2)  /* the host may use tags on its own memory */
 #define TV_FEAT_PROTECTED (1u << 3) /* protected VMs */
 #define TV_FEAT_DEBUG (1u << 4)     /* hypervisor built with self-checks */
+#define TV_FEAT_PMU (1u << 5)       /* guests get a virtual PMUv3 (TV_IRQ_PMU) */
 
 /* TV_HC_VM_CREATE: x1 = flags, x2 = RAM IPA base, x3 = RAM size, x4 = max vCPUs. */
 #define TV_VM_MTE (1u << 0)       /* allocation tags for the guest */
@@ -99,8 +100,8 @@ enum tv_err {
  * TV_HC_VCPU_IRQ: x1 handle, x2 vCPU, x3 INTID (16..1019), x4 TV_IRQ_* flags, x5 priority.
  * The VMM models the distributor; it tells EL2 the state of each interrupt line, and
  * EL2 presents asserted, enabled lines to the guest through list registers. The
- * timers' interrupts (INTIDs 27 and 30) are asserted by EL2, which knows their levels:
- * only their enables and priorities come from the VMM.
+ * timers' and the PMU's interrupts (INTIDs 27, 30, 23) are asserted by EL2, which knows
+ * their levels: only their enables and priorities come from the VMM.
  */
 #define TV_IRQ_ENABLED (1u << 0) /* the guest enabled it at the distributor */
 #define TV_IRQ_LEVEL (1u << 1)   /* the line is asserted (level-sensitive) */
@@ -108,6 +109,7 @@ enum tv_err {
 #define TV_IRQ_FLAGS_ALL (TV_IRQ_ENABLED | TV_IRQ_LEVEL | TV_IRQ_EDGE)
 #define TV_IRQ_VTIMER 27 /* the virtual timer's PPI: its level is EL2's */
 #define TV_IRQ_PTIMER 30 /* the EL1 physical timer's PPI: its level is EL2's */
+#define TV_IRQ_PMU 23    /* the PMU's overflow interrupt (PPI 7): its level is EL2's */
 #define TV_MAX_IRQ_LINES 16
 
 #define TV_MAX_VMS 8

@@ -978,9 +978,9 @@ TEST(exit, debug_registers_raz_wi)
 
 TEST(exit, unknown_sysregs_undef)
 {
-	/* PMCR_EL0, an IMPLEMENTATION DEFINED register, and ID space CRm 0 (MIDR_EL1). */
-	static const uint32_t regs[] = { SYS_ENC(3, 3, 9, 12, 0), SYS_ENC(3, 0, 15, 2, 0),
-					 SYS_ENC(3, 0, 0, 0, 0) };
+	/* An IMPLEMENTATION DEFINED register, ID space CRm 0 (MIDR_EL1), PMSCR_EL1 (SPE). */
+	static const uint32_t regs[] = { SYS_ENC(3, 0, 15, 2, 0), SYS_ENC(3, 0, 0, 0, 0),
+					 SYS_ENC(3, 0, 9, 9, 0) };
 
 	for (unsigned i = 0; i < ARRAY_SIZE(regs); i++) {
 		struct cpu_context c = sysreg_access(true, TV_VM_MTE, regs[i], true, 2);
@@ -989,6 +989,93 @@ TEST(exit, unknown_sysregs_undef)
 		EXPECT_EQ(c.sys[CTX_ESR_EL1], ESR_UNDEF);
 		EXPECT_EQ(c.regs[2], 0x2222);
 	}
+}
+
+/* ---- the PMU ---- */
+
+/* Which encodings are the PMU's: what MDCR_EL2.TPM traps, and nothing else. */
+TEST(exit, pmu_registers)
+{
+	static const uint32_t pmu[] = {
+		SYS_ENC(3, 3, 9, 12, 0),  SYS_ENC(3, 3, 9, 12, 4), /* PMCR, PMSWINC */
+		SYS_ENC(3, 3, 9, 12, 7),  SYS_ENC(3, 3, 9, 13, 0), /* PMCEID1, PMCCNTR */
+		SYS_ENC(3, 3, 9, 13, 2),  SYS_ENC(3, 3, 9, 14, 0), /* PMXEVCNTR, PMUSERENR */
+		SYS_ENC(3, 3, 9, 14, 3),  SYS_ENC(3, 0, 9, 14, 1), /* PMOVSSET, PMINTENSET */
+		SYS_ENC(3, 0, 9, 14, 2),  SYS_ENC(3, 0, 9, 14, 6), /* PMINTENCLR, PMMIR */
+		SYS_ENC(3, 3, 14, 8, 0),  SYS_ENC(3, 3, 14, 11, 6), /* PMEVCNTR0, PMEVCNTR30 */
+		SYS_ENC(3, 3, 14, 12, 0), SYS_ENC(3, 3, 14, 15, 7), /* PMEVTYPER0, PMCCFILTR */
+	};
+	/* Unallocated (two), PMSCR_EL1 (SPE), CNTP_CTL_EL0, and the PMCR encoding in op0 2, op1 1. */
+	static const uint32_t other[] = {
+		SYS_ENC(3, 3, 9, 14, 1), SYS_ENC(3, 0, 9, 9, 0),  SYS_ENC(3, 0, 9, 14, 0),
+		SYS_ENC(3, 3, 14, 2, 1), SYS_ENC(2, 3, 9, 12, 0), SYS_ENC(3, 1, 9, 12, 0),
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(pmu); i++) {
+		EXPECT_TRUE(pmu_is_reg(pmu[i]));
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(other); i++) {
+		EXPECT_FALSE(pmu_is_reg(other[i]));
+	}
+}
+
+/* The first PMU access loads the guest's PMU and is executed again; none without a PMU. */
+TEST(exit, pmu_is_the_guests_on_first_use)
+{
+	struct cpu_context c;
+
+	c = sysreg_access(true, 0, SYS_ENC(3, 3, 9, 12, 0), true, 2);
+	EXPECT_EQ(c.pc, IPA0 + 0x40); /* not stepped over: it runs on the guest's PMU now */
+	EXPECT_EQ(c.regs[2], 0x2222);
+	EXPECT_EQ(c.sys[CTX_ESR_EL1], 0);
+	EXPECT_TRUE(arch_pmu_loaded(vcpu));
+
+	setup(true, 0);
+	fake_pmu = false;
+	vcpu->ctxt.pc = IPA0 + 0x40;
+	trap(sys_esr(SYS_ENC(3, 3, 9, 12, 0), 2, true), 0, 0);
+	{
+		struct tv_exit e;
+
+		vcpu_run((uint64_t)handle, 0, 0, 0, &e);
+	}
+	EXPECT_EQ(S.seen[1].pc, VBAR + 0x200);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], ESR_UNDEF);
+}
+
+/* The overflow interrupt's level: PMCR.E, and an overflowed counter with its interrupt on. */
+TEST(exit, pmu_overflow_level)
+{
+	struct pmu_state s = { 0 };
+
+	s.pmcr = PMCR_E;
+	s.ovs = 1u << 3 | PMU_CYCLE_BIT;
+	EXPECT_FALSE(pmu_state_level(&s));
+	s.inten = 1u << 2;
+	EXPECT_FALSE(pmu_state_level(&s));
+	s.inten |= PMU_CYCLE_BIT;
+	EXPECT_TRUE(pmu_state_level(&s));
+	s.pmcr = 0;
+	EXPECT_FALSE(pmu_state_level(&s));
+	/* Counting: enabled, with a counter on. */
+	EXPECT_FALSE(pmu_state_counting(&s));
+	s.pmcr = PMCR_E;
+	EXPECT_FALSE(pmu_state_counting(&s));
+	s.cnten = PMU_CYCLE_BIT;
+	EXPECT_TRUE(pmu_state_counting(&s));
+
+	/* The vGIC presents it while the level is high, from the PMU wherever it is. */
+	setup(false, TV_VM_GIC);
+	vgic_nr_lrs = 4;
+	vcpu_irq((uint64_t)handle, 0, TV_IRQ_PMU, TV_IRQ_ENABLED, 0x80);
+	vcpu->pmu.regs = s;
+	vcpu->pmu.regs.inten = vcpu->pmu.regs.ovs = 1;
+	vgic_flush(vcpu);
+	EXPECT_EQ(vcpu->vgic.lr[0] & (LR_VINTID_MASK | LR_STATE_MASK), TV_IRQ_PMU | LR_PENDING);
+	arch_pmu_take(vcpu);
+	fake_pmu_hw.ovs = 0; /* the guest's handler cleared it, on the CPU */
+	vgic_flush(vcpu);
+	EXPECT_EQ(vcpu->vgic.lr[0], 0);
 }
 
 /* ---- other traps ---- */

@@ -200,11 +200,11 @@ static void build_argv(const struct machine *m, char **argv, size_t max, char *b
 	if (m->bare_guest) {
 		/*
 		 * The reference machine for fidelity checks: no EL2, and the CPU features
-		 * tagvisor does not give guests (SVE, SME, pointer authentication, PMU) off.
+		 * tagvisor does not give guests (SVE, SME, pointer authentication) off.
 		 */
 		ARG("virt,mte=%s,gic-version=3", m->mte ? "on" : "off");
 		ARG("-cpu");
-		ARG("max,sve=off,sme=off,pauth=off,pmu=off");
+		ARG("max,sve=off,sme=off,pauth=off");
 	} else {
 		ARG("virt,virtualization=on,mte=%s,gic-version=3", m->mte ? "on" : "off");
 		ARG("-cpu");

@@ -128,7 +128,7 @@ void pl011_poll_input(struct guest *g);
 
 /* Images embedded in the host (host/guest_images.S). */
 extern const uint8_t service_elf[], service_elf_end[];
-extern const uint8_t gic_spy_elf[], gic_spy_elf_end[];
+extern const uint8_t side_doors_elf[], side_doors_elf_end[];
 
 /* Runs the guest(s) the boot arguments name; returns the run's TV_STATUS_*. */
 int vmm_main(void);

@@ -25,6 +25,7 @@ void enable_mmu_el2(uint64_t ttbr0, uint64_t tcr, uint64_t mair, uint64_t sctlr)
 void cpu_features_init(void);
 void console_init(void);
 void vgic_arch_init(void);
+void pmu_arch_init(void);
 
 static struct hyp_cpu cpu0;
 static uint64_t image_sum;
@@ -184,6 +185,7 @@ void hyp_boot(void)
 	setup_pools();
 	vm_init();
 	vgic_arch_init();
+	pmu_arch_init();
 	if (hdr->magic != TV_HOST_MAGIC) {
 		hyp_panic("no host image at 0x%lx", (uint64_t)TV_HOST_LOAD_ADDR);
 	}

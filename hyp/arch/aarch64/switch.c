@@ -23,9 +23,13 @@ void vgic_release_held_ppis(void);
 void vgic_stop_hyp_timer(void);
 void sysreg_save_el1(struct cpu_context *c, bool mte);
 void sysreg_load_el1(const struct cpu_context *c, bool mte);
+void pmu_enter(struct vcpu *vcpu);
+void pmu_exit(struct vcpu *vcpu);
+uint64_t pmu_guest_mdcr(const struct vcpu *vcpu);
 
 #define CPTR_BASE (CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM)
-#define MDCR_GUEST (MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
+/* Debug registers stay trapped for guests: accesses are emulated (hyp/core/sysreg.c). */
+#define MDCR_GUEST (MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
 #define HCR_COMMON (HCR_VM | HCR_SWIO | HCR_RW | HCR_TSC | HCR_TIDCP | HCR_TLOR)
 #define HCR_GUEST                                                                   \
 	(HCR_COMMON | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI | \
@@ -107,7 +111,7 @@ static void load_guest_el2_config(struct hyp_cpu *cpu, struct vcpu *vcpu)
 	write_sysreg(hcr_el2, hcr);
 	write_sysreg(vttbr_el2, pa_addr(hyp_pa(vm->s2.root)) | (uint64_t)vm->vmid << 48);
 	write_sysreg(cptr_el2, cptr_for(cpu, &vcpu->ctxt));
-	write_sysreg(mdcr_el2, MDCR_GUEST | ((read_sysreg(pmcr_el0) >> 11) & 0x1f));
+	write_sysreg(mdcr_el2, MDCR_GUEST | pmu_guest_mdcr(vcpu));
 	/*
 	 * The EL1 physical timer and counter are the host's: the guest's trap and are
 	 * emulated (hyp/core/timer.c), with CNTHP standing for its timer.
@@ -185,6 +189,7 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	sysreg_save_el1(&cpu->host, hyp_state.host_mte);
 	sysreg_load_el1(&vcpu->ctxt, mte);
 	cpu->loaded = &vcpu->ctxt;
+	pmu_enter(vcpu);
 	load_guest_el2_config(cpu, vcpu);
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		vgic_load(vcpu);
@@ -205,6 +210,7 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 		isb();
 	}
 	sysreg_save_el1(&vcpu->ctxt, mte);
+	pmu_exit(vcpu);
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		vgic_save(vcpu);
 	} else {

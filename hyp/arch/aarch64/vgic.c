@@ -2,10 +2,12 @@
 /*
  * The GICv3 virtual CPU interface at EL2: list registers switched with the vCPU, and
  * the physical interrupts EL2 takes for the running guest (its virtual timer's PPI 27,
- * EL2's timer standing for its physical timer, EOI maintenance) without the host.
+ * its PMU's PPI 23, EL2's timer standing for its physical timer, EOI maintenance)
+ * without the host.
  */
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
+#include <hyp/pmu.h>
 #include <hyp/timer.h>
 #include <hyp/vgic.h>
 #include <hyp/vm.h>
@@ -179,6 +181,7 @@ bool arch_vgic_pending(void)
 
 /* ---- the physical interrupts EL2 takes for a running guest ---- */
 
+#define PPI_PMU 23
 #define PPI_MAINTENANCE 25
 #define PPI_HYP_TIMER 26 /* CNTHP: armed for the guest's emulated physical timer */
 
@@ -292,14 +295,16 @@ bool vgic_take_irq(struct vcpu *vcpu)
 	uint64_t intid = read_sysreg(ICC_HPPIR1_EL1) & 0xffffff;
 	bool gic = vcpu->vm->flags & TV_VM_GIC;
 
-	if (intid != TV_IRQ_VTIMER && intid != PPI_HYP_TIMER && intid != PPI_MAINTENANCE) {
-		return false;
+	if (intid != TV_IRQ_VTIMER && intid != PPI_HYP_TIMER && intid != PPI_MAINTENANCE &&
+	    (intid != PPI_PMU || !arch_pmu_loaded(vcpu))) {
+		return false; /* the host's (a PMU overflow is the guest's only while it has the PMU) */
 	}
 	if ((read_sysreg(ICC_IAR1_EL1) & 0xffffff) != intid) {
 		return false; /* raced with another interrupt (acknowledged for the host) */
 	}
 	switch (intid) {
 	case TV_IRQ_VTIMER:
+	case PPI_PMU:
 		phys_hold_active(intid);
 		break;
 	case PPI_HYP_TIMER:

@@ -43,6 +43,7 @@ void fake_hyp_init(const struct fake_config *cfg)
 	memset(id_regs, 0, sizeof(id_regs));
 	fake_tlbi_ipa = fake_tlbi_vmid = 0;
 	fake_ptimer_changes = 0;
+	fake_pmu_reset();
 	fake_idst = true;
 	guest_fn = NULL;
 	console_len = 0;

@@ -6,6 +6,7 @@
 #include <abi/hvc.h>
 #include <hyp/context.h>
 #include <hyp/pgtable.h>
+#include <hyp/pmu.h>
 #include <hyp/timer.h>
 #include <hyp/types.h>
 #include <hyp/vgic.h>
@@ -35,6 +36,7 @@ struct vcpu {
 	bool off;        /* powered off through PSCI */
 	struct vgic_cpu vgic; /* TV_VM_GIC: list registers, CPU interface, interrupt lines */
 	struct ptimer ptimer; /* the emulated EL1 physical timer */
+	struct vpmu pmu;      /* its PMU registers, while not in the hardware */
 };
 
 struct vm {

@@ -29,6 +29,15 @@ void fake_tag_set(uint64_t pa, uint8_t tag);
 /* The physical counter arch_counter() returns. */
 extern uint64_t fake_counter;
 
+/*
+ * The PMU: whether the fake CPU has one, and its registers as the hardware holds them
+ * for the vCPU arch_pmu_take() gave it to (reset by fake_hyp_init).
+ */
+#include <hyp/pmu.h>
+extern bool fake_pmu;
+extern struct pmu_state fake_pmu_hw;
+void fake_pmu_reset(void);
+
 /* Calls of arch_ptimer_changed() since init (EL2's timer re-armed for the guest's). */
 extern unsigned fake_ptimer_changes;
 
