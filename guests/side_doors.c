@@ -8,8 +8,9 @@
  *     PMEVCNTR0 and PMCR_EL0, twice
  *   3 PMU spy: PMEVTYPER0 | PMCNTENSET << 32; PMEVCNTR0 | (PMCR_EL0 & E) << 63
  *   4 busy: reports, runs a loop of BUSY_LOOPS iterations (no exits), reports again
- *   5 debug spy: enables debug exceptions (MDSCR_EL1.MDE, KDE) without arming anything,
- *     calls a function; reports the number of debug exceptions taken and DBGBCR0_EL1
+ *   5 debug spy: reports the address of a function and its MDSCR_EL1; then, with debug
+ *     exceptions unmasked (PSTATE.D 0) and without arming anything itself, calls it;
+ *     reports whether an exception was taken there, and DBGBCR0_EL1
  */
 #include "guest.h"
 
@@ -91,9 +92,9 @@ static void debug_spy(void)
 {
 	struct trap_record r;
 
+	ready((uint64_t)target, read_sysreg(mdscr_el1));
 	/* A breakpoint the host armed would fire here, as an exception this catches. */
 	trap_expect(&r);
-	write_sysreg(mdscr_el1, read_sysreg(mdscr_el1) | 1u << 15 | 1u << 13);
 	__asm__ volatile("msr daifclr, #8");
 	isb();
 	target();

@@ -100,6 +100,7 @@ bool probe_write64(uint64_t addr, uint64_t val, struct trap_record *r)
 }
 
 void (*guest_irq_handler)(void);
+bool (*guest_sync_handler)(struct frame *f, uint64_t esr);
 
 void guest_exception(struct frame *f, uint64_t kind)
 {
@@ -107,6 +108,9 @@ void guest_exception(struct frame *f, uint64_t kind)
 
 	if (kind == 1 && guest_irq_handler) {
 		guest_irq_handler();
+		return;
+	}
+	if (kind == 0 && guest_sync_handler && guest_sync_handler(f, esr)) {
 		return;
 	}
 	if (kind == 0 && expected) {

@@ -46,6 +46,11 @@ struct trap_record {
 	uint64_t elr;
 };
 void trap_expect(struct trap_record *r);
+/*
+ * A program's own handler of synchronous exceptions, tried first: returns true if it
+ * dealt with the exception (it may change f->elr and f->spsr, which the return uses).
+ */
+extern bool (*guest_sync_handler)(struct frame *f, uint64_t esr);
 void trap_expect_none(void);
 bool probe_read64(uint64_t addr, uint64_t *val, struct trap_record *r);
 bool probe_write64(uint64_t addr, uint64_t val, struct trap_record *r);

@@ -6,6 +6,7 @@
  * and then looks from the other side.
  */
 #include <abi/guest.h>
+#include <abi/snapshot.h>
 #include <host/test.h>
 #include <host/vmm.h>
 #include <lib/string.h>
@@ -193,4 +194,49 @@ HOST_TEST(pmu_state_does_not_reach_the_next_vm)
 	HT_EXPECT_CMP(victim.x1, >=, 0x1234);
 	guest_destroy(&spy.g);
 	guest_destroy(&victim.g);
+}
+
+#define MDSCR_KDE (1ul << 13)
+#define MDSCR_MDE (1ul << 15)
+#define DBGBCR_E_EL1_ALL 0x1e3ul /* E, PMC EL1, BAS all: an address match at EL1 */
+
+/*
+ * The host's debug state never reaches a guest (issue: breakpoints and watchpoints were
+ * not switched, so a host that set the guest's MDSCR_EL1.MDE/KDE, as it may before a
+ * protected VM first runs, could raise debug exceptions inside it). The host arms its
+ * breakpoint 0 at a function of the guest, which then calls it with debug enabled.
+ */
+HOST_TEST(host_breakpoints_do_not_reach_a_guest)
+{
+	static struct probe spy;
+	static struct tv_vcpu_state st;
+	uint64_t h, bcr;
+
+	HT_EXPECT_EQ(probe_start(&spy, 0, TV_VM_PROTECTED, side_doors_elf, side_doors_elf_end, 5),
+		     0);
+	h = (uint64_t)spy.g.handle;
+	HT_EXPECT_EQ(tv_hvc(TV_HC_VCPU_GET_STATE, h, 0, (uint64_t)&st, 0, 0, 0, NULL), 0);
+	st.mdscr_el1 = MDSCR_KDE | MDSCR_MDE;
+	HT_EXPECT_EQ(tv_hvc(TV_HC_VCPU_SET_STATE, h, 0, (uint64_t)&st, 0, 0, 0, NULL), 0);
+	HT_EXPECT_TRUE(probe_run(&spy));
+	HT_EXPECT_EQ(spy.x2 & (MDSCR_KDE | MDSCR_MDE), MDSCR_KDE | MDSCR_MDE);
+	/* The host's own breakpoint on the guest's function, its OS lock open. */
+	__asm__ volatile("msr oslar_el1, xzr\n"
+			 "msr dbgbvr0_el1, %1\n"
+			 "msr dbgbcr0_el1, %2\n"
+			 "isb\n"
+			 "mrs %0, dbgbcr0_el1"
+			 : "=r"(bcr)
+			 : "r"(spy.x1), "r"(DBGBCR_E_EL1_ALL));
+	HT_EXPECT_EQ(bcr, DBGBCR_E_EL1_ALL);
+	HT_EXPECT_TRUE(probe_run(&spy));
+	host_log("guest: %s at its function, DBGBCR0_EL1 0x%lx",
+		 spy.x1 ? "a debug exception" : "no debug exception", spy.x2);
+	HT_EXPECT_EQ(spy.x1, 0);
+	HT_EXPECT_EQ(spy.x2, 0);
+	/* The host's breakpoint is back in place for the host. */
+	__asm__ volatile("mrs %0, dbgbcr0_el1" : "=r"(bcr));
+	HT_EXPECT_EQ(bcr, DBGBCR_E_EL1_ALL);
+	__asm__ volatile("msr dbgbcr0_el1, xzr\nisb");
+	guest_destroy(&spy.g);
 }

@@ -6,6 +6,7 @@
  */
 #include <abi/hvc.h>
 #include <hyp/arch.h>
+#include <hyp/debug.h>
 #include <hyp/dirty.h>
 #include <hyp/esr.h>
 #include <hyp/mem_protect.h>
@@ -211,7 +212,8 @@ bool handle_guest_trap(struct vcpu *vcpu, const struct trap_info *t, struct tv_e
 		skip_instr(&vcpu->ctxt); /* a trapped SMC returns to itself */
 		return handle_guest_call(vcpu, exit);
 	case EC_SYS64:
-		if (ptimer_emulate(vcpu, t->esr) || pmu_trap(vcpu, t->esr)) {
+		if (ptimer_emulate(vcpu, t->esr) || pmu_trap(vcpu, t->esr) ||
+		    debug_trap(vcpu, t->esr)) {
 			return true;
 		}
 		if (!(vcpu->vm->flags & TV_VM_GIC) || !vgic_emulate_sgi(vcpu, t->esr)) {

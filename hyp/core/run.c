@@ -2,6 +2,7 @@
 /* VCPU_RUN: complete the exit the host handled, then run the vCPU until its next exit. */
 #include <abi/hvc.h>
 #include <hyp/arch.h>
+#include <hyp/debug.h>
 #include <hyp/psci.h>
 #include <hyp/trap.h>
 
@@ -108,6 +109,7 @@ int64_t vcpu_run(uint64_t handle, uint64_t idx, uint64_t flags, uint64_t value, 
 	if (ret) {
 		return ret;
 	}
+	debug_step_done(vcpu); /* a completed MMIO access the guest was stepping */
 	if (flags & TV_RUN_COMPLETE_ONLY) {
 		*exit = (struct tv_exit){ TV_EXIT_NONE, { 0 } };
 		return 0;

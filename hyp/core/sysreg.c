@@ -113,13 +113,8 @@ void emulate_sysreg(struct cpu_context *ctxt, uint64_t esr, const struct cpu_vie
 		}
 		inject_undef(ctxt);
 		return;
-	} else if (SYS_ENC_OP0(enc) == 2 && view->guest) {
-		/* Debug registers: no breakpoints or watchpoints for guests, RAZ/WI. */
-		if (read) {
-			write_rt(ctxt, rt, 0);
-		}
 	} else {
-		/* GCR/RGSR/TFSR/TFSRE0 of a context without MTE, PMU, anything unknown. */
+		/* GCR/RGSR/TFSR/TFSRE0 of a context without MTE, anything unknown. */
 		inject_undef(ctxt);
 		return;
 	}

@@ -127,6 +127,7 @@ int64_t vcpu_create(uint64_t handle)
 	vcpu->ctxt.pc = vm->ram_ipa;
 	vcpu->ctxt.pstate = PSR_MODE_EL1H | PSR_DAIF;
 	vcpu->ctxt.sys[CTX_SCTLR_EL1] = SCTLR_EL1_RESET;
+	vcpu->debug.oslk = 1; /* the OS lock is set at reset, as on a CPU out of cold reset */
 	return vm->nr_vcpus++;
 }
 

@@ -10,6 +10,7 @@
 
 #include <arch/fake.h>
 #include <hyp/arch.h>
+#include <hyp/debug.h>
 #include <hyp/dirty.h>
 #include <hyp/esr.h>
 #include <hyp/hyp.h>
@@ -941,28 +942,24 @@ TEST(exit, mte_registers_undef_without_mte)
 	}
 }
 
-TEST(exit, debug_registers_raz_wi)
+/* The guest's breakpoints and the like: its first access loads its state and runs again. */
+TEST(exit, debug_registers_are_the_guests_on_first_use)
 {
 	static const uint32_t regs[] = {
-		SYS_ENC(2, 0, 0, 2, 2), /* MDSCR_EL1 */
-		SYS_ENC(2, 0, 0, 0, 4), /* DBGBVR0_EL1 */
-		SYS_ENC(2, 0, 0, 5, 7), /* DBGWCR5_EL1 */
-		SYS_ENC(2, 0, 1, 0, 4), /* OSLAR_EL1 */
-		SYS_ENC(2, 0, 1, 1, 4), /* OSLSR_EL1 */
+		SYS_ENC(2, 0, 0, 2, 2),	 /* MDSCR_EL1 */
+		SYS_ENC(2, 0, 0, 0, 4),	 /* DBGBVR0_EL1 */
+		SYS_ENC(2, 0, 0, 5, 7),	 /* DBGWCR5_EL1 */
+		SYS_ENC(2, 0, 7, 8, 6),	 /* DBGCLAIMSET_EL1 */
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(regs); i++) {
 		struct cpu_context r = sysreg_access(false, 0, regs[i], true, 2);
-		struct cpu_context w = sysreg_access(false, 0, regs[i], false, 2);
 
-		EXPECT_EQ(r.regs[2], 0);
-		EXPECT_EQ(r.pc, IPA0 + 0x44);
-		EXPECT_EQ(w.regs[2], 0x2222);
-		EXPECT_EQ(w.pc, IPA0 + 0x44);
-		EXPECT_EQ(w.sys[CTX_MDSCR_EL1], 0);
-		EXPECT_EQ(w.sys[CTX_ESR_EL1], 0);
+		EXPECT_EQ(r.pc, IPA0 + 0x40); /* executed again, on the guest's registers */
+		EXPECT_EQ(r.regs[2], 0x2222);
+		EXPECT_TRUE(arch_debug_loaded(vcpu));
 	}
-	/* The host gets no such emulation: UNDEF. */
+	/* The host gets no such thing: UNDEF. */
 	{
 		struct cpu_context host = { 0 };
 		struct cpu_view view = { true, false };
@@ -974,6 +971,107 @@ TEST(exit, debug_registers_raz_wi)
 		EXPECT_EQ(host.pc, 0x8200);
 		EXPECT_EQ(host.sys[CTX_ESR_EL1], ESR_UNDEF);
 	}
+}
+
+/* The OS lock, emulated: set at reset, OSLAR sets it, OSLSR shows it; no other direction. */
+TEST(exit, os_lock_emulated)
+{
+	const uint32_t oslar = SYS_ENC(2, 0, 1, 0, 4), oslsr = SYS_ENC(2, 0, 1, 1, 4);
+	struct cpu_context c;
+
+	c = sysreg_access(false, 0, oslsr, true, 2);
+	EXPECT_EQ(c.regs[2], OSLSR_OSLM_IMPLEMENTED | OSLSR_OSLK);
+	EXPECT_EQ(c.pc, IPA0 + 0x44);
+	EXPECT_FALSE(arch_debug_loaded(vcpu)); /* the lock alone does not load anything */
+	c = sysreg_access(false, 0, oslar, false, 31); /* MSR OSLAR_EL1, xzr: unlock */
+	EXPECT_EQ(vcpu->debug.oslk, 0);
+	EXPECT_EQ(c.pc, IPA0 + 0x44);
+	/* Once loaded, the hardware's lock follows the guest's. */
+	arch_debug_take(vcpu);
+	fake_debug_hw.oslk = 0;
+	{
+		struct tv_exit e;
+
+		vcpu->ctxt.pc = IPA0 + 0x40;
+		trap(sys_esr(oslar, 2, false), 0, 0);
+		with_reg(2, 1);
+		S.pos = S.n - 1;
+		vcpu_run((uint64_t)handle, 0, 0, 0, &e);
+	}
+	EXPECT_EQ(vcpu->debug.oslk, 1);
+	EXPECT_EQ(fake_debug_hw.oslk, 1);
+	/* Reading OSLAR or writing OSLSR: UNDEF, as on hardware. */
+	c = sysreg_access(false, 0, oslar, true, 2);
+	EXPECT_EQ(c.pc, VBAR + 0x200);
+	c = sysreg_access(false, 0, oslsr, false, 2);
+	EXPECT_EQ(c.pc, VBAR + 0x200);
+}
+
+/*
+ * An instruction EL2 emulates while the guest single-steps it: the step exception comes
+ * right after it, as on hardware after the instruction (ISV set), if debug exceptions
+ * are enabled for the guest; else the step state is just cleared.
+ */
+TEST(exit, step_exception_after_an_emulated_instruction)
+{
+	const uint64_t ss = 1u << 21, mdscr_ss = 1, kde = 1u << 13;
+	struct tv_exit e;
+
+	setup(false, 0);
+	vcpu->debug.oslk = 0;
+	vcpu->ctxt.sys[CTX_MDSCR_EL1] = mdscr_ss | kde;
+	vcpu->ctxt.pc = IPA0 + 0x40;
+	vcpu->ctxt.pstate = PSR_MODE_EL1H | ss; /* active-not-pending, debug unmasked */
+	trap(sys_esr(ENC_ID_AA64PFR0_EL1, 2, true), 0, 0);
+	vcpu_run((uint64_t)handle, 0, 0, 0, &e);
+	EXPECT_EQ(S.seen[1].pc, VBAR + 0x200);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], 0xcf000022ull); /* EC 0x33, IL, ISV, IFSC 0x22 */
+	EXPECT_EQ(S.seen[1].sys[CTX_ELR_EL1], IPA0 + 0x44);
+	EXPECT_EQ(S.seen[1].sys[CTX_SPSR_EL1], PSR_MODE_EL1H); /* SS clear: the step is done */
+	/* From EL0: the lower-EL class 0x32. */
+	setup(false, 0);
+	vcpu->debug.oslk = 0;
+	vcpu->ctxt.sys[CTX_MDSCR_EL1] = mdscr_ss;
+	vcpu->ctxt.pstate = PSR_MODE_EL0T | ss | PSR_D;
+	trap(sys_esr(ENC_ID_AA64PFR0_EL1, 2, true), 0, 0);
+	vcpu_run((uint64_t)handle, 0, 0, 0, &e);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], 0xcb000022ull);
+	/* Masked (PSTATE.D at EL1) or OS-locked: no exception, the step state cleared. */
+	for (int c = 0; c < 2; c++) {
+		setup(false, 0);
+		vcpu->debug.oslk = c;
+		vcpu->ctxt.sys[CTX_MDSCR_EL1] = mdscr_ss | kde;
+		vcpu->ctxt.pc = IPA0 + 0x40;
+		vcpu->ctxt.pstate = PSR_MODE_EL1H | ss | (c ? 0 : PSR_D);
+		trap(sys_esr(ENC_ID_AA64PFR0_EL1, 2, true), 0, 0);
+		vcpu_run((uint64_t)handle, 0, 0, 0, &e);
+		EXPECT_EQ(S.seen[1].pc, IPA0 + 0x44);
+		EXPECT_EQ(S.seen[1].pstate & ss, 0);
+	}
+}
+
+/* No external debugger: MDRAR, the double lock, power control, the DCC read zero. */
+TEST(exit, debug_registers_without_a_debugger)
+{
+	static const uint32_t raz_wi[] = {
+		SYS_ENC(2, 0, 1, 3, 4), /* OSDLR_EL1 */
+		SYS_ENC(2, 0, 1, 4, 4), /* DBGPRCR_EL1 */
+		SYS_ENC(2, 3, 0, 4, 0), /* DBGDTR_EL0 */
+		SYS_ENC(2, 0, 0, 2, 0), /* MDCCINT_EL1 */
+	};
+	struct cpu_context c;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(raz_wi); i++) {
+		c = sysreg_access(false, 0, raz_wi[i], true, 2);
+		EXPECT_EQ(c.regs[2], 0);
+		EXPECT_EQ(c.pc, IPA0 + 0x44);
+		c = sysreg_access(false, 0, raz_wi[i], false, 2);
+		EXPECT_EQ(c.pc, IPA0 + 0x44);
+		EXPECT_EQ(c.regs[2], 0x2222);
+	}
+	c = sysreg_access(false, 0, SYS_ENC(2, 0, 1, 0, 0), true, 2); /* MDRAR_EL1 */
+	EXPECT_EQ(c.regs[2], 0);
+	EXPECT_EQ(c.pc, IPA0 + 0x44);
 }
 
 TEST(exit, unknown_sysregs_undef)

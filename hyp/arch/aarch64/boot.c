@@ -26,6 +26,7 @@ void cpu_features_init(void);
 void console_init(void);
 void vgic_arch_init(void);
 void pmu_arch_init(void);
+void debug_arch_init(void);
 
 static struct hyp_cpu cpu0;
 static uint64_t image_sum;
@@ -186,6 +187,7 @@ void hyp_boot(void)
 	vm_init();
 	vgic_arch_init();
 	pmu_arch_init();
+	debug_arch_init();
 	if (hdr->magic != TV_HOST_MAGIC) {
 		hyp_panic("no host image at 0x%lx", (uint64_t)TV_HOST_LOAD_ADDR);
 	}

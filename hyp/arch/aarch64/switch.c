@@ -10,6 +10,7 @@
 #include <arch/switch.h>
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
+#include <hyp/debug.h>
 #include <hyp/esr.h>
 #include <hyp/hyp.h>
 #include <hyp/mem_protect.h>
@@ -26,10 +27,11 @@ void sysreg_load_el1(const struct cpu_context *c, bool mte);
 void pmu_enter(struct vcpu *vcpu);
 void pmu_exit(struct vcpu *vcpu);
 uint64_t pmu_guest_mdcr(const struct vcpu *vcpu);
+void debug_enter(struct vcpu *vcpu);
+void debug_exit(struct vcpu *vcpu);
+uint64_t debug_guest_mdcr(const struct vcpu *vcpu);
 
 #define CPTR_BASE (CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM)
-/* Debug registers stay trapped for guests: accesses are emulated (hyp/core/sysreg.c). */
-#define MDCR_GUEST (MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
 #define HCR_COMMON (HCR_VM | HCR_SWIO | HCR_RW | HCR_TSC | HCR_TIDCP | HCR_TLOR)
 #define HCR_GUEST                                                                   \
 	(HCR_COMMON | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI | \
@@ -111,7 +113,7 @@ static void load_guest_el2_config(struct hyp_cpu *cpu, struct vcpu *vcpu)
 	write_sysreg(hcr_el2, hcr);
 	write_sysreg(vttbr_el2, pa_addr(hyp_pa(vm->s2.root)) | (uint64_t)vm->vmid << 48);
 	write_sysreg(cptr_el2, cptr_for(cpu, &vcpu->ctxt));
-	write_sysreg(mdcr_el2, MDCR_GUEST | pmu_guest_mdcr(vcpu));
+	write_sysreg(mdcr_el2, debug_guest_mdcr(vcpu) | pmu_guest_mdcr(vcpu));
 	/*
 	 * The EL1 physical timer and counter are the host's: the guest's trap and are
 	 * emulated (hyp/core/timer.c), with CNTHP standing for its timer.
@@ -146,6 +148,7 @@ static void run_until_exit(struct hyp_cpu *cpu, struct vcpu *vcpu, struct tv_exi
 	struct trap_info t;
 
 	for (;;) {
+		debug_step_done(vcpu);
 		write_sysreg(elr_el2, g->pc);
 		write_sysreg(spsr_el2, g->pstate);
 		int code = __guest_enter(g, cpu);
@@ -190,6 +193,7 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	sysreg_load_el1(&vcpu->ctxt, mte);
 	cpu->loaded = &vcpu->ctxt;
 	pmu_enter(vcpu);
+	debug_enter(vcpu);
 	load_guest_el2_config(cpu, vcpu);
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		vgic_load(vcpu);
@@ -211,6 +215,7 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	}
 	sysreg_save_el1(&vcpu->ctxt, mte);
 	pmu_exit(vcpu);
+	debug_exit(vcpu);
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		vgic_save(vcpu);
 	} else {

@@ -44,6 +44,7 @@ void fake_hyp_init(const struct fake_config *cfg)
 	fake_tlbi_ipa = fake_tlbi_vmid = 0;
 	fake_ptimer_changes = 0;
 	fake_pmu_reset();
+	fake_debug_reset();
 	fake_idst = true;
 	guest_fn = NULL;
 	console_len = 0;
@@ -313,6 +314,7 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	struct trap_info t;
 
 	for (;;) {
+		debug_step_done(vcpu);
 		if (!guest_fn || !guest_fn(vcpu, &t, guest_arg)) {
 			*exit = (struct tv_exit){ TV_EXIT_IRQ, { 0 } };
 			return;

@@ -7,6 +7,7 @@
 #ifndef HYP_CONTEXT_H
 #define HYP_CONTEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +59,7 @@ struct cpu_context {
 	uint64_t pstate;   /* SPSR_EL2 of the context */
 	uint64_t sys[CTX_NR_SYSREGS];
 	struct fpsimd_state fp;
+	bool step_done; /* EL2 completed an instruction the context was single-stepping */
 };
 
 #define CTX_OFF_REGS 0
@@ -87,12 +89,16 @@ _Static_assert(offsetof(struct cpu_context, pstate) == CTX_OFF_PSTATE, "pstate o
 
 /*
  * Steps a context past an instruction that EL2 emulated, as completing it would: the
- * branch-target state is cleared, and so is PSTATE.SS, so that a guest single-stepping
- * the instruction takes its step exception right after it (active-pending).
+ * branch-target state is cleared, and so is PSTATE.SS; if the context was stepping the
+ * instruction, step_done says so (a guest then takes its step exception right after
+ * it: debug_step_done()).
  */
 static inline void skip_instr(struct cpu_context *c)
 {
 	c->pc += 4;
+	if (c->pstate & PSR_SS) {
+		c->step_done = true;
+	}
 	c->pstate &= ~(uint64_t)(PSR_SS | PSR_BTYPE);
 }
 

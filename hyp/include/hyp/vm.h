@@ -5,6 +5,7 @@
 
 #include <abi/hvc.h>
 #include <hyp/context.h>
+#include <hyp/debug.h>
 #include <hyp/pgtable.h>
 #include <hyp/pmu.h>
 #include <hyp/timer.h>
@@ -37,6 +38,7 @@ struct vcpu {
 	struct vgic_cpu vgic; /* TV_VM_GIC: list registers, CPU interface, interrupt lines */
 	struct ptimer ptimer; /* the emulated EL1 physical timer */
 	struct vpmu pmu;      /* its PMU registers, while not in the hardware */
+	struct debug_state debug; /* breakpoints, watchpoints, claim tags, OS lock */
 };
 
 struct vm {

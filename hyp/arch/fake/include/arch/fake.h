@@ -38,6 +38,11 @@ extern bool fake_pmu;
 extern struct pmu_state fake_pmu_hw;
 void fake_pmu_reset(void);
 
+/* The debug registers as the hardware holds them (for the vCPU given them, if any). */
+#include <hyp/debug.h>
+extern struct debug_state fake_debug_hw;
+void fake_debug_reset(void);
+
 /* Calls of arch_ptimer_changed() since init (EL2's timer re-armed for the guest's). */
 extern unsigned fake_ptimer_changes;
 
