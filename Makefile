@@ -49,13 +49,18 @@ $(B)/hyp.elf: $(HYP_OBJS) hyp/arch/aarch64/hyp.ld
 # ---- guests: bare-metal programs for QEMU's virt machine (EL1, RAM at 0x40000000) ---------
 GUEST_NAMES := $(notdir $(basename $(wildcard guests/*.c)))
 GUEST_ELFS := $(patsubst %,$(B)/guests/%.elf,$(GUEST_NAMES))
-GUEST_LIB := $(wildcard guests/lib/*.S) $(wildcard guests/lib/*.c) lib/string.c lib/fmt.c
+GUEST_LIB := $(wildcard guests/lib/*.S) $(wildcard guests/lib/*.c) lib/string.c lib/fmt.c \
+	lib/fdt.c
 GUEST_CFLAGS := $(ARM_CFLAGS) -Iguests/lib
 
-guests: $(GUEST_ELFS)
+# Each guest also as a raw binary (linked at RAM + 0x80000, where QEMU and tagvisor's
+# --kernel load one), for guests that need the device tree and the GIC of a --kernel VM.
+guests: $(GUEST_ELFS) $(GUEST_ELFS:.elf=.bin)
 $(B)/guests/%.elf: guests/%.c $(GUEST_LIB) $(wildcard guests/lib/*.h) guests/lib/guest.ld | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) $(GUEST_CFLAGS) $(ARM_LDFLAGS) -T guests/lib/guest.ld $(GUEST_LIB) $< -lgcc -o $@
+$(B)/guests/%.bin: $(B)/guests/%.elf
+	$(ARM_OBJCOPY) -O binary $< $@
 
 # ---- the host (EL1): VMM and test driver --------------------------------------------------
 HOST_SRCS := $(wildcard host/*.c) $(wildcard host/*.S) $(wildcard host/vmm/*.c) \
@@ -69,7 +74,7 @@ $(B)/host/%.c.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) $(HOST_EL1_CFLAGS) -c $< -o $@
 # Guest images embedded in the host for its tests.
-$(B)/host/host/guest_images.S.o: $(B)/guests/service.elf
+$(B)/host/host/guest_images.S.o: $(B)/guests/service.elf $(B)/guests/side_doors.elf
 $(B)/host/%.S.o: %.S | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(ARM_CC) $(HOST_EL1_CFLAGS) -DGUEST_DIR=$(B)/guests -c $< -o $@
@@ -80,10 +85,10 @@ $(B)/host.elf: $(HOST_OBJS) host/host.ld
 TOOL_SRCS := $(wildcard tools/tagvisor/*.c)
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null)
 $(B)/tagvisor: $(TOOL_SRCS) $(wildcard tools/tagvisor/*.h) $(wildcard include/abi/*.h) \
-		lib/snapshot.c lib/crc32c.c lib/tagcodec.c lib/fmt.c $(wildcard include/lib/*.h)
+		lib/snapshot.c lib/crc32c.c lib/tagcodec.c lib/fmt.c lib/linux_image.c $(wildcard include/lib/*.h)
 	@mkdir -p $(B)
 	$(HOSTCC) $(HOST_CFLAGS) -Itools/tagvisor $(if $(GIT_COMMIT),'-DTV_GIT_COMMIT=" ($(GIT_COMMIT))"') \
-		$(TOOL_SRCS) lib/snapshot.c lib/crc32c.c lib/tagcodec.c lib/fmt.c -o $@
+		$(TOOL_SRCS) lib/snapshot.c lib/crc32c.c lib/tagcodec.c lib/fmt.c lib/linux_image.c -o $@
 
 # The core is built natively against the fake arch; lib/string.h is libc's there.
 UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard hyp/core/*.c) $(wildcard hyp/arch/fake/*.c) \

@@ -11,3 +11,4 @@ name##_elf:                                               \
 name##_elf_end:
 
 IMAGE(service)
+IMAGE(side_doors)

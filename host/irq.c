@@ -19,7 +19,17 @@
 #define GICR_ISENABLER0 0x0100
 #define GICR_IPRIORITYR 0x0400
 #define TIMER_PPI 30
-#define VTIMER_PPI 27 /* the guests' virtual timer: EL2 takes it, the host only enables it */
+/*
+ * Interrupts EL2 takes while a guest runs (HCR_EL2.IMO), which the host only enables:
+ * the guests' virtual timer and PMU, EL2's own timer (standing for a guest's physical
+ * timer), the GIC's EOI maintenance interrupt.
+ */
+#define VTIMER_PPI 27
+#define HYP_TIMER_PPI 26
+#define MAINTENANCE_PPI 25
+#define PMU_PPI 23
+#define EL2_PPIS \
+	(1u << VTIMER_PPI | 1u << HYP_TIMER_PPI | 1u << MAINTENANCE_PPI | 1u << PMU_PPI)
 #define INTID_SPURIOUS 1023
 
 static inline volatile uint32_t *mmio32(uint64_t addr)
@@ -39,10 +49,13 @@ void irq_init(void)
 	*mmio32(GICR_BASE + GICR_WAKER) &= ~(1u << 1); /* ProcessorSleep */
 	while (*mmio32(GICR_BASE + GICR_WAKER) & (1u << 2)) {
 	}
-	*mmio32(GICR_SGI_BASE + GICR_IGROUPR0) |= 1u << TIMER_PPI | 1u << VTIMER_PPI;
-	*(volatile uint8_t *)(GICR_SGI_BASE + GICR_IPRIORITYR + TIMER_PPI) = 0x80;
-	*(volatile uint8_t *)(GICR_SGI_BASE + GICR_IPRIORITYR + VTIMER_PPI) = 0x80;
-	*mmio32(GICR_SGI_BASE + GICR_ISENABLER0) = 1u << TIMER_PPI | 1u << VTIMER_PPI;
+	*mmio32(GICR_SGI_BASE + GICR_IGROUPR0) |= 1u << TIMER_PPI | EL2_PPIS;
+	for (unsigned ppi = 16; ppi < 32; ppi++) {
+		if ((1u << TIMER_PPI | EL2_PPIS) & (1u << ppi)) {
+			*(volatile uint8_t *)(GICR_SGI_BASE + GICR_IPRIORITYR + ppi) = 0x80;
+		}
+	}
+	*mmio32(GICR_SGI_BASE + GICR_ISENABLER0) = 1u << TIMER_PPI | EL2_PPIS;
 	__asm__ volatile("msr s3_0_c12_c12_5, %0\n" /* ICC_SRE_EL1 = SRE */
 			 "isb\n"
 			 "msr s3_0_c4_c6_0, %1\n" /* ICC_PMR_EL1 */

@@ -12,6 +12,7 @@
 #define PPI_TIMER_PHYS 14u
 #define PPI_TIMER_VIRT 11u
 #define PPI_TIMER_HYP  10u
+#define PPI_PMU	       7u /* INTID 23 */
 
 /* "prefix@hex" into out (at least FDTW_MAX_NODE_NAME + 1 bytes), as node names write it. */
 static void unit_name(char *out, const char *prefix, uint64_t addr)
@@ -163,6 +164,17 @@ static void write_timer(struct fdt_writer *w)
 	fdtw_end_node(w);
 }
 
+/* The PMU as QEMU's virt tree has it with a GICv3: PPI 7, level high. */
+static void write_pmu(struct fdt_writer *w)
+{
+	static const uint32_t irq[3] = { GIC_PPI, PPI_PMU, IRQ_TYPE_LEVEL_HIGH };
+
+	fdtw_begin_node(w, "pmu");
+	fdtw_prop_string(w, "compatible", "arm,armv8-pmuv3");
+	fdtw_prop_cells(w, "interrupts", irq, 3);
+	fdtw_end_node(w);
+}
+
 static void write_chosen(struct fdt_writer *w, const struct linux_dt_config *cfg,
 			 const char *uart_path)
 {
@@ -180,7 +192,7 @@ static void write_chosen(struct fdt_writer *w, const struct linux_dt_config *cfg
 
 int linux_dt_build(void *buf, size_t size, const struct linux_dt_config *cfg)
 {
-	static const char *const psci_compat[] = { "arm,psci-1.0", "arm,psci-0.2" };
+	static const char *const psci_compat[] = { "arm,psci-1.0", "arm,psci-0.2", "arm,psci" };
 	struct fdt_writer w;
 	char name[FDTW_MAX_NODE_NAME + 1];
 	char uart_name[FDTW_MAX_NODE_NAME + 1];
@@ -205,7 +217,7 @@ int linux_dt_build(void *buf, size_t size, const struct linux_dt_config *cfg)
 
 	/* PSCI 0.2 and later have standard function IDs: no cpu_on etc. properties. */
 	fdtw_begin_node(&w, "psci");
-	fdtw_prop_strings(&w, "compatible", psci_compat, 2);
+	fdtw_prop_strings(&w, "compatible", psci_compat, 3);
 	fdtw_prop_string(&w, "method", "hvc");
 	fdtw_end_node(&w);
 
@@ -220,6 +232,9 @@ int linux_dt_build(void *buf, size_t size, const struct linux_dt_config *cfg)
 	write_gic(&w, cfg);
 	write_uart(&w, cfg, uart_name);
 	write_timer(&w);
+	if (cfg->pmu) {
+		write_pmu(&w);
+	}
 
 	fdtw_begin_node(&w, "aliases");
 	fdtw_prop_string(&w, "serial0", uart_path);

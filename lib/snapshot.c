@@ -583,6 +583,10 @@ static int check_vcpu(struct snap_reader *r, uint32_t n, const uint8_t *p)
 		    n, "VCPU", idx, (unsigned long long)pstate,
 		    (unsigned long long)(pstate & ~PSTATE_VALID));
 	}
+	if (!tv_spsr_el1_valid(ld64(p, VCPU_STATE(spsr_el1)))) {
+		return fail(r, REC "vCPU %u: SPSR_EL1 0x%llx is AArch32 (bit 4)", n, "VCPU", idx,
+			    (unsigned long long)ld64(p, VCPU_STATE(spsr_el1)));
+	}
 	r->vcpu_mask |= 1ull << idx;
 	r->vcpus_seen++;
 	return 0;
@@ -601,7 +605,8 @@ static int check_gic(struct snap_reader *r, uint32_t n, const uint8_t *p)
 	for (unsigned i = 0; i < 16; i++) {
 		uint64_t lr = g.cpu.lr[i];
 
-		if ((lr >> 32) & 0x20001fffull) { /* HW (bit 61) and pINTID (44:32) */
+		/* HW (bit 61) and pINTID (44:32) but for EOI (41), the maintenance request. */
+		if ((lr >> 32) & 0x20001dffull) {
 			return fail(r, REC "list register %u (0x%llx) is linked to a physical interrupt",
 				    n, "GIC", i, (unsigned long long)lr);
 		}

@@ -2,7 +2,7 @@
 # Runs one integration test: tests/run-one.sh OUTDIR "NAME | STATUS | CHECKS | ARGS"
 #   STATUS  the exit status tagvisor must return
 #   CHECKS  '&&'-separated: out=FILE (stdout equals FILE), out~TEXT, err~TEXT (contains),
-#           err!~TEXT (does not contain), out=~REGEX, err=~REGEX (grep -E), or '-' for none
+#           out!~TEXT, err!~TEXT (does not contain), out=~REGEX, err=~REGEX (grep -E), or '-' for none
 #   ARGS    arguments of build/tagvisor; --timeout 180 unless given; or "sh: SCRIPT ARGS" to
 #           run a script of tests/qemu/ (for tests that need several runs)
 set -u
@@ -39,6 +39,7 @@ if [ -z "$why" ] && [ "$checks" != "-" ]; then
 		out=~*) grep -qE -- "${c#out=~}" "$o" || why="stdout does not match '${c#out=~}'" ;;
 		out=*) cmp -s "$o" "${c#out=}" || why="stdout differs from ${c#out=}" ;;
 		err=~*) grep -qE -- "${c#err=~}" "$e" || why="stderr does not match '${c#err=~}'" ;;
+		out!~*) grep -qF -- "${c#out!~}" "$o" && why="stdout has '${c#out!~}'" ;;
 		out~*) grep -qF -- "${c#out~}" "$o" || why="stdout lacks '${c#out~}'" ;;
 		err!~*) grep -qF -- "${c#err!~}" "$e" && why="stderr has '${c#err!~}'" ;;
 		err~*) grep -qF -- "${c#err~}" "$e" || why="stderr lacks '${c#err~}'" ;;

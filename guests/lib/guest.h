@@ -13,6 +13,9 @@
 #define UART_BASE 0x09000000ul
 #define RAM_BASE 0x40000000ul
 
+/* x0 at entry: the device tree's address when the loader passes one (raw binaries). */
+extern uint64_t boot_x0;
+
 /* Console: the PL011 at UART_BASE. */
 void putc(char c);
 void puts(const char *s);
@@ -43,6 +46,11 @@ struct trap_record {
 	uint64_t elr;
 };
 void trap_expect(struct trap_record *r);
+/*
+ * A program's own handler of synchronous exceptions, tried first: returns true if it
+ * dealt with the exception (it may change f->elr and f->spsr, which the return uses).
+ */
+extern bool (*guest_sync_handler)(struct frame *f, uint64_t esr);
 void trap_expect_none(void);
 bool probe_read64(uint64_t addr, uint64_t *val, struct trap_record *r);
 bool probe_write64(uint64_t addr, uint64_t val, struct trap_record *r);

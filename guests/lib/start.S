@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Guest entry at EL1, MMU off, as QEMU's virt machine starts a bare-metal ELF. */
+/*
+ * Guest entry at EL1, MMU off, as QEMU's virt machine starts a bare-metal ELF or a raw
+ * binary (x0 = the device tree's address for a raw binary or a Linux-style boot).
+ */
 	.section .text.entry, "ax"
 	.global _start
 _start:
+	ldr	x1, =boot_x0
+	str	x0, [x1]
 	ldr	x1, =__stack_top
 	mov	sp, x1
 	ldr	x1, =guest_vectors
@@ -19,6 +24,13 @@ _start:
 2:	bl	guest_main
 	bl	psci_system_off
 3:	b	3b
+
+	.data
+	.balign 8
+	.global boot_x0
+boot_x0:
+	.quad	0
+	.text
 
 /* Vectors: synchronous exceptions go to C with a frame, the rest are fatal. */
 .macro vec target

@@ -6,6 +6,9 @@
  */
 #include "service.h"
 
+#include <abi/snapshot.h>
+#include <lib/string.h>
+
 #define EC(esr) ((esr) >> 26)
 #define FSC(esr) ((esr)&0x3f)
 
@@ -116,4 +119,70 @@ HOST_TEST(host_bad_memory_calls)
 	HT_EXPECT_EQ(tv_hvc(TV_HC_VM_DESTROY, h, 0, 0, 0, 0, 0, NULL), -TV_ESTALE);
 	guest_destroy(&p.g);
 	HT_EXPECT_EQ(tv_hvc(TV_HC_CHECK, 0, 0, 0, 0, 0, 0, NULL), 0);
+}
+
+/*
+ * No AArch32 for a guest, whatever the host writes: not in PSTATE, and not in SPSR_EL1,
+ * which the guest's next ERET would use (issue: SET_REG SPSR_EL1 = 0x10 once ran the
+ * guest in A32 at EL0). The vCPU state interface refuses the same.
+ */
+HOST_TEST(host_cannot_put_a_guest_in_aarch32)
+{
+	static struct service s;
+	static struct tv_vcpu_state st;
+	uint64_t h;
+
+	HT_EXPECT_EQ(service_start(&s, 0, 0), 0);
+	h = (uint64_t)s.g.handle;
+	HT_EXPECT_EQ(tv_hvc(TV_HC_VCPU_SET_REG, h, 0, TV_REG_SPSR_EL1, 0x10, 0, 0, NULL),
+		     -TV_EINVAL);
+	HT_EXPECT_EQ(tv_hvc(TV_HC_VCPU_SET_REG, h, 0, TV_REG_SPSR_EL1, 0x30, 0, 0, NULL),
+		     -TV_EINVAL);
+	HT_EXPECT_EQ(tv_hvc(TV_HC_VCPU_SET_REG, h, 0, TV_REG_PSTATE, 0x10, 0, 0, NULL), -TV_EINVAL);
+	HT_EXPECT_EQ(tv_hvc(TV_HC_VCPU_RUN, h, 0, TV_RUN_HVC_RET | TV_RUN_COMPLETE_ONLY, 0, 0, 0,
+			    NULL),
+		     0);
+	s.g.vcpu[0].run_flags = 0; /* the READY call is answered */
+	HT_EXPECT_EQ(tv_hvc(TV_HC_VCPU_GET_STATE, h, 0, (uint64_t)&st, 0, 0, 0, NULL), 0);
+	st.spsr_el1 = 0x10;
+	HT_EXPECT_EQ(tv_hvc(TV_HC_VCPU_SET_STATE, h, 0, (uint64_t)&st, 0, 0, 0, NULL), -TV_EINVAL);
+	st.spsr_el1 = 0x3c5;
+	st.pstate = 0x10;
+	HT_EXPECT_EQ(tv_hvc(TV_HC_VCPU_SET_STATE, h, 0, (uint64_t)&st, 0, 0, 0, NULL), -TV_EINVAL);
+	/* The guest runs on in AArch64 and verifies its memory. */
+	HT_EXPECT_EQ(service_finish(&s), TV_STATUS_OK);
+	HT_EXPECT_TRUE(service_verified(&s));
+	guest_destroy(&s.g);
+}
+
+/*
+ * A protected VM that has run gets only zeroed pages (issue: the host could plant data
+ * and tags at unpopulated IPAs of a running protected VM).
+ */
+HOST_TEST(protected_vm_gets_zeroed_pages_once_running)
+{
+	static struct service s;
+	uint8_t *page = alloc_pages(1), *tags = alloc_pages(1);
+	uint64_t h, ipa = GUEST_RAM_IPA + (8ull << 20);
+
+	HT_EXPECT_EQ(service_start(&s, 0, TV_VM_PROTECTED | TV_VM_MTE), 0);
+	h = (uint64_t)s.g.handle;
+	memset(page, 0x5a, PAGE_SIZE);
+	tags[0] = 0;
+	HT_EXPECT_EQ(tv_hvc(TV_HC_MEM_DONATE, h, (uint64_t)page, ipa, 0, 0, 0, NULL), -TV_EPERM);
+	HT_EXPECT_EQ(tv_hvc(TV_HC_MEM_DONATE, h, (uint64_t)page, ipa, TV_DONATE_TAGS,
+			    (uint64_t)tags, 1, NULL),
+		     -TV_EPERM);
+	HT_EXPECT_EQ(tv_hvc(TV_HC_MEM_DONATE, h, (uint64_t)page, ipa,
+			    TV_DONATE_ZERO | TV_DONATE_TAGS, (uint64_t)tags, 1, NULL),
+		     -TV_EPERM);
+	/* The page is still the host's, unchanged. */
+	HT_EXPECT_EQ(page[100], 0x5a);
+	HT_EXPECT_EQ(tv_hvc(TV_HC_MEM_DONATE, h, (uint64_t)page, ipa, TV_DONATE_ZERO, 0, 0, NULL),
+		     0);
+	s.g.page_pa[(ipa - GUEST_RAM_IPA) / PAGE_SIZE] = (uint64_t)page;
+	HT_EXPECT_EQ(tv_hvc(TV_HC_CHECK, 0, 0, 0, 0, 0, 0, NULL), 0);
+	HT_EXPECT_EQ(service_finish(&s), TV_STATUS_OK);
+	HT_EXPECT_TRUE(service_verified(&s));
+	guest_destroy(&s.g);
 }

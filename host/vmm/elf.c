@@ -31,10 +31,11 @@ static bool in_ram(const struct guest *g, uint64_t ipa, uint64_t len)
 	return ipa >= GUEST_RAM_IPA && len <= g->ram_size && ipa - GUEST_RAM_IPA <= g->ram_size - len;
 }
 
-int guest_load_elf(struct guest *g, const uint8_t *elf, uint64_t size)
+int guest_stage_elf(struct guest *g, const uint8_t *elf, uint64_t size, uint64_t *entry,
+		    uint64_t *end)
 {
 	const struct elf64_ehdr *eh = (const void *)elf;
-	uint64_t entry_ok = 0;
+	bool entry_ok = false;
 
 	if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != 2 ||
 	    eh->ident[5] != 1 || eh->machine != EM_AARCH64 || eh->type != 2) {
@@ -46,6 +47,7 @@ int guest_load_elf(struct guest *g, const uint8_t *elf, uint64_t size)
 		host_log("guest ELF: program headers outside the file");
 		return -1;
 	}
+	*end = GUEST_RAM_IPA;
 	for (unsigned i = 0; i < eh->phnum; i++) {
 		struct elf64_phdr ph;
 
@@ -67,15 +69,26 @@ int guest_load_elf(struct guest *g, const uint8_t *elf, uint64_t size)
 			return -1;
 		}
 		if (eh->entry >= ph.paddr && eh->entry - ph.paddr < ph.memsz) {
-			entry_ok = 1;
+			entry_ok = true;
+		}
+		if (ph.paddr + ph.memsz > *end) {
+			*end = ph.paddr + ph.memsz;
 		}
 	}
 	if (!entry_ok) {
 		host_log("guest ELF: entry point 0x%lx is in no loaded segment", eh->entry);
 		return -1;
 	}
-	if (guest_donate_staged(g)) {
+	*entry = eh->entry;
+	return 0;
+}
+
+int guest_load_elf(struct guest *g, const uint8_t *elf, uint64_t size)
+{
+	uint64_t entry, end;
+
+	if (guest_stage_elf(g, elf, size, &entry, &end) || guest_donate_staged(g)) {
 		return -1;
 	}
-	return (int)tv_hvc(TV_HC_VCPU_SET_REG, (uint64_t)g->handle, 0, TV_REG_PC, eh->entry, 0, 0, NULL);
+	return (int)tv_hvc(TV_HC_VCPU_SET_REG, (uint64_t)g->handle, 0, TV_REG_PC, entry, 0, 0, NULL);
 }

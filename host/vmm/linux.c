@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Booting Linux as a guest, by the arm64 boot protocol (Documentation/arch/arm64/
- * booting.rst): the Image at a 2 MiB-aligned base plus its text_offset, the DTB
- * the VMM generates and the initramfs placed in RAM above it, x0 = the DTB's
- * address, MMU and caches off, EL1h with interrupts masked.
+ * Booting a kernel as a guest, as QEMU's virt machine does (docs/LINUX.md): an arm64
+ * Image by the arm64 boot protocol (Documentation/arch/arm64/booting.rst: at a 2 MiB-
+ * aligned base plus its text_offset), a raw binary at RAM + 0x80000, or an ELF file by
+ * its program headers; the DTB the VMM generates and the initramfs near the top of RAM,
+ * x0 = the DTB's address, MMU and caches off, EL1h with interrupts masked.
  *   kernel=ADDR:SIZE [initrd=ADDR:SIZE] [cmdline=ARGS, %XX-encoded] (host/images.c)
  */
 #include <host/vmm.h>
@@ -39,26 +40,54 @@ static void percent_decode(const char *in, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+static const char *kind_name(enum linux_kernel_kind kind)
+{
+	return kind == LINUX_KERNEL_IMAGE ? "Image" : kind == LINUX_KERNEL_RAW ? "raw binary" : "ELF";
+}
+
+/* Stages the kernel and places everything; sets *entry. */
+static int stage_kernel(struct guest *g, const char *path, const uint8_t *image, uint64_t ksize,
+			uint64_t isize, struct linux_layout *at, uint64_t *entry)
+{
+	int err;
+
+	if (linux_kernel_kind(image, ksize) == LINUX_KERNEL_ELF) {
+		uint64_t end;
+
+		if (guest_stage_elf(g, image, ksize, entry, &end)) {
+			return -1;
+		}
+		err = linux_layout_place(GUEST_RAM_IPA, g->ram_size, GUEST_RAM_IPA, end, isize, at);
+		at->kind = LINUX_KERNEL_ELF;
+	} else {
+		err = linux_image_layout(image, ksize, GUEST_RAM_IPA, g->ram_size, isize, at);
+		*entry = at->kernel;
+		if (!err && guest_write_initial(g, at->kernel, image, ksize)) {
+			return -1;
+		}
+	}
+	if (err) {
+		host_log("%s: %s (%lu MiB of RAM)", path, linux_image_strerror(err), g->ram_size >> 20);
+		return -1;
+	}
+	return 0;
+}
+
 int linux_load(struct guest *g, const char *kernel, const char *initrd, const char *cmdline)
 {
 	static char args[1024];
 	static uint8_t dtb[DTB_MAX] __attribute__((aligned(8)));
 	struct linux_dt_config cfg;
 	struct linux_layout at;
-	uint64_t ksize, isize = 0;
+	struct hvc_res features;
+	uint64_t ksize, isize = 0, entry;
 	uint8_t *image = host_image(kernel, &ksize), *rd = NULL;
-	int dt_size, err;
+	int dt_size;
 
 	if (!image || (initrd && !(rd = host_image(initrd, &isize)))) {
 		return -1;
 	}
-	err = linux_image_layout(image, ksize, GUEST_RAM_IPA, g->ram_size, isize, &at);
-	if (err) {
-		host_log("the kernel: %s (%lu MiB of RAM)", linux_image_strerror(err),
-			 g->ram_size >> 20);
-		return -1;
-	}
-	if (guest_write_initial(g, at.kernel, image, ksize) ||
+	if (stage_kernel(g, kernel, image, ksize, isize, &at, &entry) ||
 	    (rd && guest_write_initial(g, at.initrd, rd, isize))) {
 		return -1;
 	}
@@ -76,6 +105,8 @@ int linux_load(struct guest *g, const char *kernel, const char *initrd, const ch
 	cfg.initrd_start = at.initrd;
 	cfg.initrd_end = rd ? at.initrd + isize : 0;
 	cfg.mte = g->vm_flags & TV_VM_MTE;
+	cfg.pmu = !tv_hvc(TV_HC_FEATURES, 0, 0, 0, 0, 0, 0, &features) &&
+		  (features.x[1] & TV_FEAT_PMU);
 	dt_size = linux_dt_build(dtb, sizeof(dtb), &cfg);
 	if (dt_size < 0) {
 		host_log("cannot build the guest's device tree: %d", dt_size);
@@ -84,10 +115,11 @@ int linux_load(struct guest *g, const char *kernel, const char *initrd, const ch
 	if (guest_write_initial(g, at.dtb, dtb, (uint64_t)dt_size) || guest_donate_staged(g)) {
 		return -1;
 	}
-	host_log("Linux: Image at 0x%lx (%lu KiB), initramfs at 0x%lx (%lu KiB), DTB at 0x%lx, "
-		 "\"%s\"",
-		 at.kernel, ksize >> 10, at.initrd, isize >> 10, at.dtb, args);
-	if (tv_hvc(TV_HC_VCPU_SET_REG, (uint64_t)g->handle, 0, TV_REG_PC, at.kernel, 0, 0, NULL) ||
+	host_log("kernel: %s at 0x%lx (%lu KiB), entry 0x%lx, initramfs at 0x%lx (%lu KiB), "
+		 "DTB at 0x%lx, \"%s\"",
+		 kind_name(at.kind), at.kernel, ksize >> 10, entry, at.initrd, isize >> 10, at.dtb,
+		 args);
+	if (tv_hvc(TV_HC_VCPU_SET_REG, (uint64_t)g->handle, 0, TV_REG_PC, entry, 0, 0, NULL) ||
 	    tv_hvc(TV_HC_VCPU_SET_REG, (uint64_t)g->handle, 0, TV_REG_X0, at.dtb, 0, 0, NULL)) {
 		return -1;
 	}

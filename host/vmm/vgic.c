@@ -58,8 +58,8 @@ static struct vgic_irq_bank *bank(struct vgic *v, unsigned intid)
 
 /*
  * Tells EL2 how interrupt intid stands now, if it is one that can become pending: an
- * SGI (the guest's own, generated at EL2; a pending bit set here is handed over),
- * the timer or the UART.
+ * SGI (the guest's own, generated at EL2; a pending bit set here is handed over), the
+ * timers (their levels are EL2's: only enable and priority matter) or the UART.
  */
 static void sync_irq(struct guest *g, unsigned intid)
 {
@@ -67,7 +67,8 @@ static void sync_irq(struct guest *g, unsigned intid)
 	struct vgic_irq_bank *b;
 	uint64_t flags = 0;
 
-	if (intid >= 16 && intid != VGIC_VTIMER && intid != VGIC_UART) {
+	if (intid >= 16 && intid != VGIC_VTIMER && intid != VGIC_PTIMER && intid != VGIC_PMU &&
+	    intid != VGIC_UART) {
 		return;
 	}
 	b = bank(v, intid);
@@ -102,6 +103,17 @@ void vgic_set_uart_line(struct guest *g, bool level)
 	}
 }
 
+/* The pending (or active) state of the vCPU's SGIs and PPIs, as EL2 and this VMM hold it. */
+static uint32_t private_state(struct guest *g, bool pending)
+{
+	struct hvc_res r;
+
+	if (tv_hvc(TV_HC_VCPU_IRQ_STATE, (uint64_t)g->handle, 0, 0, 0, 0, 0, &r)) {
+		return 0;
+	}
+	return (uint32_t)(pending ? r.x[1] | g->vgic.private.pending : r.x[2]);
+}
+
 /* Registers with one bit per interrupt: enable, pending, active, group. */
 static bool bitmap_access(struct guest *g, struct vgic_irq_bank *b, unsigned reg, unsigned first,
 			  bool write, uint64_t *data)
@@ -131,9 +143,12 @@ static bool bitmap_access(struct guest *g, struct vgic_irq_bank *b, unsigned reg
 		break;
 	case GICD_ISACTIVER:
 	case GICD_ICACTIVER:
-		/* Active state lives in the list registers: reads 0, writes ignored. */
+		/*
+		 * Active state lives in the list registers: EL2 says which of the vCPU's own
+		 * interrupts are active; writes are ignored.
+		 */
 		if (!write) {
-			*data = 0;
+			*data = first == 0 ? private_state(g, false) : 0;
 		}
 		return true;
 	case GICD_IGRPMODR:
@@ -145,7 +160,8 @@ static bool bitmap_access(struct guest *g, struct vgic_irq_bank *b, unsigned reg
 		return false;
 	}
 	if (!write) {
-		*data = *field;
+		/* SGIs and PPIs become pending at EL2 (the guest's own SGIs, the timers' levels). */
+		*data = first == 0 && field == &b->pending ? private_state(g, true) : *field;
 		return true;
 	}
 	if (set) {
@@ -219,6 +235,8 @@ static int distributor_access(struct guest *g, uint64_t off, unsigned size, bool
 			}
 			sync_irq(g, VGIC_UART);
 			sync_irq(g, VGIC_VTIMER);
+			sync_irq(g, VGIC_PTIMER);
+			sync_irq(g, VGIC_PMU);
 		} else {
 			*data = v->ctlr;
 		}

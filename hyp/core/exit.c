@@ -6,10 +6,13 @@
  */
 #include <abi/hvc.h>
 #include <hyp/arch.h>
+#include <hyp/debug.h>
 #include <hyp/dirty.h>
 #include <hyp/esr.h>
 #include <hyp/mem_protect.h>
+#include <hyp/pmu.h>
 #include <hyp/psci.h>
+#include <hyp/timer.h>
 #include <hyp/trap.h>
 
 static bool exit_to_host(struct tv_exit *exit, uint64_t reason, uint64_t a, uint64_t b, uint64_t c)
@@ -18,11 +21,17 @@ static bool exit_to_host(struct tv_exit *exit, uint64_t reason, uint64_t a, uint
 	return false;
 }
 
+/*
+ * A fault the guest cannot go on from. A protected VM's report says only what the host
+ * needs to decide: the syndrome and the page of the faulting address, not where in the
+ * page it was, nor the guest's pc.
+ */
 static bool guest_error(struct vcpu *vcpu, const struct trap_info *t, struct tv_exit *exit)
 {
-	uint64_t elr = vm_is_protected(vcpu->vm) ? 0 : vcpu->ctxt.pc;
+	bool sealed = vm_is_protected(vcpu->vm);
 
-	return exit_to_host(exit, TV_EXIT_GUEST_ERROR, t->esr, elr, t->far);
+	return exit_to_host(exit, TV_EXIT_GUEST_ERROR, t->esr, sealed ? 0 : vcpu->ctxt.pc,
+			    sealed ? t->far & PAGE_MASK : t->far);
 }
 
 static uint64_t psci_features(uint64_t fn)
@@ -93,11 +102,16 @@ static bool handle_mmio(struct vcpu *vcpu, const struct trap_info *t, uint64_t i
 	uint64_t info = size_log2 << TV_MMIO_SIZE_SHIFT | (uint64_t)rt << TV_MMIO_REG_SHIFT;
 	uint64_t data = 0;
 
-	/* Without a valid syndrome (e.g. LDP, writeback) the access cannot be emulated. */
-	if (!(esr & ESR_DABT_ISV) || (esr & ESR_ABT_S1PTW)) {
-		return guest_error(vcpu, t, exit);
-	}
 	vcpu->mmio_far = t->far;
+	/*
+	 * Without a valid syndrome (LDP, a writeback, ...) the access cannot be emulated: as
+	 * KVM's KVM_EXIT_ARM_NISV, the VMM hears of it and answers with an abort.
+	 */
+	if (!(esr & ESR_DABT_ISV)) {
+		vcpu->pending = PENDING_MMIO_NISV;
+		return exit_to_host(exit, TV_EXIT_MMIO_NISV,
+				    vm_is_protected(vcpu->vm) ? ipa & PAGE_MASK : ipa, esr, 0);
+	}
 	if (write) {
 		info |= TV_MMIO_WRITE;
 		data = rt == 31 ? 0 : vcpu->ctxt.regs[rt];
@@ -129,41 +143,55 @@ static bool handle_abort(struct vcpu *vcpu, const struct trap_info *t, struct tv
 	if (fsc_is_access_flag(t->esr) && guest_mark_young(vcpu->vm, ipa)) {
 		return true;
 	}
-	if (fsc_is_translation(t->esr) && vm_ipa_in_ram(vcpu->vm, ipa)) {
+	if (!fsc_is_translation(t->esr)) {
+		return guest_error(vcpu, t, exit);
+	}
+	if (vm_ipa_in_ram(vcpu->vm, ipa)) {
 		bool write = is_data && (t->esr & ESR_DABT_WNR) && !(t->esr & ESR_ABT_S1PTW);
 
 		return exit_to_host(exit, TV_EXIT_MEM_FAULT, ipa & PAGE_MASK, write, 0);
 	}
-	if (is_data && fsc_is_translation(t->esr)) {
-		return handle_mmio(vcpu, t, ipa, exit);
+	/*
+	 * Outside RAM, what no device could answer is an external abort taken by the guest,
+	 * as KVM injects it: an instruction fetch, and a stage-1 table walk (a data abort,
+	 * whatever the access, as KVM does). Data accesses go to the VMM's devices.
+	 */
+	if (!is_data) {
+		inject_iabt(&vcpu->ctxt, t->far);
+		return true;
 	}
-	return guest_error(vcpu, t, exit);
+	if (t->esr & ESR_ABT_S1PTW) {
+		inject_dabt(&vcpu->ctxt, t->far);
+		return true;
+	}
+	return handle_mmio(vcpu, t, ipa, exit);
 }
 
-#define CNTV_CTL_ENABLE 1u
-#define CNTV_CTL_IMASK 2u
-#define CNTV_CTL_ISTATUS 4u
+/* The earlier of two deadlines, 0 meaning none. */
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
 
 /*
  * WFI: nothing to do if an interrupt is already there for the guest; else the host
- * may wait, until the guest's timer fires at the latest (x2, a physical counter value).
+ * may wait, until one of the guest's timers fires at the latest (x2, a physical
+ * counter value).
  */
 static bool handle_wfi(struct vcpu *vcpu, struct tv_exit *exit)
 {
-	uint64_t ctl, deadline = 0;
+	uint64_t deadline = 0;
 
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		if (arch_vgic_pending()) {
 			return true;
 		}
-		ctl = ctxt_sys_read(&vcpu->ctxt, CTX_CNTV_CTL_EL0);
-		if ((ctl & CNTV_CTL_ENABLE) && !(ctl & CNTV_CTL_IMASK)) {
-			if ((ctl & CNTV_CTL_ISTATUS) && vgic_timer_enabled(vcpu)) {
-				return true; /* its interrupt is on the way: take it */
-			}
-			deadline = ctxt_sys_read(&vcpu->ctxt, CTX_CNTV_CVAL_EL0) + vcpu->vm->cntvoff;
-			deadline += !deadline; /* 0 means "none" */
+		/* A timer asserted and enabled but not yet presented (every LR busy) is taken. */
+		if ((vtimer_level(vcpu) && vgic_line_enabled(vcpu, TV_IRQ_VTIMER)) ||
+		    (ptimer_level(vcpu) && vgic_line_enabled(vcpu, TV_IRQ_PTIMER))) {
+			return true;
 		}
+		deadline = earlier(vtimer_deadline(vcpu), ptimer_deadline(vcpu));
 	}
 	return exit_to_host(exit, TV_EXIT_WFI, deadline, 0, 0);
 }
@@ -172,19 +200,28 @@ bool handle_guest_trap(struct vcpu *vcpu, const struct trap_info *t, struct tv_e
 {
 	struct cpu_view view = { vm_has_mte(vcpu->vm), true };
 
+	/* Nothing is emulated for AArch32 (run.c says why): a 16-bit T32 instruction is not 4 bytes. */
+	if (vcpu->ctxt.pstate & PSR_MODE32) {
+		vcpu_stop_aarch32(vcpu, t->esr, exit);
+		return false;
+	}
 	switch (ESR_EC(t->esr)) {
 	case EC_HVC64:
 		return handle_guest_call(vcpu, exit);
 	case EC_SMC64:
-		vcpu->ctxt.pc += 4; /* a trapped SMC returns to itself */
+		skip_instr(&vcpu->ctxt); /* a trapped SMC returns to itself */
 		return handle_guest_call(vcpu, exit);
 	case EC_SYS64:
+		if (ptimer_emulate(vcpu, t->esr) || pmu_trap(vcpu, t->esr) ||
+		    debug_trap(vcpu, t->esr)) {
+			return true;
+		}
 		if (!(vcpu->vm->flags & TV_VM_GIC) || !vgic_emulate_sgi(vcpu, t->esr)) {
 			emulate_sysreg(&vcpu->ctxt, t->esr, &view);
 		}
 		return true;
 	case EC_WFX:
-		vcpu->ctxt.pc += 4;
+		skip_instr(&vcpu->ctxt);
 		return handle_wfi(vcpu, exit);
 	case EC_DABT_LOW:
 	case EC_IABT_LOW:

@@ -10,6 +10,7 @@
 #include <hyp/hyp.h>
 #include <hyp/mem_protect.h>
 #include <hyp/mte.h>
+#include <hyp/pmu.h>
 #include <hyp/trap.h>
 #include <hyp/vgic.h>
 #include <hyp/vm.h>
@@ -27,7 +28,7 @@ static void handle_version(uint64_t *x)
 
 static void handle_features(uint64_t *x)
 {
-	uint64_t f = TV_FEAT_PROTECTED;
+	uint64_t f = TV_FEAT_PROTECTED | (arch_pmu_present() ? TV_FEAT_PMU : 0);
 
 	if (arch_has_mte()) {
 		f |= TV_FEAT_MTE;
@@ -229,6 +230,15 @@ static void handle_vcpu_set_vgic(uint64_t *x)
 	x[0] = (uint64_t)vcpu_set_vgic(x[1], x[2], x[3]);
 }
 
+static void handle_vcpu_irq_state(uint64_t *x)
+{
+	uint64_t pending = 0, active = 0;
+
+	x[0] = (uint64_t)vcpu_irq_state(x[1], x[2], &pending, &active);
+	x[1] = pending;
+	x[2] = active;
+}
+
 static void handle_mem_read(uint64_t *x)
 {
 	struct vm *vm = mem_call_vm(x);
@@ -278,6 +288,7 @@ static const hcall_handler host_hcalls[TV_HC_NR] = {
 	[TV_HC_VCPU_IRQ] = handle_vcpu_irq,
 	[TV_HC_VCPU_GET_VGIC] = handle_vcpu_get_vgic,
 	[TV_HC_VCPU_SET_VGIC] = handle_vcpu_set_vgic,
+	[TV_HC_VCPU_IRQ_STATE] = handle_vcpu_irq_state,
 	[TV_HC_MEM_DONATE] = handle_mem_donate,
 	[TV_HC_MEM_SHARE] = handle_mem_share,
 	[TV_HC_MEM_UNSHARE] = handle_mem_unshare,

@@ -13,18 +13,20 @@
 #define VEC_CUR_SP0 0x000
 #define VEC_CUR_SPX 0x200
 #define VEC_LOWER_A64 0x400
+#define VEC_LOWER_A32 0x600 /* only the host's EL0 can be AArch32 (guests are stopped) */
 
 void inject_sync_el1(struct cpu_context *ctxt, uint64_t esr, uint64_t far)
 {
 	uint64_t mode = ctxt->pstate & PSR_MODE_MASK;
 	uint64_t sctlr = ctxt_sys_read(ctxt, CTX_SCTLR_EL1);
-	uint64_t offset = mode == PSR_MODE_EL1H ? VEC_CUR_SPX
-			  : mode == PSR_MODE_EL1T ? VEC_CUR_SP0
-						  : VEC_LOWER_A64;
+	uint64_t offset = (ctxt->pstate & PSR_MODE32) ? VEC_LOWER_A32
+			  : mode == PSR_MODE_EL1H     ? VEC_CUR_SPX
+			  : mode == PSR_MODE_EL1T     ? VEC_CUR_SP0
+						      : VEC_LOWER_A64;
 	uint64_t pstate = PSR_MODE_EL1H | PSR_DAIF;
 
 	/* An abort from EL0 has the "lower EL" class; the caller passes the current-EL one. */
-	if (offset == VEC_LOWER_A64 && (ESR_EC(esr) == EC_DABT_CUR || ESR_EC(esr) == EC_IABT_CUR)) {
+	if (offset >= VEC_LOWER_A64 && (ESR_EC(esr) == EC_DABT_CUR || ESR_EC(esr) == EC_IABT_CUR)) {
 		esr -= 1ull << ESR_EC_SHIFT;
 	}
 	if (arch_has_mte_insns()) {
@@ -59,4 +61,9 @@ void inject_undef(struct cpu_context *ctxt)
 void inject_dabt(struct cpu_context *ctxt, uint64_t far)
 {
 	inject_sync_el1(ctxt, (uint64_t)EC_DABT_CUR << ESR_EC_SHIFT | ESR_IL | FSC_SEA, far);
+}
+
+void inject_iabt(struct cpu_context *ctxt, uint64_t far)
+{
+	inject_sync_el1(ctxt, (uint64_t)EC_IABT_CUR << ESR_EC_SHIFT | ESR_IL | FSC_SEA, far);
 }

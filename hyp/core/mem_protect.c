@@ -123,21 +123,27 @@ static int64_t check_host_page_for_guest(struct vm *vm, uint64_t pa, uint64_t ip
 	return 0;
 }
 
-/* Sets the contents a donated page starts with in the guest; see host_donate_guest(). */
+/*
+ * Sets the contents a donated page starts with in the guest; see host_donate_guest(). The
+ * page then goes to the point of coherency: a guest with its MMU off (Device memory at
+ * stage 1) reads DRAM, which must hold the zeroes or the image the caches hold, not
+ * what DRAM had before (contents the host could otherwise plant there).
+ */
 static void prepare_donated_page(struct vm *vm, phys_addr_t pa, uint64_t flags, const uint8_t *tags)
 {
+	if ((flags & TV_DONATE_ZERO) && !tags) {
+		arch_page_zero_poc(pa, vm_has_mte(vm));
+		return;
+	}
 	if (flags & TV_DONATE_ZERO) {
-		if (vm_has_mte(vm)) {
-			arch_page_zero_tagged(pa);
-		} else {
-			arch_page_zero(pa);
-		}
+		arch_page_zero(pa);
 	} else if (vm_has_mte(vm) && !tags) {
 		arch_page_clear_tags(pa);
 	}
 	if (tags) {
 		arch_page_set_tags(pa, tags);
 	}
+	arch_page_clean_poc(pa, vm_has_mte(vm));
 }
 
 int64_t host_donate_guest(struct vm *vm, uint64_t pa, uint64_t ipa, uint64_t flags,
@@ -149,6 +155,14 @@ int64_t host_donate_guest(struct vm *vm, uint64_t pa, uint64_t ipa, uint64_t fla
 
 	if ((flags & ~(uint64_t)TV_DONATE_FLAGS_ALL) || (with_tags && !vm_has_mte(vm))) {
 		return -TV_EINVAL;
+	}
+	/*
+	 * Once a protected VM has run, the host may only give it zeroed pages: contents of
+	 * the host's choosing appearing at unpopulated IPAs would be planted data (pKVM lets
+	 * the host load only the image, before the first run).
+	 */
+	if (vm_is_protected(vm) && vm->started && flags != TV_DONATE_ZERO) {
+		return -TV_EPERM;
 	}
 	ret = check_host_page_for_guest(vm, pa, ipa);
 	if (ret) {
@@ -298,6 +312,8 @@ int64_t host_reclaim_guest(struct vm *vm, uint64_t ipa, uint64_t tags_pa, uint64
 		len = copy_out_tags(pa_init(pa), tags_pa);
 		arch_page_clear_tags(pa_init(pa));
 	}
+	/* The host may map it any way it likes: DRAM holds the guest's data, not older data. */
+	arch_page_clean_poc(pa_init(pa), vm_has_mte(vm));
 	page_meta(pa)->owner = OWNER_HOST;
 	BUG_ON(pgt_map(&host_s2, pa, PAGE_SIZE, pa, S2_RAM_ATTR, true));
 	vm->nr_pages--;
@@ -320,11 +336,12 @@ static void reclaim_leaf(void *arg, uint64_t ipa, uint64_t pte, unsigned level)
 		/* Scrubbed like any page the guest owned. */
 		__attribute__((fallthrough));
 	case PS_OWNED:
-		if (arch_has_mte()) {
-			arch_page_zero_tagged(pa_init(pa));
-		} else {
-			arch_page_zero(pa_init(pa));
-		}
+		/*
+		 * Scrubbed in the caches (DC ZVA/GZVA), then cleaned to the point of coherency:
+		 * a host mapping the page non-cacheable must find zeroes in DRAM too, not the
+		 * guest's data and tags.
+		 */
+		arch_page_zero_poc(pa_init(pa), arch_has_mte());
 		p->owner = OWNER_HOST;
 		p->borrower = OWNER_NONE;
 		BUG_ON(pgt_map(&host_s2, pa, PAGE_SIZE, pa, S2_RAM_ATTR, true));

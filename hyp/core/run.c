@@ -2,6 +2,7 @@
 /* VCPU_RUN: complete the exit the host handled, then run the vCPU until its next exit. */
 #include <abi/hvc.h>
 #include <hyp/arch.h>
+#include <hyp/debug.h>
 #include <hyp/psci.h>
 #include <hyp/trap.h>
 
@@ -27,7 +28,8 @@ static void complete_mmio_read(struct vcpu *vcpu, uint64_t data)
 /* Applies the host's answer to the pending exit. 0 or -TV_EINVAL. */
 static int64_t complete_pending(struct vcpu *vcpu, uint64_t flags, uint64_t value)
 {
-	bool mmio = vcpu->pending == PENDING_MMIO_READ || vcpu->pending == PENDING_MMIO_WRITE;
+	bool mmio = vcpu->pending == PENDING_MMIO_READ || vcpu->pending == PENDING_MMIO_WRITE ||
+		    vcpu->pending == PENDING_MMIO_NISV;
 
 	if ((flags & TV_RUN_HVC_RET) && vcpu->pending != PENDING_HVC) {
 		return -TV_EINVAL;
@@ -42,6 +44,10 @@ static int64_t complete_pending(struct vcpu *vcpu, uint64_t flags, uint64_t valu
 	if (vcpu->pending == PENDING_MMIO_READ && !(flags & (TV_RUN_MMIO_READ | TV_RUN_INJECT_DABT))) {
 		return -TV_EINVAL;
 	}
+	/* An access that cannot be emulated has no other answer than an abort. */
+	if (vcpu->pending == PENDING_MMIO_NISV && !(flags & TV_RUN_INJECT_DABT)) {
+		return -TV_EINVAL;
+	}
 
 	if (flags & TV_RUN_INJECT_DABT) {
 		/* The guest sees an external abort at the faulting address; pc stays. */
@@ -50,12 +56,38 @@ static int64_t complete_pending(struct vcpu *vcpu, uint64_t flags, uint64_t valu
 		if (flags & TV_RUN_MMIO_READ) {
 			complete_mmio_read(vcpu, value);
 		}
-		vcpu->ctxt.pc += 4;
+		skip_instr(&vcpu->ctxt);
 	} else if (vcpu->pending == PENDING_HVC) {
 		vcpu->ctxt.regs[0] = (flags & TV_RUN_HVC_RET) ? value : SMCCC_RET_NOT_SUPPORTED;
 	}
 	vcpu->pending = PENDING_NONE;
 	return 0;
+}
+
+void vcpu_stop_aarch32(struct vcpu *vcpu, uint64_t esr, struct tv_exit *exit)
+{
+	uint64_t elr = vm_is_protected(vcpu->vm) ? 0 : vcpu->ctxt.pc;
+
+	*exit = (struct tv_exit){ TV_EXIT_GUEST_ERROR, { esr, elr, 0, TV_ERROR_AARCH32, 0 } };
+	vcpu->off = true;
+	vcpu->pending = PENDING_NONE;
+	/* What the host can read back stays a state it could write (GET/SET_STATE agree). */
+	vcpu->ctxt.pstate = PSR_MODE_EL1H | PSR_DAIF;
+	ctxt_sys_write(&vcpu->ctxt, CTX_SPSR_EL1, PSR_MODE_EL1H | PSR_DAIF);
+}
+
+/*
+ * No AArch32 at any level of a guest. EL1 is AArch64 (HCR_EL2.RW) and the ID registers
+ * say EL0 is too, but the CPU may implement AArch32 EL0 all the same, which an ERET with
+ * an AArch32 SPSR_EL1 reaches without EL2 seeing it. As pKVM does, a vCPU caught in that
+ * state when it leaves the CPU (or when it traps: exit.c) is stopped, so EL2 never
+ * emulates an AArch32 instruction.
+ */
+static void check_aarch64(struct vcpu *vcpu, struct tv_exit *exit)
+{
+	if ((vcpu->ctxt.pstate & PSR_MODE32) || !tv_spsr_el1_valid(vcpu->ctxt.sys[CTX_SPSR_EL1])) {
+		vcpu_stop_aarch32(vcpu, exit->reason == TV_EXIT_GUEST_ERROR ? exit->data[0] : 0, exit);
+	}
 }
 
 int64_t vcpu_run(uint64_t handle, uint64_t idx, uint64_t flags, uint64_t value, struct tv_exit *exit)
@@ -77,11 +109,13 @@ int64_t vcpu_run(uint64_t handle, uint64_t idx, uint64_t flags, uint64_t value, 
 	if (ret) {
 		return ret;
 	}
+	debug_step_done(vcpu); /* a completed MMIO access the guest was stepping */
 	if (flags & TV_RUN_COMPLETE_ONLY) {
 		*exit = (struct tv_exit){ TV_EXIT_NONE, { 0 } };
 		return 0;
 	}
 	vcpu->vm->started = true;
 	arch_vcpu_run(vcpu, exit);
+	check_aarch64(vcpu, exit);
 	return 0;
 }

@@ -98,7 +98,8 @@ int64_t vcpu_set_state(uint64_t handle, uint64_t idx, uint64_t buf)
 	}
 	/* One copy first: the host cannot change what was checked. */
 	memcpy(&s, hyp_va(pa_init(buf)), sizeof(s));
-	if (!tv_pstate_valid(s.pstate) || (s.flags & ~(uint64_t)TV_VCPU_STATE_OFF)) {
+	if (!tv_pstate_valid(s.pstate) || !tv_spsr_el1_valid(s.spsr_el1) ||
+	    (s.flags & ~(uint64_t)TV_VCPU_STATE_OFF)) {
 		return -TV_EINVAL;
 	}
 	c = &vcpu->ctxt;

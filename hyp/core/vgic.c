@@ -4,6 +4,7 @@
 #include <hyp/arch.h>
 #include <hyp/esr.h>
 #include <hyp/mem_protect.h>
+#include <hyp/timer.h>
 #include <hyp/vgic.h>
 #include <hyp/vm.h>
 #include <lib/string.h>
@@ -114,41 +115,142 @@ static void flush_sgis(struct vgic_cpu *v)
 	}
 }
 
+bool vgic_el2_level_line(unsigned intid)
+{
+	return intid == TV_IRQ_VTIMER || intid == TV_IRQ_PTIMER || intid == TV_IRQ_PMU;
+}
+
+/* The level of one of EL2's lines now. */
+static bool el2_level(struct vcpu *vcpu, unsigned intid)
+{
+	switch (intid) {
+	case TV_IRQ_VTIMER:
+		return vtimer_level(vcpu);
+	case TV_IRQ_PTIMER:
+		return ptimer_level(vcpu);
+	default:
+		return vpmu_level(vcpu);
+	}
+}
+
+/*
+ * Brings one line's list register in line with its level, as a level-sensitive interrupt
+ * behaves on hardware: pending while asserted and enabled (also while active), not
+ * pending once it falls; an edge is pending once, until presented.
+ */
+static void flush_line(struct vcpu *vcpu, struct irq_line *l)
+{
+	struct vgic_cpu *v = &vcpu->vgic;
+	bool el2 = vgic_el2_level_line(l->intid);
+	bool level = el2 ? el2_level(vcpu, l->intid) : (l->flags & TV_IRQ_LEVEL);
+	bool enabled = l->flags & TV_IRQ_ENABLED;
+	bool want = enabled && (level || (l->flags & TV_IRQ_EDGE));
+	int lr = lr_of(v, l->intid);
+	uint64_t state;
+
+	if (want && lr < 0) {
+		lr = free_lr(v);
+		if (lr < 0) {
+			return; /* all list registers busy: presented at a later entry */
+		}
+		/* EL2's levels ask to hear of the guest's EOI, to look at the level again. */
+		v->lr[lr] = sw_lr(l->intid, l->prio) | (el2 ? LR_EOI : 0);
+		l->flags &= (uint8_t)~TV_IRQ_EDGE;
+		return;
+	}
+	if (lr < 0) {
+		return;
+	}
+	state = v->lr[lr] & LR_STATE_MASK;
+	if (want && level && state == LR_ACTIVE) {
+		v->lr[lr] |= LR_PENDING; /* asserted again while the guest handles it */
+	} else if (!want && state == LR_PENDING) {
+		v->lr[lr] = 0; /* the line fell, or was disabled, before the guest took it */
+	} else if (!want && state == (LR_ACTIVE | LR_PENDING)) {
+		v->lr[lr] &= ~LR_PENDING;
+	}
+}
+
 void vgic_flush(struct vcpu *vcpu)
 {
 	struct vgic_cpu *v = &vcpu->vgic;
 
 	flush_sgis(v);
 	for (unsigned i = 0; i < TV_MAX_IRQ_LINES; i++) {
-		struct irq_line *l = &v->lines[i];
-		bool want = (l->flags & TV_IRQ_ENABLED) && (l->flags & (TV_IRQ_LEVEL | TV_IRQ_EDGE));
-		int lr;
-
-		if (!l->intid) {
-			continue;
-		}
-		lr = lr_of(v, l->intid);
-		if (want && lr < 0) {
-			lr = free_lr(v);
-			if (lr < 0) {
-				continue; /* all list registers busy: presented at a later entry */
-			}
-			v->lr[lr] = sw_lr(l->intid, l->prio);
-			l->flags &= (uint8_t)~TV_IRQ_EDGE;
-		} else if (!want && lr >= 0 && (v->lr[lr] & LR_STATE_MASK) == LR_PENDING) {
-			if (l->intid == TV_IRQ_VTIMER) {
-				/*
-				 * EL2 put the timer's firing there, not a level from the VMM:
-				 * it stays until taken, or pending in the line while disabled.
-				 */
-				if (l->flags & TV_IRQ_ENABLED) {
-					continue;
-				}
-				l->flags |= TV_IRQ_EDGE;
-			}
-			v->lr[lr] = 0; /* the line fell, or was disabled, before the guest took it */
+		if (v->lines[i].intid) {
+			flush_line(vcpu, &v->lines[i]);
 		}
 	}
+}
+
+uint32_t vgic_eoi_maintenance(struct vcpu *vcpu)
+{
+	struct vgic_cpu *v = &vcpu->vgic;
+	uint32_t freed = 0;
+
+	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
+		uint64_t intid = v->lr[i] & LR_VINTID_MASK;
+
+		if (!(v->lr[i] & LR_STATE_MASK) && (v->lr[i] & LR_EOI)) {
+			if (intid < 32) {
+				freed |= 1u << intid;
+			}
+			v->lr[i] = 0;
+		}
+	}
+	return freed;
+}
+
+bool vgic_line_enabled(const struct vcpu *vcpu, unsigned intid)
+{
+	const struct irq_line *l = find_line((struct vgic_cpu *)&vcpu->vgic, intid, false);
+
+	return l && (l->flags & TV_IRQ_ENABLED);
+}
+
+int64_t vcpu_irq_state(uint64_t handle, uint64_t idx, uint64_t *pending, uint64_t *active)
+{
+	int err;
+	struct vcpu *vcpu = vcpu_from_handle(handle, idx, &err);
+	struct vgic_cpu *v;
+
+	if (!vcpu) {
+		return err;
+	}
+	if (!(vcpu->vm->flags & TV_VM_GIC)) {
+		return -TV_EINVAL;
+	}
+	v = &vcpu->vgic;
+	*pending = v->sgi_pending;
+	*active = 0;
+	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
+		uint64_t intid = v->lr[i] & LR_VINTID_MASK;
+
+		if (intid < 32 && (v->lr[i] & LR_PENDING)) {
+			*pending |= 1ull << intid;
+		}
+		if (intid < 32 && (v->lr[i] & LR_ACTIVE)) {
+			*active |= 1ull << intid;
+		}
+	}
+	for (unsigned i = 0; i < TV_MAX_IRQ_LINES; i++) {
+		const struct irq_line *l = &v->lines[i];
+		bool level;
+
+		if (!l->intid || l->intid >= 32) {
+			continue;
+		}
+		level = vgic_el2_level_line(l->intid) ? el2_level(vcpu, l->intid)
+						      : (l->flags & TV_IRQ_LEVEL);
+		if (level || (l->flags & TV_IRQ_EDGE)) {
+			*pending |= 1ull << l->intid;
+		}
+	}
+	/* EL2's levels count even if the VMM never declared their lines. */
+	*pending |= (uint64_t)vtimer_level(vcpu) << TV_IRQ_VTIMER;
+	*pending |= (uint64_t)ptimer_level(vcpu) << TV_IRQ_PTIMER;
+	*pending |= (uint64_t)vpmu_level(vcpu) << TV_IRQ_PMU;
+	return 0;
 }
 
 #define ENC_ICC_SGI1R_EL1 SYS_ENC(3, 0, 12, 11, 5)
@@ -171,7 +273,7 @@ bool vgic_emulate_sgi(struct vcpu *vcpu, uint64_t esr)
 		return false; /* reads of these write-only registers UNDEF, as elsewhere */
 	}
 	val = rt == 31 ? 0 : vcpu->ctxt.regs[rt];
-	vcpu->ctxt.pc += 4;
+	skip_instr(&vcpu->ctxt);
 	/* Group 0 is not given to guests: its SGIs go nowhere, as with Group 0 disabled. */
 	if (enc == ENC_ICC_SGI0R_EL1) {
 		return true;
@@ -189,29 +291,6 @@ bool vgic_emulate_sgi(struct vcpu *vcpu, uint64_t esr)
 		arch_vgic_refresh(vcpu); /* to itself: into its list registers now */
 	}
 	return true;
-}
-
-void vgic_timer_pend(struct vcpu *vcpu)
-{
-	struct irq_line *l = find_line(&vcpu->vgic, TV_IRQ_VTIMER, true);
-
-	if (l) {
-		l->flags |= TV_IRQ_EDGE; /* presented by vgic_flush once enabled */
-	}
-}
-
-bool vgic_timer_enabled(const struct vcpu *vcpu)
-{
-	const struct irq_line *l = find_line((struct vgic_cpu *)&vcpu->vgic, TV_IRQ_VTIMER, false);
-
-	return l && (l->flags & TV_IRQ_ENABLED);
-}
-
-uint64_t vgic_timer_lr(const struct vcpu *vcpu)
-{
-	const struct irq_line *l = find_line((struct vgic_cpu *)&vcpu->vgic, TV_IRQ_VTIMER, false);
-
-	return sw_lr(TV_IRQ_VTIMER, l ? l->prio : 0xa0);
 }
 
 bool vgic_pending(const struct vcpu *vcpu)
@@ -266,10 +345,13 @@ int64_t vcpu_get_vgic(uint64_t handle, uint64_t idx, uint64_t buf)
 	return 0;
 }
 
-/* Whether a list register value may come from the host: no physical link, a real INTID. */
+/*
+ * Whether a list register value may come from the host: no physical link (HW clear, and
+ * of the pINTID field only the EOI-maintenance bit), a real INTID.
+ */
 static bool lr_ok(uint64_t lr)
 {
-	return !(lr & LR_HW) && !(lr & (0x1fffull << LR_PINTID_SHIFT)) &&
+	return !(lr & LR_HW) && !(lr & (0x1fffull << LR_PINTID_SHIFT) & ~LR_EOI) &&
 	       (!(lr & LR_STATE_MASK) || (lr & LR_VINTID_MASK) < 1020);
 }
 

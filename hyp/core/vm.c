@@ -50,7 +50,7 @@ int64_t vm_create(uint64_t flags, uint64_t ram_ipa, uint64_t ram_size, uint64_t 
 		return -TV_ENODEV;
 	}
 	for (unsigned i = 0; i < TV_MAX_VMS && !vm; i++) {
-		if (!vms[i].in_use) {
+		if (!vms[i].in_use && !vms[i].retired) {
 			vm = &vms[i];
 		}
 	}
@@ -91,9 +91,15 @@ int64_t vm_destroy(uint64_t handle)
 		arch_ctxt_reset(&vm->vcpus[i].ctxt);
 	}
 	vm->in_use = false;
-	vm->gen = (vm->gen + 1) & 0x0fffffff;
-	if (!vm->gen) {
-		vm->gen = 1;
+	/*
+	 * A handle must never name a later VM: the slot's generations only go up, and a
+	 * slot whose last generation was used is retired for as long as the hypervisor runs
+	 * (after 2^28 - 1 VMs in that slot).
+	 */
+	if (vm->gen == VM_GEN_LAST) {
+		vm->retired = true;
+	} else {
+		vm->gen++;
 	}
 	return 0;
 }
@@ -121,6 +127,7 @@ int64_t vcpu_create(uint64_t handle)
 	vcpu->ctxt.pc = vm->ram_ipa;
 	vcpu->ctxt.pstate = PSR_MODE_EL1H | PSR_DAIF;
 	vcpu->ctxt.sys[CTX_SCTLR_EL1] = SCTLR_EL1_RESET;
+	vcpu->debug.oslk = 1; /* the OS lock is set at reset, as on a CPU out of cold reset */
 	return vm->nr_vcpus++;
 }
 
@@ -204,8 +211,9 @@ int64_t vcpu_set_reg(uint64_t handle, uint64_t idx, uint64_t reg, uint64_t val)
 	if (!slot) {
 		return err;
 	}
-	/* Never let a host send a guest to EL2 or to AArch32. */
-	if (reg == TV_REG_PSTATE && !tv_pstate_valid(val)) {
+	/* Never let a host send a guest to EL2 or to AArch32, now or by its next ERET. */
+	if ((reg == TV_REG_PSTATE && !tv_pstate_valid(val)) ||
+	    (reg == TV_REG_SPSR_EL1 && !tv_spsr_el1_valid(val))) {
 		return -TV_EINVAL;
 	}
 	*slot = val;

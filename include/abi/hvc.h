@@ -57,6 +57,7 @@ enum tv_hc_num {
 	TV_HC_VCPU_IRQ = 34,
 	TV_HC_VCPU_GET_VGIC = 35,
 	TV_HC_VCPU_SET_VGIC = 36,
+	TV_HC_VCPU_IRQ_STATE = 37,
 	TV_HC_NR = 40,
 };
 
@@ -89,6 +90,7 @@ enum tv_err {
 #define TV_FEAT_HOST_MTE (1u << 2)  /* the host may use tags on its own memory */
 #define TV_FEAT_PROTECTED (1u << 3) /* protected VMs */
 #define TV_FEAT_DEBUG (1u << 4)     /* hypervisor built with self-checks */
+#define TV_FEAT_PMU (1u << 5)       /* guests get a virtual PMUv3 (TV_IRQ_PMU) */
 
 /* TV_HC_LOG: x1 = host PA of the text, x2 = its length (1..TV_LOG_MAX bytes). */
 #define TV_LOG_MAX 512
@@ -109,14 +111,16 @@ enum tv_err {
  * TV_HC_VCPU_IRQ: x1 handle, x2 vCPU, x3 INTID (16..1019), x4 TV_IRQ_* flags, x5 priority.
  * The VMM models the distributor; it tells EL2 the state of each interrupt line, and
  * EL2 presents asserted, enabled lines to the guest through list registers. The
- * virtual timer (INTID 27) is asserted by the hardware: only its enable and priority
- * come from the VMM.
+ * timers' and the PMU's interrupts (INTIDs 27, 30, 23) are asserted by EL2, which knows
+ * their levels: only their enables and priorities come from the VMM.
  */
 #define TV_IRQ_ENABLED (1u << 0) /* the guest enabled it at the distributor */
 #define TV_IRQ_LEVEL (1u << 1)   /* the line is asserted (level-sensitive) */
 #define TV_IRQ_EDGE (1u << 2)    /* one edge: pending once */
 #define TV_IRQ_FLAGS_ALL (TV_IRQ_ENABLED | TV_IRQ_LEVEL | TV_IRQ_EDGE)
-#define TV_IRQ_VTIMER 27
+#define TV_IRQ_VTIMER 27 /* the virtual timer's PPI: its level is EL2's */
+#define TV_IRQ_PTIMER 30 /* the EL1 physical timer's PPI: its level is EL2's */
+#define TV_IRQ_PMU 23    /* the PMU's overflow interrupt (PPI 7): its level is EL2's */
 #define TV_MAX_IRQ_LINES 16
 
 #define TV_MAX_VMS 8
@@ -155,8 +159,16 @@ enum tv_exit_reason {
 	TV_EXIT_SYSTEM_EVENT = 4, /* x2 = TV_SYSTEM_* */
 	TV_EXIT_WFI = 5,      /* the guest waits; x2 = counter value its timer fires at, or 0 */
 	TV_EXIT_IRQ = 6,      /* a physical interrupt for the host arrived */
-	TV_EXIT_GUEST_ERROR = 7, /* x2 = ESR_EL2, x3 = ELR (0 if protected), x4 = FAR */
+	TV_EXIT_GUEST_ERROR = 7, /* x2 = ESR_EL2, x3 = ELR (0 if protected), x4 = FAR, x5 = TV_ERROR_* */
 	TV_EXIT_CPU_OFF = 8,  /* the vCPU called PSCI CPU_OFF */
+	TV_EXIT_MMIO_NISV = 9, /* x2 = IPA, x3 = ESR_EL2: a data access to no RAM without a syndrome */
+	TV_EXIT_LAST = TV_EXIT_MMIO_NISV,
+};
+
+/* TV_EXIT_GUEST_ERROR x5: why the vCPU cannot go on. */
+enum tv_guest_error {
+	TV_ERROR_FAULT = 0,   /* a fault it cannot continue from (x2..x4 describe it) */
+	TV_ERROR_AARCH32 = 1, /* it entered AArch32 state: stopped for good (powered off) */
 };
 
 /* TV_EXIT_MMIO x4 fields. */
@@ -183,6 +195,16 @@ static inline int tv_pstate_valid(uint64_t pstate)
 	uint64_t mode = pstate & 0xf;
 
 	return !(pstate & ~TV_PSTATE_ALLOWED) && (mode == 0x5 || mode == 0x4 || mode == 0x0);
+}
+
+/*
+ * An SPSR_EL1 a guest context may hold: any value with M[4] clear (AArch64). A guest may
+ * write others itself (an ERET with an EL2 mode is an illegal return, which the CPU
+ * handles), but never an AArch32 one: the hypervisor stops a vCPU that does (docs/ABI.md).
+ */
+static inline int tv_spsr_el1_valid(uint64_t spsr)
+{
+	return !(spsr & 0x10);
 }
 
 /* Register IDs for TV_HC_VCPU_{GET,SET}_REG. */

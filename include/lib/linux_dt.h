@@ -4,7 +4,7 @@
  * devices a guest sees (GICv3, PL011 and its clock, the architected timer, PSCI over
  * HVC), its RAM, its vCPUs and /chosen. The nodes mirror those of QEMU's own virt tree
  * (`qemu-system-aarch64 -M virt,gic-version=3,dumpdtb=...`), less what tagvisor does not
- * give a guest (ITS, PMU, flash, fw_cfg, virtio, RTC, GPIO, platform bus).
+ * give a guest (ITS, flash, fw_cfg, virtio, RTC, GPIO, platform bus).
  *
  * MTE has nothing in the tree: Linux discovers it from ID_AA64PFR1_EL1, which tagvisor
  * shows or hides per VM.
@@ -43,6 +43,8 @@ struct linux_dt_config {
 	 * that a VMM describes a guest in one place, and the tests check it stays so.
 	 */
 	bool mte;
+	/* Whether the guest has a PMU (PMUv3 with its overflow interrupt on PPI 7): a /pmu node. */
+	bool pmu;
 	/* Device addresses: linux_dt_config_virt sets QEMU virt's. */
 	uint64_t gicd_base, gicd_size;
 	uint64_t gicr_base, gicr_stride;

@@ -43,6 +43,7 @@ static const int hcall_errors[TV_HC_NR][HC_MAX_ERRS] = {
 	[TV_HC_VCPU_IRQ] = { TV_EINVAL, TV_ESTALE, TV_ENOENT, TV_ENOMEM },
 	[TV_HC_VCPU_GET_VGIC] = { TV_EINVAL, TV_ESTALE, TV_ENOENT, TV_EPERM, TV_EFAULT },
 	[TV_HC_VCPU_SET_VGIC] = { TV_EINVAL, TV_ESTALE, TV_ENOENT, TV_EPERM, TV_EFAULT },
+	[TV_HC_VCPU_IRQ_STATE] = { TV_EINVAL, TV_ESTALE, TV_ENOENT },
 };
 
 /* Calls every phase allows and that cannot fail. */
@@ -78,7 +79,7 @@ static inline bool hcall_outcome_allowed(unsigned n, int64_t ret, bool finalised
 			return ret > 0 && ret % 4096 == 0;
 		case TV_HC_VCPU_RUN:
 			/* Reason 0 ("did not run") only for flags beyond the three completions. */
-			return x1 <= TV_EXIT_CPU_OFF &&
+			return x1 <= TV_EXIT_LAST &&
 			       (x1 || (run_flags & ~(uint64_t)(TV_RUN_MMIO_READ | TV_RUN_HVC_RET |
 								 TV_RUN_INJECT_DABT)));
 		case TV_HC_MEM_RECLAIM:

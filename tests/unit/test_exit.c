@@ -10,6 +10,7 @@
 
 #include <arch/fake.h>
 #include <hyp/arch.h>
+#include <hyp/debug.h>
 #include <hyp/dirty.h>
 #include <hyp/esr.h>
 #include <hyp/hyp.h>
@@ -258,37 +259,98 @@ TEST(exit, mmio_read_into_xzr_changes_no_register)
 	EXPECT_EQ(memcmp(&S.seen[1], &before, sizeof(before)), 0);
 }
 
-TEST(exit, mmio_without_valid_syndrome_is_guest_error)
+/*
+ * MMIO without a valid syndrome cannot be emulated: as KVM_EXIT_ARM_NISV, the VMM is told
+ * (IPA and syndrome) and can only answer with an abort, which the guest takes.
+ */
+TEST(exit, mmio_without_valid_syndrome_goes_to_the_vmm)
 {
 	struct tv_exit e;
 	uint64_t no_isv = dabt(2, false, 3, false, true) & ~ESR_DABT_ISV;
-	uint64_t s1ptw = dabt(2, false, 3, false, false) | ESR_ABT_S1PTW;
 
 	setup(false, 0);
-	trap(no_isv, 0xfff0, MMIO_IPA);
-	trap(s1ptw, 0x20, MMIO_IPA);
+	trap(no_isv, 0xfff0, MMIO_IPA + 0xff0);
 	vcpu->ctxt.pc = IPA0 + 0x80;
 	ASSERT_EQ(run(0, 0, &e), 0);
-	EXPECT_EQ(e.reason, TV_EXIT_GUEST_ERROR);
-	EXPECT_EQ(e.data[0], no_isv);
-	EXPECT_EQ(e.data[1], IPA0 + 0x80);
-	EXPECT_EQ(e.data[2], 0xfff0);
-	EXPECT_EQ(vcpu->pending, PENDING_NONE);
-	/* Nothing to complete; a completion flag is refused. */
+	EXPECT_EQ(e.reason, TV_EXIT_MMIO_NISV);
+	EXPECT_EQ(e.data[0], MMIO_IPA + 0xff0);
+	EXPECT_EQ(e.data[1], no_isv);
+	EXPECT_EQ(vcpu->pending, PENDING_MMIO_NISV);
+	/* Nothing but an abort completes it. */
+	EXPECT_EQ(run(0, 0, &e), -TV_EINVAL);
 	EXPECT_EQ(run(TV_RUN_MMIO_READ, 0, &e), -TV_EINVAL);
-	ASSERT_EQ(run(0, 0, &e), 0);
-	EXPECT_EQ(e.reason, TV_EXIT_GUEST_ERROR);
-	EXPECT_EQ(e.data[0], s1ptw);
-	EXPECT_EQ(vcpu->ctxt.pc, IPA0 + 0x80);
+	EXPECT_EQ(run(TV_RUN_HVC_RET, 0, &e), -TV_EINVAL);
+	ASSERT_EQ(run(TV_RUN_INJECT_DABT, 0, &e), 0);
+	EXPECT_EQ(S.seen[1].pc, VBAR + 0x200);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], ESR_DABT_EL1);
+	EXPECT_EQ(S.seen[1].sys[CTX_FAR_EL1], 0xfff0);
+	EXPECT_EQ(S.seen[1].sys[CTX_ELR_EL1], IPA0 + 0x80);
 
-	/* A protected VM's host does not learn where the guest was. */
+	/* A protected VM's VMM learns the page only. */
 	setup(false, TV_VM_PROTECTED);
-	trap(no_isv, 0xfff0, MMIO_IPA);
+	trap(no_isv, 0xfff0, MMIO_IPA + 0xff0);
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_MMIO_NISV);
+	EXPECT_EQ(e.data[0], MMIO_IPA);
+}
+
+/* A guest error of a protected VM: the syndrome and the page, nothing within it. */
+TEST(exit, protected_fault_reports_carry_the_page_only)
+{
+	uint64_t perm = ESR(EC_DABT_LOW, (FSC_PERM_L0 + 3) | ESR_DABT_WNR);
+	struct tv_exit e;
+
+	setup(false, 0);
 	vcpu->ctxt.pc = IPA0 + 0x80;
+	trap(perm, 0xffff000012345678ull, IPA0);
 	ASSERT_EQ(run(0, 0, &e), 0);
 	EXPECT_EQ(e.reason, TV_EXIT_GUEST_ERROR);
+	EXPECT_EQ(e.data[1], IPA0 + 0x80);
+	EXPECT_EQ(e.data[2], 0xffff000012345678ull);
+	EXPECT_EQ(e.data[3], TV_ERROR_FAULT);
+
+	setup(false, TV_VM_PROTECTED);
+	vcpu->ctxt.pc = IPA0 + 0x80;
+	trap(perm, 0xffff000012345678ull, IPA0);
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_GUEST_ERROR);
+	EXPECT_EQ(e.data[0], perm);
 	EXPECT_EQ(e.data[1], 0);
-	EXPECT_EQ(e.data[2], 0xfff0);
+	EXPECT_EQ(e.data[2], 0xffff000012345000ull);
+}
+
+/* Outside RAM, a fetch or a table walk is an external abort the guest takes, as under KVM. */
+TEST(exit, fetches_and_walks_outside_ram_abort_in_the_guest)
+{
+	uint64_t iabt = ESR(EC_IABT_LOW, FSC_TRANS_L0 + 2);
+	uint64_t walk = dabt(2, false, 1, false, false) | ESR_ABT_S1PTW;
+	struct tv_exit e;
+
+	setup(false, 0);
+	vcpu->ctxt.pc = 0xfffff000;
+	trap(iabt, 0xfffff000, 0xfffff000);
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_IRQ); /* handled at EL2: the script went on */
+	EXPECT_EQ(S.seen[1].pc, VBAR + 0x200);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], 0x86000010ull); /* EC 0x21, IL, FSC SEA */
+	EXPECT_EQ(S.seen[1].sys[CTX_ELR_EL1], 0xfffff000);
+	EXPECT_EQ(S.seen[1].sys[CTX_FAR_EL1], 0xfffff000);
+	/* From EL0: the lower-EL class 0x20. */
+	setup(false, 0);
+	vcpu->ctxt.pstate = PSR_MODE_EL0T;
+	trap(iabt, 0x1000, MMIO_IPA);
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(S.seen[1].pc, VBAR + 0x400);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], 0x82000010ull);
+	/* A stage-1 walk into no RAM: a data abort, as KVM injects it. */
+	setup(false, 0);
+	vcpu->ctxt.pc = IPA0 + 0x20;
+	trap(walk, 0x7000, MMIO_IPA);
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_IRQ);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], ESR_DABT_EL1);
+	EXPECT_EQ(S.seen[1].sys[CTX_FAR_EL1], 0x7000);
+	EXPECT_EQ(S.seen[1].sys[CTX_ELR_EL1], IPA0 + 0x20);
 }
 
 /* ---- memory faults ---- */
@@ -314,8 +376,7 @@ TEST(exit, memory_faults_inside_ram_mmio_outside)
 		/* Just outside RAM on either side: MMIO. */
 		{ dread, IPA0 + VM_RAM, TV_EXIT_MMIO, IPA0 + VM_RAM, 0 },
 		{ dread, IPA0 - 4, TV_EXIT_MMIO, IPA0 - 4, 0 },
-		/* A fetch outside RAM, or a fault other than translation: errors. */
-		{ iabt, MMIO_IPA, TV_EXIT_GUEST_ERROR, iabt, 0 },
+		/* A fault other than translation: errors. */
 		{ ESR(EC_DABT_LOW, (FSC_PERM_L0 + 3) | ESR_DABT_WNR), IPA0, TV_EXIT_GUEST_ERROR,
 		  ESR(EC_DABT_LOW, (FSC_PERM_L0 + 3) | ESR_DABT_WNR), 0 },
 		{ ESR(EC_DABT_LOW, FSC_ACCESS_L0 + 3), IPA0, TV_EXIT_GUEST_ERROR,
@@ -779,6 +840,19 @@ TEST(exit, id_registers_as_guests_see_them)
 		  0x1122334455667788ull);
 }
 
+/* AArch32 at EL0/EL1 and FEAT_CSV2_2 are never a guest's: those fields are capped, not cleared. */
+TEST(exit, id_fields_capped_for_guests)
+{
+	uint64_t pfr0 = F(0, 2) | F(4, 2) | F(16, 1) | F(56, 3) | F(60, 1);
+	struct cpu_view host = { true, false }, guest = { true, true };
+
+	EXPECT_EQ(id_reg_view(ENC_ID_AA64PFR0_EL1, pfr0, &guest),
+		  F(0, 1) | F(4, 1) | F(16, 1) | F(56, 1) | F(60, 1));
+	EXPECT_EQ(id_reg_view(ENC_ID_AA64PFR0_EL1, pfr0, &host), pfr0);
+	/* A CPU below the cap keeps its value. */
+	EXPECT_EQ(id_reg_view(ENC_ID_AA64PFR0_EL1, F(0, 1) | F(4, 1), &guest), F(0, 1) | F(4, 1));
+}
+
 TEST(exit, id_register_views_of_the_host)
 {
 	struct cpu_view host_mte = { true, false }, host_nomte = { false, false };
@@ -868,28 +942,24 @@ TEST(exit, mte_registers_undef_without_mte)
 	}
 }
 
-TEST(exit, debug_registers_raz_wi)
+/* The guest's breakpoints and the like: its first access loads its state and runs again. */
+TEST(exit, debug_registers_are_the_guests_on_first_use)
 {
 	static const uint32_t regs[] = {
-		SYS_ENC(2, 0, 0, 2, 2), /* MDSCR_EL1 */
-		SYS_ENC(2, 0, 0, 0, 4), /* DBGBVR0_EL1 */
-		SYS_ENC(2, 0, 0, 5, 7), /* DBGWCR5_EL1 */
-		SYS_ENC(2, 0, 1, 0, 4), /* OSLAR_EL1 */
-		SYS_ENC(2, 0, 1, 1, 4), /* OSLSR_EL1 */
+		SYS_ENC(2, 0, 0, 2, 2),	 /* MDSCR_EL1 */
+		SYS_ENC(2, 0, 0, 0, 4),	 /* DBGBVR0_EL1 */
+		SYS_ENC(2, 0, 0, 5, 7),	 /* DBGWCR5_EL1 */
+		SYS_ENC(2, 0, 7, 8, 6),	 /* DBGCLAIMSET_EL1 */
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(regs); i++) {
 		struct cpu_context r = sysreg_access(false, 0, regs[i], true, 2);
-		struct cpu_context w = sysreg_access(false, 0, regs[i], false, 2);
 
-		EXPECT_EQ(r.regs[2], 0);
-		EXPECT_EQ(r.pc, IPA0 + 0x44);
-		EXPECT_EQ(w.regs[2], 0x2222);
-		EXPECT_EQ(w.pc, IPA0 + 0x44);
-		EXPECT_EQ(w.sys[CTX_MDSCR_EL1], 0);
-		EXPECT_EQ(w.sys[CTX_ESR_EL1], 0);
+		EXPECT_EQ(r.pc, IPA0 + 0x40); /* executed again, on the guest's registers */
+		EXPECT_EQ(r.regs[2], 0x2222);
+		EXPECT_TRUE(arch_debug_loaded(vcpu));
 	}
-	/* The host gets no such emulation: UNDEF. */
+	/* The host gets no such thing: UNDEF. */
 	{
 		struct cpu_context host = { 0 };
 		struct cpu_view view = { true, false };
@@ -903,11 +973,112 @@ TEST(exit, debug_registers_raz_wi)
 	}
 }
 
+/* The OS lock, emulated: set at reset, OSLAR sets it, OSLSR shows it; no other direction. */
+TEST(exit, os_lock_emulated)
+{
+	const uint32_t oslar = SYS_ENC(2, 0, 1, 0, 4), oslsr = SYS_ENC(2, 0, 1, 1, 4);
+	struct cpu_context c;
+
+	c = sysreg_access(false, 0, oslsr, true, 2);
+	EXPECT_EQ(c.regs[2], OSLSR_OSLM_IMPLEMENTED | OSLSR_OSLK);
+	EXPECT_EQ(c.pc, IPA0 + 0x44);
+	EXPECT_FALSE(arch_debug_loaded(vcpu)); /* the lock alone does not load anything */
+	c = sysreg_access(false, 0, oslar, false, 31); /* MSR OSLAR_EL1, xzr: unlock */
+	EXPECT_EQ(vcpu->debug.oslk, 0);
+	EXPECT_EQ(c.pc, IPA0 + 0x44);
+	/* Once loaded, the hardware's lock follows the guest's. */
+	arch_debug_take(vcpu);
+	fake_debug_hw.oslk = 0;
+	{
+		struct tv_exit e;
+
+		vcpu->ctxt.pc = IPA0 + 0x40;
+		trap(sys_esr(oslar, 2, false), 0, 0);
+		with_reg(2, 1);
+		S.pos = S.n - 1;
+		vcpu_run((uint64_t)handle, 0, 0, 0, &e);
+	}
+	EXPECT_EQ(vcpu->debug.oslk, 1);
+	EXPECT_EQ(fake_debug_hw.oslk, 1);
+	/* Reading OSLAR or writing OSLSR: UNDEF, as on hardware. */
+	c = sysreg_access(false, 0, oslar, true, 2);
+	EXPECT_EQ(c.pc, VBAR + 0x200);
+	c = sysreg_access(false, 0, oslsr, false, 2);
+	EXPECT_EQ(c.pc, VBAR + 0x200);
+}
+
+/*
+ * An instruction EL2 emulates while the guest single-steps it: the step exception comes
+ * right after it, as on hardware after the instruction (ISV set), if debug exceptions
+ * are enabled for the guest; else the step state is just cleared.
+ */
+TEST(exit, step_exception_after_an_emulated_instruction)
+{
+	const uint64_t ss = 1u << 21, mdscr_ss = 1, kde = 1u << 13;
+	struct tv_exit e;
+
+	setup(false, 0);
+	vcpu->debug.oslk = 0;
+	vcpu->ctxt.sys[CTX_MDSCR_EL1] = mdscr_ss | kde;
+	vcpu->ctxt.pc = IPA0 + 0x40;
+	vcpu->ctxt.pstate = PSR_MODE_EL1H | ss; /* active-not-pending, debug unmasked */
+	trap(sys_esr(ENC_ID_AA64PFR0_EL1, 2, true), 0, 0);
+	vcpu_run((uint64_t)handle, 0, 0, 0, &e);
+	EXPECT_EQ(S.seen[1].pc, VBAR + 0x200);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], 0xcf000022ull); /* EC 0x33, IL, ISV, IFSC 0x22 */
+	EXPECT_EQ(S.seen[1].sys[CTX_ELR_EL1], IPA0 + 0x44);
+	EXPECT_EQ(S.seen[1].sys[CTX_SPSR_EL1], PSR_MODE_EL1H); /* SS clear: the step is done */
+	/* From EL0: the lower-EL class 0x32. */
+	setup(false, 0);
+	vcpu->debug.oslk = 0;
+	vcpu->ctxt.sys[CTX_MDSCR_EL1] = mdscr_ss;
+	vcpu->ctxt.pstate = PSR_MODE_EL0T | ss | PSR_D;
+	trap(sys_esr(ENC_ID_AA64PFR0_EL1, 2, true), 0, 0);
+	vcpu_run((uint64_t)handle, 0, 0, 0, &e);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], 0xcb000022ull);
+	/* Masked (PSTATE.D at EL1) or OS-locked: no exception, the step state cleared. */
+	for (int c = 0; c < 2; c++) {
+		setup(false, 0);
+		vcpu->debug.oslk = c;
+		vcpu->ctxt.sys[CTX_MDSCR_EL1] = mdscr_ss | kde;
+		vcpu->ctxt.pc = IPA0 + 0x40;
+		vcpu->ctxt.pstate = PSR_MODE_EL1H | ss | (c ? 0 : PSR_D);
+		trap(sys_esr(ENC_ID_AA64PFR0_EL1, 2, true), 0, 0);
+		vcpu_run((uint64_t)handle, 0, 0, 0, &e);
+		EXPECT_EQ(S.seen[1].pc, IPA0 + 0x44);
+		EXPECT_EQ(S.seen[1].pstate & ss, 0);
+	}
+}
+
+/* No external debugger: MDRAR, the double lock, power control, the DCC read zero. */
+TEST(exit, debug_registers_without_a_debugger)
+{
+	static const uint32_t raz_wi[] = {
+		SYS_ENC(2, 0, 1, 3, 4), /* OSDLR_EL1 */
+		SYS_ENC(2, 0, 1, 4, 4), /* DBGPRCR_EL1 */
+		SYS_ENC(2, 3, 0, 4, 0), /* DBGDTR_EL0 */
+		SYS_ENC(2, 0, 0, 2, 0), /* MDCCINT_EL1 */
+	};
+	struct cpu_context c;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(raz_wi); i++) {
+		c = sysreg_access(false, 0, raz_wi[i], true, 2);
+		EXPECT_EQ(c.regs[2], 0);
+		EXPECT_EQ(c.pc, IPA0 + 0x44);
+		c = sysreg_access(false, 0, raz_wi[i], false, 2);
+		EXPECT_EQ(c.pc, IPA0 + 0x44);
+		EXPECT_EQ(c.regs[2], 0x2222);
+	}
+	c = sysreg_access(false, 0, SYS_ENC(2, 0, 1, 0, 0), true, 2); /* MDRAR_EL1 */
+	EXPECT_EQ(c.regs[2], 0);
+	EXPECT_EQ(c.pc, IPA0 + 0x44);
+}
+
 TEST(exit, unknown_sysregs_undef)
 {
-	/* PMCR_EL0, an IMPLEMENTATION DEFINED register, and ID space CRm 0 (MIDR_EL1). */
-	static const uint32_t regs[] = { SYS_ENC(3, 3, 9, 12, 0), SYS_ENC(3, 0, 15, 2, 0),
-					 SYS_ENC(3, 0, 0, 0, 0) };
+	/* An IMPLEMENTATION DEFINED register, ID space CRm 0 (MIDR_EL1), PMSCR_EL1 (SPE). */
+	static const uint32_t regs[] = { SYS_ENC(3, 0, 15, 2, 0), SYS_ENC(3, 0, 0, 0, 0),
+					 SYS_ENC(3, 0, 9, 9, 0) };
 
 	for (unsigned i = 0; i < ARRAY_SIZE(regs); i++) {
 		struct cpu_context c = sysreg_access(true, TV_VM_MTE, regs[i], true, 2);
@@ -916,6 +1087,93 @@ TEST(exit, unknown_sysregs_undef)
 		EXPECT_EQ(c.sys[CTX_ESR_EL1], ESR_UNDEF);
 		EXPECT_EQ(c.regs[2], 0x2222);
 	}
+}
+
+/* ---- the PMU ---- */
+
+/* Which encodings are the PMU's: what MDCR_EL2.TPM traps, and nothing else. */
+TEST(exit, pmu_registers)
+{
+	static const uint32_t pmu[] = {
+		SYS_ENC(3, 3, 9, 12, 0),  SYS_ENC(3, 3, 9, 12, 4), /* PMCR, PMSWINC */
+		SYS_ENC(3, 3, 9, 12, 7),  SYS_ENC(3, 3, 9, 13, 0), /* PMCEID1, PMCCNTR */
+		SYS_ENC(3, 3, 9, 13, 2),  SYS_ENC(3, 3, 9, 14, 0), /* PMXEVCNTR, PMUSERENR */
+		SYS_ENC(3, 3, 9, 14, 3),  SYS_ENC(3, 0, 9, 14, 1), /* PMOVSSET, PMINTENSET */
+		SYS_ENC(3, 0, 9, 14, 2),  SYS_ENC(3, 0, 9, 14, 6), /* PMINTENCLR, PMMIR */
+		SYS_ENC(3, 3, 14, 8, 0),  SYS_ENC(3, 3, 14, 11, 6), /* PMEVCNTR0, PMEVCNTR30 */
+		SYS_ENC(3, 3, 14, 12, 0), SYS_ENC(3, 3, 14, 15, 7), /* PMEVTYPER0, PMCCFILTR */
+	};
+	/* Unallocated (two), PMSCR_EL1 (SPE), CNTP_CTL_EL0, and the PMCR encoding in op0 2, op1 1. */
+	static const uint32_t other[] = {
+		SYS_ENC(3, 3, 9, 14, 1), SYS_ENC(3, 0, 9, 9, 0),  SYS_ENC(3, 0, 9, 14, 0),
+		SYS_ENC(3, 3, 14, 2, 1), SYS_ENC(2, 3, 9, 12, 0), SYS_ENC(3, 1, 9, 12, 0),
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(pmu); i++) {
+		EXPECT_TRUE(pmu_is_reg(pmu[i]));
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(other); i++) {
+		EXPECT_FALSE(pmu_is_reg(other[i]));
+	}
+}
+
+/* The first PMU access loads the guest's PMU and is executed again; none without a PMU. */
+TEST(exit, pmu_is_the_guests_on_first_use)
+{
+	struct cpu_context c;
+
+	c = sysreg_access(true, 0, SYS_ENC(3, 3, 9, 12, 0), true, 2);
+	EXPECT_EQ(c.pc, IPA0 + 0x40); /* not stepped over: it runs on the guest's PMU now */
+	EXPECT_EQ(c.regs[2], 0x2222);
+	EXPECT_EQ(c.sys[CTX_ESR_EL1], 0);
+	EXPECT_TRUE(arch_pmu_loaded(vcpu));
+
+	setup(true, 0);
+	fake_pmu = false;
+	vcpu->ctxt.pc = IPA0 + 0x40;
+	trap(sys_esr(SYS_ENC(3, 3, 9, 12, 0), 2, true), 0, 0);
+	{
+		struct tv_exit e;
+
+		vcpu_run((uint64_t)handle, 0, 0, 0, &e);
+	}
+	EXPECT_EQ(S.seen[1].pc, VBAR + 0x200);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], ESR_UNDEF);
+}
+
+/* The overflow interrupt's level: PMCR.E, and an overflowed counter with its interrupt on. */
+TEST(exit, pmu_overflow_level)
+{
+	struct pmu_state s = { 0 };
+
+	s.pmcr = PMCR_E;
+	s.ovs = 1u << 3 | PMU_CYCLE_BIT;
+	EXPECT_FALSE(pmu_state_level(&s));
+	s.inten = 1u << 2;
+	EXPECT_FALSE(pmu_state_level(&s));
+	s.inten |= PMU_CYCLE_BIT;
+	EXPECT_TRUE(pmu_state_level(&s));
+	s.pmcr = 0;
+	EXPECT_FALSE(pmu_state_level(&s));
+	/* Counting: enabled, with a counter on. */
+	EXPECT_FALSE(pmu_state_counting(&s));
+	s.pmcr = PMCR_E;
+	EXPECT_FALSE(pmu_state_counting(&s));
+	s.cnten = PMU_CYCLE_BIT;
+	EXPECT_TRUE(pmu_state_counting(&s));
+
+	/* The vGIC presents it while the level is high, from the PMU wherever it is. */
+	setup(false, TV_VM_GIC);
+	vgic_nr_lrs = 4;
+	vcpu_irq((uint64_t)handle, 0, TV_IRQ_PMU, TV_IRQ_ENABLED, 0x80);
+	vcpu->pmu.regs = s;
+	vcpu->pmu.regs.inten = vcpu->pmu.regs.ovs = 1;
+	vgic_flush(vcpu);
+	EXPECT_EQ(vcpu->vgic.lr[0] & (LR_VINTID_MASK | LR_STATE_MASK), TV_IRQ_PMU | LR_PENDING);
+	arch_pmu_take(vcpu);
+	fake_pmu_hw.ovs = 0; /* the guest's handler cleared it, on the CPU */
+	vgic_flush(vcpu);
+	EXPECT_EQ(vcpu->vgic.lr[0], 0);
 }
 
 /* ---- other traps ---- */

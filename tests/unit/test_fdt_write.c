@@ -580,8 +580,8 @@ TEST(linux_dt, every_property)
 	EXPECT_TRUE(prop_is_string(&t, "/", "model", "linux,dummy-virt"));
 
 	/* PSCI: 0.2 and later, by HVC, without the 0.1 function-ID properties. */
-	EXPECT_TRUE(prop_is_list(&t, "/psci", "compatible", "arm,psci-1.0\0arm,psci-0.2",
-				 sizeof("arm,psci-1.0\0arm,psci-0.2")));
+	EXPECT_TRUE(prop_is_list(&t, "/psci", "compatible", "arm,psci-1.0\0arm,psci-0.2\0arm,psci",
+				 sizeof("arm,psci-1.0\0arm,psci-0.2\0arm,psci")));
 	EXPECT_TRUE(prop_is_string(&t, "/psci", "method", "hvc"));
 	EXPECT_FALSE(has_prop(&t, "/psci", "cpu_on"));
 
@@ -840,7 +840,7 @@ TEST(linux_dt, dtc_accepts_it)
 	static const char *const want[] = {
 		"compatible = \"linux,dummy-virt\";",
 		"interrupt-parent = <0x01>;",
-		"compatible = \"arm,psci-1.0\\0arm,psci-0.2\";",
+		"compatible = \"arm,psci-1.0\\0arm,psci-0.2\\0arm,psci\";",
 		"reg = <0x00 0x40000000 0x00 0x20000000>;",
 		"cpu@1 {",
 		"enable-method = \"psci\";",

@@ -84,8 +84,8 @@ static void check_any_phase_calls(bool mte)
 	EXPECT_EQ(HC0(TV_HC_VERSION), 0);
 	EXPECT_EQ(X(1), 1u << 16 | 0);
 	EXPECT_EQ(HC0(TV_HC_FEATURES), 0);
-	EXPECT_EQ(X(1), mte ? TV_FEAT_MTE | TV_FEAT_MTE_ASYM | TV_FEAT_HOST_MTE | TV_FEAT_PROTECTED
-			    : TV_FEAT_PROTECTED);
+	EXPECT_EQ(X(1), (mte ? TV_FEAT_MTE | TV_FEAT_MTE_ASYM | TV_FEAT_HOST_MTE : 0) |
+				TV_FEAT_PROTECTED | TV_FEAT_PMU);
 	EXPECT_EQ(X(2), TV_MAX_VMS);
 	EXPECT_EQ(X(3), TV_MAX_VCPUS);
 	EXPECT_EQ(HC0(TV_HC_MEM_INFO), 0);
@@ -179,8 +179,8 @@ TEST(hcall, run_band_only_after_finalise)
 TEST(hcall, unknown_function_ids)
 {
 	/* Unassigned numbers in our range, in every band. */
-	static const unsigned nums[] = { 6,  7,	 10,	   11, 12,    14,    15,
-					 37, 39, TV_HC_NR, 41, 0x100, 0x101, 0xffff };
+	static const unsigned nums[] = { 6,  7,  10, 11, 12, 14, 15, 30, 31,
+					 38, 39, TV_HC_NR, 41, 0x100, 0x101, 0xffff };
 	/* Other owners and call types: PSCI, SMCCC arch, SMC32 vendor-hyp, owner 5 and 7,
 	 * a yielding call, reserved bits 23:16 set, nothing. */
 	static const uint32_t ids[] = { PSCI_VERSION, PSCI_CPU_ON_64, SMCCC_VERSION, 0x86000000u,

@@ -62,18 +62,101 @@ TEST(linux_image, text_offset_and_old_images)
 	EXPECT_EQ(at.kernel_end, RAM + 5 * MIB);
 }
 
-TEST(linux_image, not_an_image)
+TEST(linux_image, kinds_and_refusals)
+{
+	static const uint8_t elf[8] = { 0x7f, 'E', 'L', 'F', 2, 1, 1, 0 };
+	struct linux_layout at;
+
+	make_image(0, MIB, 0);
+	EXPECT_EQ(linux_kernel_kind(image, 64), LINUX_KERNEL_IMAGE);
+	EXPECT_EQ(linux_kernel_kind(image, 63), LINUX_KERNEL_RAW); /* too short for the magic */
+	EXPECT_EQ(linux_kernel_kind(elf, sizeof(elf)), LINUX_KERNEL_ELF);
+	EXPECT_EQ(linux_image_layout(elf, sizeof(elf), RAM, 64 * MIB, 0, &at), LINUX_IMAGE_IS_ELF);
+	EXPECT_EQ(linux_image_layout(image, 0, RAM, 64 * MIB, 0, &at), LINUX_IMAGE_EMPTY);
+	make_image(0, MIB, 1);
+	EXPECT_EQ(linux_image_layout(image, MIB, RAM, 64 * MIB, 0, &at), LINUX_IMAGE_BIG_ENDIAN);
+	EXPECT_TRUE(strstr(linux_image_strerror(LINUX_IMAGE_TRUNCATED), "truncated") != NULL);
+	EXPECT_TRUE(strstr(linux_image_strerror(7), "unknown") != NULL);
+}
+
+/* Without the magic a file is a raw binary: at RAM + 0x80000, as QEMU loads one. */
+TEST(linux_image, raw_binaries_at_0x80000)
 {
 	struct linux_layout at;
 
 	make_image(0, MIB, 0);
-	EXPECT_EQ(linux_image_layout(image, 63, RAM, 64 * MIB, 0, &at), LINUX_IMAGE_NOT_IMAGE);
 	image[56] ^= 1;
-	EXPECT_EQ(linux_image_layout(image, MIB, RAM, 64 * MIB, 0, &at), LINUX_IMAGE_NOT_IMAGE);
-	make_image(0, MIB, 1);
-	EXPECT_EQ(linux_image_layout(image, MIB, RAM, 64 * MIB, 0, &at), LINUX_IMAGE_BIG_ENDIAN);
-	EXPECT_TRUE(strstr(linux_image_strerror(LINUX_IMAGE_NOT_IMAGE), "magic") != NULL);
-	EXPECT_TRUE(strstr(linux_image_strerror(7), "unknown") != NULL);
+	ASSERT_EQ(linux_image_layout(image, 100000, RAM, 64 * MIB, 0, &at), 0);
+	EXPECT_EQ(at.kind, LINUX_KERNEL_RAW);
+	EXPECT_EQ(at.kernel, RAM + 0x80000);
+	EXPECT_EQ(at.kernel_end, RAM + 0x80000 + 100000);
+	EXPECT_EQ(at.dtb, RAM + 62 * MIB);
+	/* The header's fields mean nothing then: a huge "image_size" is not looked at. */
+	memset(image + 16, 0xff, 8);
+	EXPECT_EQ(linux_image_layout(image, 4096, RAM, 64 * MIB, 0, &at), 0);
+	/* It must fit below the device tree like any kernel. */
+	EXPECT_EQ(linux_image_layout(image, 62 * MIB - 0x80000, RAM, 64 * MIB, 0, &at), 0);
+	EXPECT_EQ(linux_image_layout(image, 62 * MIB - 0x80000 + 1, RAM, 64 * MIB, 0, &at),
+		  LINUX_IMAGE_NO_ROOM);
+}
+
+/* An EFI stub's PE header: two sections, the last ending at `end` in the file. */
+static void add_pe_header(uint32_t end, uint16_t nr_sections)
+{
+	uint8_t *pe = image + 64;
+	uint8_t *sec = pe + 24 + 160;
+	struct linux_image_header h;
+
+	memcpy(&h, image, sizeof(h));
+	h.pe_offset = 64;
+	memcpy(image, &h, sizeof(h));
+	memcpy(pe, "PE\0\0", 4);
+	pe[4] = 0x64;
+	pe[5] = 0xaa;
+	pe[6] = (uint8_t)nr_sections;
+	pe[20] = 160; /* SizeOfOptionalHeader, as Linux writes it */
+	for (unsigned i = 0; i < 2; i++) {
+		uint32_t raw_size = end / 2, raw_ptr = i ? end / 2 : 0;
+
+		memcpy(sec + 40 * i + 16, &raw_size, 4);
+		memcpy(sec + 40 * i + 20, &raw_ptr, 4);
+	}
+}
+
+TEST(linux_image, truncated_images_are_refused)
+{
+	struct linux_layout at;
+
+	/* Debian's Image: .text and .data, the file ends where .data's bytes end. */
+	make_image(0, 33 * MIB, 0xa);
+	add_pe_header(32 * MIB, 2);
+	EXPECT_EQ(linux_image_layout(image, 32 * MIB, RAM, 256 * MIB, 0, &at), 0);
+	EXPECT_EQ(at.kind, LINUX_KERNEL_IMAGE);
+	EXPECT_EQ(linux_image_layout(image, 32 * MIB - 1, RAM, 256 * MIB, 0, &at),
+		  LINUX_IMAGE_TRUNCATED);
+	EXPECT_EQ(linux_image_layout(image, 4096, RAM, 256 * MIB, 0, &at), LINUX_IMAGE_TRUNCATED);
+	/* A section table that does not fit the file, or a PE offset outside it. */
+	add_pe_header(32 * MIB, 200);
+	EXPECT_EQ(linux_image_layout(image, 4096, RAM, 256 * MIB, 0, &at), LINUX_IMAGE_TRUNCATED);
+	make_image(0, 33 * MIB, 0xa);
+	add_pe_header(32 * MIB, 2);
+	EXPECT_EQ(linux_image_layout(image, 80, RAM, 256 * MIB, 0, &at), LINUX_IMAGE_TRUNCATED);
+	image[64] = 'X'; /* no "PE\0\0" where the header says */
+	EXPECT_EQ(linux_image_layout(image, 32 * MIB, RAM, 256 * MIB, 0, &at),
+		  LINUX_IMAGE_TRUNCATED);
+}
+
+TEST(linux_image, placing_an_elf_kernel)
+{
+	struct linux_layout at;
+
+	ASSERT_EQ(linux_layout_place(RAM, 64 * MIB, RAM + 0x80000, RAM + 3 * MIB, MIB, &at), 0);
+	EXPECT_EQ(at.dtb, RAM + 62 * MIB);
+	EXPECT_EQ(at.initrd, RAM + 60 * MIB);
+	EXPECT_EQ(linux_layout_place(RAM, 64 * MIB, RAM, RAM + 62 * MIB + 1, 0, &at),
+		  LINUX_IMAGE_NO_ROOM);
+	EXPECT_EQ(linux_layout_place(RAM, 64 * MIB, RAM, RAM + 61 * MIB, 2 * MIB, &at),
+		  LINUX_IMAGE_NO_ROOM_INITRD);
 }
 
 TEST(linux_image, everything_must_fit)

@@ -126,6 +126,91 @@ TEST(mem_protect, protected_vm_refuses_share_and_reclaim)
 	EXPECT_EQ(check_invariants(), 0);
 }
 
+/*
+ * A protected VM gets host data (its image) only before it first runs; after that only
+ * pages the hypervisor zeroes, so the host cannot plant data or tags at unpopulated IPAs.
+ */
+TEST(mem_protect, protected_vm_after_start_gets_zeroed_pages_only)
+{
+	static const uint8_t zero_tags[] = { 0 }; /* any encoding: refused before decoding */
+	int64_t h, hn;
+	struct vm *vm, *plain;
+	uint64_t tags = HOST_PAGE(20);
+
+	init(true);
+	vm = make_vm(TV_VM_PROTECTED | TV_VM_MTE, &h);
+	plain = make_vm(TV_VM_MTE, &hn);
+	ASSERT_TRUE(vm && plain);
+	memcpy(hyp_va(pa_init(tags)), zero_tags, sizeof(zero_tags));
+	/* Before the first run: the image's pages, data kept. */
+	*(uint64_t *)hyp_va(pa_init(HOST_PAGE(0))) = 0x1a6e;
+	EXPECT_EQ(host_donate_guest(vm, HOST_PAGE(0), IPA0, 0, 0, 0), 0);
+	vm->started = true;
+	plain->started = true;
+	*(uint64_t *)hyp_va(pa_init(HOST_PAGE(1))) = 0xbad;
+	fake_tag_set(HOST_PAGE(1), 7);
+	EXPECT_EQ(host_donate_guest(vm, HOST_PAGE(1), IPA0 + PAGE_SIZE, 0, 0, 0), -TV_EPERM);
+	EXPECT_EQ(host_donate_guest(vm, HOST_PAGE(1), IPA0 + PAGE_SIZE, TV_DONATE_TAGS, tags, 1),
+		  -TV_EPERM);
+	EXPECT_EQ(host_donate_guest(vm, HOST_PAGE(1), IPA0 + PAGE_SIZE,
+				    TV_DONATE_ZERO | TV_DONATE_TAGS, tags, 1),
+		  -TV_EPERM);
+	EXPECT_EQ(page_state_of(HOST_PAGE(1), OWNER_HOST), PS_OWNED);
+	/* A zeroed page it may have: data and tags zero. */
+	EXPECT_EQ(host_donate_guest(vm, HOST_PAGE(1), IPA0 + PAGE_SIZE, TV_DONATE_ZERO, 0, 0), 0);
+	EXPECT_EQ(*(uint64_t *)hyp_va(pa_init(HOST_PAGE(1))), 0);
+	EXPECT_EQ(fake_tag_get(HOST_PAGE(1)), 0);
+	/* A VM that is not protected still takes the host's data (reclaim, restore). */
+	EXPECT_EQ(host_donate_guest(plain, HOST_PAGE(2), IPA0, 0, 0, 0), 0);
+	EXPECT_EQ(check_invariants(), 0);
+}
+
+/*
+ * No page changes owner with DRAM older than the caches: what EL2 wrote (a scrub, tags) and
+ * what the guest wrote are cleaned to the point of coherency, data and tags, before the
+ * host or the guest can map the page (a non-cacheable mapping reads DRAM).
+ */
+TEST(mem_protect, pages_change_owner_clean_to_poc)
+{
+	const unsigned both = FAKE_CACHE_DATA | FAKE_CACHE_TAGS;
+	uint64_t pa, len, buf = HOST_PAGE(30);
+	int64_t h;
+	struct vm *vm;
+
+	for (unsigned protect = 0; protect < 2; protect++) {
+		init(true);
+		vm = make_vm(TV_VM_MTE | (protect ? TV_VM_PROTECTED : 0), &h);
+		ASSERT_TRUE(vm);
+		/* Donated: zeroed, kept (an image), with restored tags. */
+		EXPECT_EQ(host_donate_guest(vm, HOST_PAGE(0), IPA0, TV_DONATE_ZERO, 0, 0), 0);
+		EXPECT_EQ(host_donate_guest(vm, HOST_PAGE(1), IPA0 + PAGE_SIZE, 0, 0, 0), 0);
+		for (unsigned i = 0; i < 2; i++) {
+			EXPECT_EQ(fake_cache_dirty(HOST_PAGE(i)), 0);
+		}
+		/* The guest writes data and tags (in the caches). */
+		fake_cache_write(HOST_PAGE(0), both);
+		fake_cache_write(HOST_PAGE(1), both);
+		if (!protect) {
+			EXPECT_EQ(host_reclaim_guest(vm, IPA0, buf, PAGE_SIZE, &pa, &len), 0);
+			EXPECT_EQ(pa, HOST_PAGE(0));
+			EXPECT_EQ(fake_cache_dirty(HOST_PAGE(0)), 0);
+		}
+		/* Teardown: scrubbed and cleaned before the host has it again. */
+		EXPECT_EQ(vm_destroy((uint64_t)h), 0);
+		EXPECT_EQ(fake_cache_dirty(HOST_PAGE(1)), 0);
+		EXPECT_EQ(page_state_of(HOST_PAGE(1), OWNER_HOST), PS_OWNED);
+	}
+	/* Without MTE in the VM, a teardown still cleans the tags (the hardware has them). */
+	init(true);
+	vm = make_vm(0, &h);
+	ASSERT_TRUE(vm);
+	EXPECT_EQ(host_donate_guest(vm, HOST_PAGE(2), IPA0, TV_DONATE_ZERO, 0, 0), 0);
+	EXPECT_EQ(fake_cache_dirty(HOST_PAGE(2)), 0);
+	fake_cache_write(HOST_PAGE(2), FAKE_CACHE_DATA);
+	EXPECT_EQ(vm_destroy((uint64_t)h), 0);
+	EXPECT_EQ(fake_cache_dirty(HOST_PAGE(2)), 0);
+}
+
 TEST(mem_protect, reclaim_hands_over_data_and_tags)
 {
 	int64_t h;

@@ -690,7 +690,8 @@ TEST(snapshot, gic_record_written_and_checked)
 
 	memset(&gic, 0, sizeof(gic));
 	gic.cpu.nr_lrs = 4;
-	gic.cpu.lr[0] = 27 | 0xa0ull << 48 | 1ull << 60 | 1ull << 62; /* the timer, pending */
+	/* The timer, pending, with the EOI-maintenance request EL2 sets for it. */
+	gic.cpu.lr[0] = 27 | 0xa0ull << 48 | 1ull << 60 | 1ull << 62 | 1ull << 41;
 	gic.cpu.lines[0] = (struct tv_vgic_line){ 27, TV_IRQ_ENABLED, 0xa0 };
 	gic.uart_rx_len = 3;
 	ASSERT_NE(write_gic_stream(&out, true, &gic), 0);
@@ -703,12 +704,17 @@ TEST(snapshot, gic_record_written_and_checked)
 	EXPECT_TRUE(strstr(r.error, "no GIC record") != NULL);
 	free(out.buf);
 
-	gic.cpu.lr[1] = 30 | 1ull << 62 | 1ull << 61 | 30ull << 32; /* linked to a physical one */
-	out = (struct membuf){ NULL, 0, 0, -1 };
-	ASSERT_NE(write_gic_stream(&out, true, &gic), 0);
-	EXPECT_EQ(read_stream(out.buf, out.len, &r), -1);
-	EXPECT_TRUE(strstr(r.error, "linked to a physical interrupt") != NULL);
-	free(out.buf);
+	/* Linked to a physical one: by the HW bit, or by a pINTID without it. */
+	static const uint64_t linked[] = { 30 | 1ull << 62 | 1ull << 61 | 30ull << 32,
+					   30 | 1ull << 62 | 30ull << 32, 30 | 1ull << 61 };
+	for (unsigned i = 0; i < sizeof(linked) / sizeof(linked[0]); i++) {
+		gic.cpu.lr[1] = linked[i];
+		out = (struct membuf){ NULL, 0, 0, -1 };
+		ASSERT_NE(write_gic_stream(&out, true, &gic), 0);
+		EXPECT_EQ(read_stream(out.buf, out.len, &r), -1);
+		EXPECT_TRUE(strstr(r.error, "linked to a physical interrupt") != NULL);
+		free(out.buf);
+	}
 }
 
 TEST(snapshot, writer_refuses_misuse)
@@ -1513,6 +1519,10 @@ TEST(snapshot, refuses_bad_vcpus)
 			 "have");
 	v.state.pstate = 0x3c5 | (1ull << 32);
 	vcpu_refused(&v, "has bits 0x100000000 that no guest");
+	/* An ERET would take the guest to AArch32 with this SPSR_EL1: refused as well. */
+	vcpu_default(&v, 0);
+	v.state.spsr_el1 = 0x10;
+	vcpu_refused(&v, "record 1 (VCPU): vCPU 0: SPSR_EL1 0x10 is AArch32 (bit 4)");
 
 	vcpu_default(&v, 0);
 	v.state.flags = 2;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The virtual GIC's core (hyp/core/vgic.c): the VMM's line updates, how lines become
- * list registers before each entry (presented, retracted, kept), the virtual
- * timer's own rules, and the host's access to a vCPU's vGIC state.
+ * list registers before each entry (presented, retracted, kept), the timers' levels,
+ * EOI maintenance, and the host's access to a vCPU's vGIC state.
  */
 #include "test.h"
 
@@ -11,6 +11,7 @@
 #include <hyp/arch.h>
 #include <hyp/esr.h>
 #include <hyp/hyp.h>
+#include <hyp/timer.h>
 #include <hyp/vgic.h>
 #include <hyp/vm.h>
 
@@ -152,40 +153,101 @@ TEST(vgic, waits_for_a_free_list_register)
 	EXPECT_EQ(lr_for(40), -1);
 }
 
-TEST(vgic, timer_firing_kept_while_enabled)
+/* The virtual timer fires at counter 1000 (the VM's counter starts at 0). */
+static void vtimer_at(uint64_t ctl, uint64_t cval)
 {
-	setup(TV_VM_GIC);
-	irq(TV_IRQ_VTIMER, TV_IRQ_ENABLED);
-	EXPECT_TRUE(vgic_timer_enabled(vcpu));
-	/* EL2 put the firing in a list register: no VMM level backs it, yet it stays. */
-	vcpu->vgic.lr[2] = vgic_timer_lr(vcpu);
-	EXPECT_EQ(vcpu->vgic.lr[2] & (LR_HW | LR_VINTID_MASK), TV_IRQ_VTIMER);
-	vgic_flush(vcpu);
-	EXPECT_EQ(lr_for(TV_IRQ_VTIMER), 2);
-	EXPECT_EQ(vcpu->vgic.lr[2] & LR_STATE_MASK, LR_PENDING);
+	vcpu->ctxt.sys[CTX_CNTV_CTL_EL0] = ctl;
+	vcpu->ctxt.sys[CTX_CNTV_CVAL_EL0] = cval;
 }
 
-TEST(vgic, timer_firing_while_disabled_pends_until_enabled)
+/*
+ * The timer's interrupt is pending exactly while its level is high, as on hardware: the
+ * rule that replaced masking the timer (CNTV_CTL.IMASK) at EL2 when it fired. EL2 keeps
+ * a list register presenting it only while the guest's timer asserts it.
+ */
+TEST(vgic, timer_interrupt_follows_the_timer_level)
 {
 	setup(TV_VM_GIC);
 	irq(TV_IRQ_VTIMER, TV_IRQ_ENABLED);
-	vcpu->vgic.lr[0] = vgic_timer_lr(vcpu);
-	irq(TV_IRQ_VTIMER, 0); /* the guest disables it before taking it */
-	EXPECT_FALSE(vgic_timer_enabled(vcpu));
+	fake_counter = 500;
+	vtimer_at(CNT_CTL_ENABLE, 1000);
+	vgic_flush(vcpu);
+	EXPECT_EQ(lr_for(TV_IRQ_VTIMER), -1); /* not yet */
+	fake_counter = 1000;
+	vgic_flush(vcpu);
+	ASSERT_NE(lr_for(TV_IRQ_VTIMER), -1);
+	EXPECT_EQ(vcpu->vgic.lr[lr_for(TV_IRQ_VTIMER)] & (LR_STATE_MASK | LR_EOI | LR_HW),
+		  LR_PENDING | LR_EOI);
+	/* The guest masks it before taking it: no longer pending. */
+	vtimer_at(CNT_CTL_ENABLE | CNT_CTL_IMASK, 1000);
 	vgic_flush(vcpu);
 	EXPECT_EQ(lr_for(TV_IRQ_VTIMER), -1);
-	irq(TV_IRQ_VTIMER, TV_IRQ_ENABLED);
+	/* Taken, and still asserted while handled: active and pending. */
+	vtimer_at(CNT_CTL_ENABLE, 1000);
 	vgic_flush(vcpu);
-	EXPECT_NE(lr_for(TV_IRQ_VTIMER), -1); /* still pending: presented now */
+	guest_acks(lr_for(TV_IRQ_VTIMER));
+	vgic_flush(vcpu);
+	EXPECT_EQ(vcpu->vgic.lr[lr_for(TV_IRQ_VTIMER)] & LR_STATE_MASK, LR_ACTIVE | LR_PENDING);
+	/* The handler programs the next event: active only, its EOI ends it. */
+	vtimer_at(CNT_CTL_ENABLE, 5000);
+	vgic_flush(vcpu);
+	EXPECT_EQ(vcpu->vgic.lr[lr_for(TV_IRQ_VTIMER)] & LR_STATE_MASK, LR_ACTIVE);
+	fake_counter = 0;
+}
+
+/* Disabled at the distributor, an asserted timer is pending there but not presented. */
+TEST(vgic, disabled_timer_is_pending_not_presented)
+{
+	uint64_t pending = 0, active = 0;
 
 	setup(TV_VM_GIC);
 	irq(TV_IRQ_VTIMER, 0);
-	vgic_timer_pend(vcpu); /* fired while disabled */
+	vtimer_at(CNT_CTL_ENABLE, 0);
 	vgic_flush(vcpu);
 	EXPECT_EQ(lr_for(TV_IRQ_VTIMER), -1);
+	ASSERT_EQ(vcpu_irq_state((uint64_t)handle, 0, &pending, &active), 0);
+	EXPECT_EQ(pending, 1ull << TV_IRQ_VTIMER);
+	EXPECT_EQ(active, 0);
 	irq(TV_IRQ_VTIMER, TV_IRQ_ENABLED);
 	vgic_flush(vcpu);
 	EXPECT_NE(lr_for(TV_IRQ_VTIMER), -1);
+	/* Masked, it is neither (IMASK masks the signal the GIC sees). */
+	vtimer_at(CNT_CTL_ENABLE | CNT_CTL_IMASK, 0);
+	vcpu->vgic.lr[lr_for(TV_IRQ_VTIMER)] = 0;
+	ASSERT_EQ(vcpu_irq_state((uint64_t)handle, 0, &pending, &active), 0);
+	EXPECT_EQ(pending, 0);
+	/* Not for a VM without a GIC. */
+	setup(0);
+	EXPECT_EQ(vcpu_irq_state((uint64_t)handle, 0, &pending, &active), -TV_EINVAL);
+}
+
+/*
+ * The guest's EOI of a timer interrupt gives EL2 a maintenance interrupt: the list
+ * register is freed and, if the level is still high, the interrupt is presented again.
+ */
+TEST(vgic, eoi_maintenance_looks_at_the_level_again)
+{
+	uint64_t pending = 0, active = 0;
+	int lr;
+
+	setup(TV_VM_GIC);
+	irq(TV_IRQ_VTIMER, TV_IRQ_ENABLED);
+	irq(UART_SPI, TV_IRQ_ENABLED | TV_IRQ_LEVEL);
+	vtimer_at(CNT_CTL_ENABLE, 0);
+	vgic_flush(vcpu);
+	lr = lr_for(TV_IRQ_VTIMER);
+	ASSERT_NE(lr, -1);
+	guest_acks(lr);
+	ASSERT_EQ(vcpu_irq_state((uint64_t)handle, 0, &pending, &active), 0);
+	EXPECT_EQ(active, 1ull << TV_IRQ_VTIMER);
+	vcpu->vgic.lr[lr] &= ~LR_STATE_MASK; /* the guest's EOI: invalid, EOI bit kept */
+	EXPECT_EQ(vgic_eoi_maintenance(vcpu), 1u << TV_IRQ_VTIMER);
+	EXPECT_EQ(vcpu->vgic.lr[lr], 0);
+	EXPECT_EQ(vgic_eoi_maintenance(vcpu), 0);
+	vgic_flush(vcpu);
+	EXPECT_EQ(vcpu->vgic.lr[lr_for(TV_IRQ_VTIMER)] & LR_STATE_MASK, LR_PENDING);
+	/* A VMM line asks for no maintenance: its EOI is the guest's business. */
+	EXPECT_EQ(vcpu->vgic.lr[lr_for(UART_SPI)] & LR_EOI, 0);
 }
 
 static struct tv_vgic_state *host_state(void)
@@ -216,7 +278,7 @@ TEST(vgic, state_round_trip)
 	EXPECT_EQ(vcpu->vgic.vmcr, 0xf04c000a);
 	EXPECT_NE(lr_for(UART_SPI), -1);
 	EXPECT_NE(lr_for(TV_IRQ_VTIMER), -1);
-	EXPECT_TRUE(vgic_timer_enabled(vcpu));
+	EXPECT_TRUE(vgic_line_enabled(vcpu, TV_IRQ_VTIMER));
 }
 
 /* Sets a state that is the good one but for `mutate`, and expects it refused whole. */

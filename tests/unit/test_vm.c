@@ -122,29 +122,45 @@ TEST(vm, stale_handles)
 	EXPECT_TRUE(vm_of(h2) == &vms[0]);
 }
 
-TEST(vm, generation_wraps_skipping_zero)
+/*
+ * Handles never repeat: a slot's generations only go up, and after the last one the slot
+ * is retired instead of wrapping back to a generation an old handle carries.
+ */
+TEST(vm, last_generation_retires_the_slot)
 {
-	int64_t h, h2;
+	int64_t h, h2, seen[TV_MAX_VMS];
 	int err;
 
 	init(false);
-	vms[2].gen = 0x0fffffff; /* the last generation before the wrap */
+	vms[2].gen = VM_GEN_LAST;
 	vms[0].in_use = vms[1].in_use = true;
 	h = vm_create(0, IPA0, 16 * PAGE_SIZE, 1);
 	vms[0].in_use = vms[1].in_use = false;
 	ASSERT_EQ(h, 0xfffffff2ll);
 	EXPECT_TRUE(vm_of(h) == &vms[2]);
 	EXPECT_EQ(vm_destroy((uint64_t)h), 0);
-	/* Generation 0 would make handle 2, and handle 0 for slot 0: it is skipped. */
-	EXPECT_EQ(vms[2].gen, 1);
+	EXPECT_TRUE(vms[2].retired);
+	EXPECT_EQ(vms[2].gen, VM_GEN_LAST);
+	/* The retired slot is skipped: the next VMs take the others, with new handles. */
 	vms[0].in_use = vms[1].in_use = true;
 	h2 = vm_create(0, IPA0, 16 * PAGE_SIZE, 1);
 	vms[0].in_use = vms[1].in_use = false;
-	EXPECT_EQ(h2, 0x12);
+	EXPECT_EQ(h2, 0x13);
 	err = 0;
 	EXPECT_TRUE(vm_from_handle((uint64_t)h, &err) == NULL);
 	EXPECT_EQ(err, -TV_ESTALE);
+	/* What a wrap would have reused: generation 1 of slot 2 names nothing. */
+	err = 0;
+	EXPECT_TRUE(vm_from_handle(0x12, &err) == NULL);
+	EXPECT_EQ(err, -TV_ESTALE);
 	EXPECT_EQ(vm_destroy((uint64_t)h2), 0);
+	/* With every other slot busy, there is no room rather than a reused handle. */
+	for (unsigned i = 0; i < TV_MAX_VMS - 1; i++) {
+		seen[i] = vm_create(0, IPA0, 16 * PAGE_SIZE, 1);
+		EXPECT_TRUE(seen[i] > 0);
+		EXPECT_NE(seen[i] & 0xf, 2);
+	}
+	EXPECT_EQ(vm_create(0, IPA0, 16 * PAGE_SIZE, 1), -TV_ENOMEM);
 }
 
 TEST(vm, create_argument_validation)

@@ -289,11 +289,11 @@ int machine_argv(struct machine *m, char **argv, size_t max, char *buf, size_t b
 	if (m->bare_guest) {
 		/*
 		 * The reference machine for fidelity checks: no EL2, and the CPU features
-		 * tagvisor does not give guests (SVE, SME, pointer authentication, PMU) off.
+		 * tagvisor does not give guests (SVE, SME, pointer authentication) off.
 		 */
 		ARG("virt,mte=%s,gic-version=3", m->mte ? "on" : "off");
 		ARG("-cpu");
-		ARG("max,sve=off,sme=off,pauth=off,pmu=off");
+		ARG("max,sve=off,sme=off,pauth=off");
 	} else {
 		/*
 		 * No ITS (its tables would be DMA the host programs); PCIe behind an SMMUv3

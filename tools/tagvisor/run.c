@@ -12,6 +12,7 @@
 #include "session.h"
 
 #include <abi/status.h>
+#include <lib/linux_image.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -342,6 +344,36 @@ static int parse_run(int argc, char **argv, struct machine *m, struct session_cf
 	return 0;
 }
 
+/*
+ * A kernel the host would refuse (a truncated Image, one too big for the guest's RAM) is
+ * refused here, before QEMU starts, by the same checks (lib/linux_image.c). An ELF kernel
+ * is the host's to check, segment by segment. Returns 0 or -1 with a message.
+ */
+static int check_kernel(const struct machine *m, uint64_t ram)
+{
+	const struct image *k = &m->images[0], *rd = m->nr_images > 1 ? &m->images[1] : NULL;
+	struct linux_layout at;
+	void *map;
+	int fd = open(k->path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0 || (map = mmap(NULL, k->size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		fprintf(stderr, "tagvisor: cannot read kernel '%s': %s\n", k->path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+		}
+		return -1;
+	}
+	close(fd);
+	err = linux_image_layout(map, k->size, 0x40000000ull, ram, rd ? rd->size : 0, &at);
+	munmap(map, k->size);
+	if (err && err != LINUX_IMAGE_IS_ELF) {
+		fprintf(stderr, "tagvisor: kernel '%s': %s (%llu MiB of RAM, --mem)\n", k->path,
+			linux_image_strerror(err), (unsigned long long)(ram / MIB));
+		return -1;
+	}
+	return 0;
+}
+
 /* Combinations that cannot take effect, refused before QEMU starts. Returns 0 or -1. */
 static int check_combinations(const struct run_opts *o, const struct machine *m, int nguests)
 {
@@ -515,7 +547,8 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	if (o.kernel && (machine_add_image(&m, "kernel", o.kernel, "kernel") ||
-			 (o.initrd && machine_add_image(&m, "initrd", o.initrd, "initrd")))) {
+			 (o.initrd && machine_add_image(&m, "initrd", o.initrd, "initrd")) ||
+			 check_kernel(&m, o.have_mem ? o.mem : 256 * MIB))) {
 		return TV_STATUS_BAD_INPUT;
 	}
 	if (o.append && machine_arg_encoded(&m, "cmdline", o.append)) {

@@ -9,6 +9,8 @@
 #define VGIC_NR_IRQS 96 /* SGIs, PPIs and 64 SPIs */
 #define VGIC_NR_SPI_BANKS ((VGIC_NR_IRQS - 32) / 32)
 #define VGIC_VTIMER 27  /* the virtual timer's PPI */
+#define VGIC_PTIMER 30  /* the EL1 physical timer's PPI */
+#define VGIC_PMU 23     /* the PMU's overflow interrupt */
 #define VGIC_UART 33    /* SPI 1: the PL011 */
 
 struct vgic_irq_bank {

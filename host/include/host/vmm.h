@@ -88,6 +88,12 @@ int guest_write_initial(struct guest *g, uint64_t ipa, const void *data, uint64_
 int guest_donate_staged(struct guest *g);
 /** Loads an ELF image (already in host memory): segments, entry point. */
 int guest_load_elf(struct guest *g, const uint8_t *elf, uint64_t size);
+/**
+ * Stages an ELF image's segments (guest_write_initial) without donating them; sets
+ * *entry and *end (the end of the highest segment).
+ */
+int guest_stage_elf(struct guest *g, const uint8_t *elf, uint64_t size, uint64_t *entry,
+		    uint64_t *end);
 
 enum run_result {
 	RUN_YIELD, /* the vCPU waits or its slice ended: run someone else */
@@ -104,7 +110,10 @@ int swap_enable(struct guest *g, uint64_t limit);
 int swap_fault_in(struct guest *g, uint64_t ipa);
 void swap_release(struct guest *g);
 
-/** Loads a Linux Image (and initramfs) with a generated device tree (linux.c). */
+/**
+ * Loads a kernel (an arm64 Image, a raw binary or an ELF file) and its initramfs with a
+ * generated device tree (linux.c).
+ */
 int linux_load(struct guest *g, const char *kernel, const char *initrd, const char *cmdline);
 
 /* Device models. */
@@ -117,6 +126,7 @@ void pl011_poll_input(struct guest *g);
 
 /* Images embedded in the host (host/guest_images.S). */
 extern const uint8_t service_elf[], service_elf_end[];
+extern const uint8_t side_doors_elf[], side_doors_elf_end[];
 
 /* Runs the guest(s) the boot arguments name; returns the run's TV_STATUS_*. */
 int vmm_main(void);

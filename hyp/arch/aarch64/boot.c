@@ -28,6 +28,8 @@ void console_init(void);
 void vgic_arch_init(void);
 void smmu_reserve(uint64_t (*carve_aligned)(uint64_t size, uint64_t align));
 void smmu_init(void);
+void pmu_arch_init(void);
+void debug_arch_init(void);
 
 static struct hyp_cpu cpu0;
 static uint64_t image_sum;
@@ -232,6 +234,8 @@ void hyp_boot(void)
 	smmu_init();
 	vm_init();
 	vgic_arch_init();
+	pmu_arch_init();
+	debug_arch_init();
 	if (hdr->magic != TV_HOST_MAGIC) {
 		hyp_panic("no host image at 0x%lx", (uint64_t)TV_HOST_LOAD_ADDR);
 	}

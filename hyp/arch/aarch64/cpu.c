@@ -13,8 +13,9 @@ uint64_t smmu_fault_count(const struct smmu_event **last);
 
 static bool has_mte_insns, has_mte2, has_mte3, has_idst, has_nmi;
 
-/* Block sizes in bytes of DC ZVA/GZVA and of LDGM/STGM, used by tags.S. */
-uint64_t zva_block, tag_block;
+/* Block sizes in bytes of DC ZVA/GZVA and of LDGM/STGM, used by tags.S; the smallest
+ * data cache line (CTR_EL0.DminLine), used by cache.S. */
+uint64_t zva_block, tag_block, dcache_line;
 
 void cpu_features_init(void)
 {
@@ -27,6 +28,7 @@ void cpu_features_init(void)
 	has_nmi = ((read_sysreg(SYS_ID_AA64PFR1_EL1) >> 36) & 0xf) >= 1;
 	zva_block = 4ull << (read_sysreg(dczid_el0) & 0xf);
 	tag_block = has_mte2 ? 4ull << (read_sysreg(SYS_GMID_EL1) & 0xf) : 256;
+	dcache_line = 4ull << ((read_sysreg(ctr_el0) >> 16) & 0xf);
 }
 
 bool arch_has_mte(void)

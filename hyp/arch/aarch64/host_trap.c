@@ -36,7 +36,8 @@ static void host_abort(struct cpu_context *host, uint64_t esr)
 	hyp_log("host abort: %s at PA 0x%lx (VA 0x%lx, pc 0x%lx): not host memory",
 		ec == EC_DABT_CUR ? ((esr & ESR_DABT_WNR) ? "write" : "read") : "fetch", ipa, far,
 		host->pc);
-	inject_sync_el1(host, ec << ESR_EC_SHIFT | ESR_IL | iss, far);
+	/* IL as trapped: a 16-bit T32 instruction of an AArch32 EL0 has IL 0. */
+	inject_sync_el1(host, ec << ESR_EC_SHIFT | (esr & ESR_IL) | iss, far);
 }
 
 /* SMC from the host: there is no firmware to forward to; answer PSCI, refuse the rest. */
@@ -44,7 +45,7 @@ static void host_smc(struct cpu_context *host)
 {
 	uint32_t fn = (uint32_t)host->regs[0];
 
-	host->pc += 4;
+	skip_instr(host);
 	switch (fn) {
 	case PSCI_VERSION:
 		host->regs[0] = PSCI_VERSION_1_1;

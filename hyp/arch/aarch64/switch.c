@@ -10,6 +10,7 @@
 #include <arch/switch.h>
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
+#include <hyp/debug.h>
 #include <hyp/esr.h>
 #include <hyp/hyp.h>
 #include <hyp/mem_protect.h>
@@ -17,12 +18,20 @@
 
 void vgic_load(struct vcpu *vcpu);
 void vgic_save(struct vcpu *vcpu);
-bool vgic_take_vtimer(struct vcpu *vcpu);
+void vgic_scrub_vmcr(void);
+bool vgic_take_irq(struct vcpu *vcpu);
+void vgic_release_held_ppis(void);
+void vgic_stop_hyp_timer(void);
 void sysreg_save_el1(struct cpu_context *c, bool mte);
 void sysreg_load_el1(const struct cpu_context *c, bool mte);
+void pmu_enter(struct vcpu *vcpu);
+void pmu_exit(struct vcpu *vcpu);
+uint64_t pmu_guest_mdcr(const struct vcpu *vcpu);
+void debug_enter(struct vcpu *vcpu);
+void debug_exit(struct vcpu *vcpu);
+uint64_t debug_guest_mdcr(const struct vcpu *vcpu);
 
 #define CPTR_BASE (CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM)
-#define MDCR_GUEST (MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
 #define HCR_COMMON (HCR_VM | HCR_SWIO | HCR_RW | HCR_TSC | HCR_TIDCP | HCR_TLOR)
 #define HCR_GUEST                                                                   \
 	(HCR_COMMON | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI | \
@@ -104,9 +113,12 @@ static void load_guest_el2_config(struct hyp_cpu *cpu, struct vcpu *vcpu)
 	write_sysreg(hcr_el2, hcr);
 	write_sysreg(vttbr_el2, pa_addr(hyp_pa(vm->s2.root)) | (uint64_t)vm->vmid << 48);
 	write_sysreg(cptr_el2, cptr_for(cpu, &vcpu->ctxt));
-	write_sysreg(mdcr_el2, MDCR_GUEST | ((read_sysreg(pmcr_el0) >> 11) & 0x1f));
-	/* The counter is readable; the EL1 physical timer is the host's (traps, UNDEF). */
-	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN);
+	write_sysreg(mdcr_el2, debug_guest_mdcr(vcpu) | pmu_guest_mdcr(vcpu));
+	/*
+	 * The EL1 physical timer and counter are the host's: the guest's trap and are
+	 * emulated (hyp/core/timer.c), with CNTHP standing for its timer.
+	 */
+	write_sysreg(cnthctl_el2, 0);
 	write_sysreg(cntvoff_el2, vm->cntvoff);
 	write_sysreg(vmpidr_el2, 0x80000000ull | vcpu->idx);
 }
@@ -136,14 +148,15 @@ static void run_until_exit(struct hyp_cpu *cpu, struct vcpu *vcpu, struct tv_exi
 	struct trap_info t;
 
 	for (;;) {
+		debug_step_done(vcpu);
 		write_sysreg(elr_el2, g->pc);
 		write_sysreg(spsr_el2, g->pstate);
 		int code = __guest_enter(g, cpu);
 
 		g->pc = read_sysreg(elr_el2);
 		g->pstate = read_sysreg(spsr_el2);
-		if (code == EXIT_IRQ && vgic_take_vtimer(vcpu)) {
-			continue; /* the guest's own timer: delivered without the host */
+		if (code == EXIT_IRQ && vgic_take_irq(vcpu)) {
+			continue; /* the guest's own timers: delivered without the host */
 		}
 		if (code != EXIT_SYNC) {
 			if (code == EXIT_SERROR) {
@@ -179,9 +192,14 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	sysreg_save_el1(&cpu->host, hyp_state.host_mte);
 	sysreg_load_el1(&vcpu->ctxt, mte);
 	cpu->loaded = &vcpu->ctxt;
+	pmu_enter(vcpu);
+	debug_enter(vcpu);
 	load_guest_el2_config(cpu, vcpu);
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		vgic_load(vcpu);
+	}
+	if (vcpu->ptimer.ctl & CNT_CTL_ENABLE) {
+		arch_ptimer_changed(vcpu); /* EL2's timer stands for it while the guest runs */
 	}
 	isb();
 	cpu->guest = &vcpu->ctxt;
@@ -189,16 +207,23 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	run_until_exit(cpu, vcpu, exit);
 
 	cpu->guest = NULL;
+	vgic_stop_hyp_timer();
 	if (mte) {
 		/* Pending asynchronous tag-check faults land in TFSR_EL1 before it is saved. */
 		dsb(nsh);
 		isb();
 	}
 	sysreg_save_el1(&vcpu->ctxt, mte);
+	pmu_exit(vcpu);
+	debug_exit(vcpu);
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		vgic_save(vcpu);
+	} else {
+		vgic_scrub_vmcr();
 	}
 	sysreg_load_el1(&cpu->host, hyp_state.host_mte);
+	/* With the guest's timer gone from the CPU: the next context's may fire again. */
+	vgic_release_held_ppis();
 	cpu->loaded = &cpu->host;
 	load_host_el2_config(cpu);
 }

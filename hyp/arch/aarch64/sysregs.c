@@ -69,6 +69,11 @@ void sysreg_load_el1(const struct cpu_context *c, bool mte)
 		write_sysreg(reg, val);  \
 		return;
 
+bool arch_ctxt_loaded(const struct cpu_context *ctxt)
+{
+	return ctxt == this_cpu()->loaded;
+}
+
 uint64_t ctxt_sys_read(struct cpu_context *ctxt, enum ctxt_sysreg reg)
 {
 	if (ctxt != this_cpu()->loaded) {

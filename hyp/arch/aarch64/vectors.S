@@ -87,10 +87,15 @@ __hyp_vectors:
 	lower_vector irq
 	lower_vector fiq
 	lower_vector serror
-	panic_vector		/* lower EL, AArch32: EL1 is AArch64 only */
-	panic_vector
-	panic_vector
-	panic_vector
+	/*
+	 * Lower EL, AArch32: EL1 is AArch64 only (HCR_EL2.RW), but the CPU may run EL0 in
+	 * AArch32. Such an exception takes the same path as one from AArch64: a guest found
+	 * in AArch32 is stopped (hyp/core/run.c), the host gets what it would get from EL0.
+	 */
+	lower_vector sync
+	lower_vector irq
+	lower_vector fiq
+	lower_vector serror
 
 	.text
 	guest_exit_stub sync, EXIT_SYNC

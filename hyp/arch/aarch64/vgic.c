@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The GICv3 virtual CPU interface at EL2: list registers switched with the vCPU,
- * and the virtual timer's physical interrupt (PPI 27) taken at EL2 and turned into
- * the guest's virtual one without the host.
+ * The GICv3 virtual CPU interface at EL2: list registers switched with the vCPU, and
+ * the physical interrupts EL2 takes for the running guest (its virtual timer's PPI 27,
+ * its PMU's PPI 23, EL2's timer standing for its physical timer, EOI maintenance)
+ * without the host.
  */
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
+#include <hyp/pmu.h>
+#include <hyp/timer.h>
 #include <hyp/vgic.h>
 #include <hyp/vm.h>
 
@@ -14,6 +17,7 @@
 #define ICH_VMCR_EL2 s3_4_c12_c11_7
 #define ICH_AP0R0_EL2 s3_4_c12_c8_0
 #define ICH_AP1R0_EL2 s3_4_c12_c9_0
+#define ICH_VTR_PREBITS(v) ((((v) >> 26) & 7) + 1)
 #define ICC_IAR1_EL1 s3_0_c12_c12_0
 #define ICC_EOIR1_EL1 s3_0_c12_c12_1
 #define ICC_HPPIR1_EL1 s3_0_c12_c12_2
@@ -21,7 +25,6 @@
 #define ICC_DIR_EL1 s3_0_c12_c11_1
 #define ICC_CTLR_EOIMODE (1ull << 1)
 #define ICH_HCR_EN 1ull
-#define CNTV_CTL_IMASK 2ull
 
 #define LR_CASE(n, op, v)                                             \
 	case n:                                                       \
@@ -65,13 +68,65 @@ static uint64_t lr_access(unsigned n, bool write, uint64_t v)
 	return v;
 }
 
+/* Active-priority registers of each group: one per 32 preemption levels. */
+static unsigned nr_aprs;
+
+/* Writes 0 to the active-priority registers beyond the first of each group. */
+static void clear_upper_aprs(void)
+{
+	if (nr_aprs > 1) {
+		write_sysreg(s3_4_c12_c8_1, 0);
+		write_sysreg(s3_4_c12_c9_1, 0);
+	}
+	if (nr_aprs > 2) {
+		write_sysreg(s3_4_c12_c8_2, 0);
+		write_sysreg(s3_4_c12_c9_2, 0);
+		write_sysreg(s3_4_c12_c8_3, 0);
+		write_sysreg(s3_4_c12_c9_3, 0);
+	}
+}
+
+/*
+ * The virtual CPU interface as no guest left it: no configuration (ICH_VMCR_EL2: priority
+ * mask, binary points, group enables, EOI mode), no active priorities, no list registers.
+ * Every guest runs with HCR_EL2.IMO, so its ICC_* accesses reach this interface whether
+ * or not it has a GIC: it is reset whenever a GIC VM leaves the CPU, and a VM without a
+ * GIC can only change ICH_VMCR_EL2 (vgic_scrub_vmcr).
+ */
+static void reset_interface(void)
+{
+	write_sysreg(ICH_VMCR_EL2, 0);
+	write_sysreg(ICH_AP0R0_EL2, 0);
+	write_sysreg(ICH_AP1R0_EL2, 0);
+	clear_upper_aprs();
+	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
+		lr_access(i, true, 0);
+	}
+	write_sysreg(ICH_HCR_EL2, 0);
+}
+
 void vgic_arch_init(void)
 {
-	vgic_nr_lrs = (unsigned)(read_sysreg(ICH_VTR_EL2) & 0x1f) + 1;
+	uint64_t vtr = read_sysreg(ICH_VTR_EL2);
+
+	vgic_nr_lrs = (unsigned)(vtr & 0x1f) + 1;
 	if (vgic_nr_lrs > VGIC_MAX_LRS) {
 		vgic_nr_lrs = VGIC_MAX_LRS;
 	}
-	write_sysreg(ICH_HCR_EL2, 0);
+	nr_aprs = ICH_VTR_PREBITS(vtr) <= 5 ? 1 : 1u << (ICH_VTR_PREBITS(vtr) - 5);
+	reset_interface();
+}
+
+/*
+ * A VM without a GIC runs with the interface disabled (ICH_HCR_EL2.En 0): no interrupt
+ * reaches it, so no priority becomes active; only its writes to ICV_PMR, ICV_BPR*,
+ * ICV_IGRPEN* and ICV_CTLR change ICH_VMCR_EL2, which is cleared after it.
+ */
+void vgic_scrub_vmcr(void)
+{
+	if (read_sysreg(ICH_VMCR_EL2)) {
+		write_sysreg(ICH_VMCR_EL2, 0);
+	}
 }
 
 void vgic_load(struct vcpu *vcpu)
@@ -110,9 +165,8 @@ void vgic_save(struct vcpu *vcpu)
 	v->ap1r = read_sysreg(ICH_AP1R0_EL2);
 	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
 		v->lr[i] = lr_access(i, false, 0);
-		lr_access(i, true, 0);
 	}
-	write_sysreg(ICH_HCR_EL2, 0);
+	reset_interface();
 }
 
 bool arch_vgic_pending(void)
@@ -125,58 +179,147 @@ bool arch_vgic_pending(void)
 	return false;
 }
 
-/*
- * A physical interrupt ended the guest's slice: if it is the virtual timer's, take
- * it here and hand it to the guest. The timer is masked (CNTV_CTL.IMASK), as a guest's
- * own handler does before it programs the next event, which unmasks it (Linux's
- * arch_timer does both): its line falls, and the physical interrupt is done with.
- * Returns true if the guest can go on.
- */
-bool vgic_take_vtimer(struct vcpu *vcpu)
-{
-	uint64_t ctlr;
+/* ---- the physical interrupts EL2 takes for a running guest ---- */
 
-	if ((read_sysreg(ICC_HPPIR1_EL1) & 0xffffff) != TV_IRQ_VTIMER) {
-		return false;
-	}
-	if ((read_sysreg(ICC_IAR1_EL1) & 0xffffff) != TV_IRQ_VTIMER) {
-		return false; /* raced with another interrupt: let the host see it */
-	}
-	write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNTV_CTL_IMASK);
+#define PPI_PMU 23
+#define PPI_MAINTENANCE 25
+#define PPI_HYP_TIMER 26 /* CNTHP: armed for the guest's emulated physical timer */
+
+/* PPIs EL2 acknowledged and left active (their sources still assert them). */
+static uint32_t ppis_left_active;
+
+/*
+ * EOIR and DIR under the EOI mode an operation needs, whatever the host's own: with
+ * EOImode 1 EOIR only drops the running priority (the interrupt stays active until DIR).
+ */
+static void phys_write_eoi(uint64_t intid, bool split, bool dir)
+{
+	uint64_t ctlr = read_sysreg(ICC_CTLR_EL1);
+
+	write_sysreg(ICC_CTLR_EL1, split ? ctlr | ICC_CTLR_EOIMODE : ctlr & ~ICC_CTLR_EOIMODE);
 	isb();
-	/* Priority drop and deactivation in one, whatever the host's EOImode. */
-	ctlr = read_sysreg(ICC_CTLR_EL1);
-	write_sysreg(ICC_CTLR_EL1, ctlr & ~ICC_CTLR_EOIMODE);
-	isb();
-	write_sysreg(ICC_EOIR1_EL1, TV_IRQ_VTIMER);
+	if (dir) {
+		write_sysreg(ICC_DIR_EL1, intid);
+	} else {
+		write_sysreg(ICC_EOIR1_EL1, intid);
+	}
 	write_sysreg(ICC_CTLR_EL1, ctlr);
 	isb();
-	if (!(vcpu->vm->flags & TV_VM_GIC)) {
-		return true; /* a guest with no interrupt controller: masked, and that is all */
+}
+
+/* Priority drop and deactivation in one. */
+static void phys_eoi(uint64_t intid)
+{
+	phys_write_eoi(intid, false, false);
+}
+
+/*
+ * A level-sensitive source EL2 cannot silence (the guest's virtual timer, its PMU: their
+ * registers are the guest's) is acknowledged and left active, so that it does not fire
+ * again at once; it is deactivated when the guest has dealt with its virtual interrupt
+ * (EOI maintenance) or when the guest leaves the CPU, and fires again then if still high.
+ */
+static void phys_hold_active(uint64_t intid)
+{
+	phys_write_eoi(intid, true, false);
+	ppis_left_active |= 1u << intid;
+}
+
+static void phys_release(uint32_t ppis)
+{
+	ppis &= ppis_left_active;
+	for (unsigned intid = 16; intid < 32; intid++) {
+		if (ppis & (1u << intid)) {
+			phys_write_eoi(intid, true, true);
+		}
 	}
-	if (!vgic_timer_enabled(vcpu)) {
-		/* Disabled at the redistributor: it stays pending until the guest enables it. */
-		vgic_timer_pend(vcpu);
-		return true;
+	ppis_left_active &= ~ppis;
+}
+
+void vgic_release_held_ppis(void)
+{
+	if (ppis_left_active) {
+		phys_release(ppis_left_active);
 	}
-	int slot = -1;
+}
+
+/* The guest deactivated an interrupt EL2 asked to hear about: look at its level again. */
+static void maintenance(struct vcpu *vcpu)
+{
+	struct vgic_cpu *v = &vcpu->vgic;
 
 	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
-		uint64_t lr = lr_access(i, false, 0);
-
-		if ((lr & LR_STATE_MASK) && (lr & LR_VINTID_MASK) == TV_IRQ_VTIMER) {
-			/* Taken already and in its handler: make it pending once more. */
-			lr_access(i, true, lr | LR_PENDING);
-			return true;
-		}
-		if (!(lr & LR_STATE_MASK) && slot < 0) {
-			slot = (int)i;
-		}
+		v->lr[i] = lr_access(i, false, 0);
 	}
-	if (slot >= 0) {
-		lr_access((unsigned)slot, true, vgic_timer_lr(vcpu));
-	} else {
-		vgic_timer_pend(vcpu); /* every list register busy: presented at a later entry */
+	phys_release(vgic_eoi_maintenance(vcpu));
+	vgic_flush(vcpu);
+	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
+		lr_access(i, true, v->lr[i]);
+	}
+}
+
+/* CNTHP stands for the guest's emulated EL1 physical timer while the guest runs. */
+static bool hyp_timer_armed;
+
+void arch_ptimer_changed(struct vcpu *vcpu)
+{
+	uint64_t at = (vcpu->vm->flags & TV_VM_GIC) ? ptimer_deadline(vcpu) : 0;
+
+	if (at) {
+		write_sysreg(cnthp_cval_el2, at);
+		write_sysreg(cnthp_ctl_el2, CNT_CTL_ENABLE);
+		hyp_timer_armed = true;
+	} else if (hyp_timer_armed) {
+		write_sysreg(cnthp_ctl_el2, 0);
+		hyp_timer_armed = false;
+	}
+	isb();
+}
+
+void vgic_stop_hyp_timer(void)
+{
+	if (hyp_timer_armed) {
+		write_sysreg(cnthp_ctl_el2, 0);
+		isb();
+		hyp_timer_armed = false;
+	}
+}
+
+/*
+ * A physical interrupt ended the guest's slice: if it is one EL2 takes for the guest
+ * (its virtual timer, EL2's timer standing for its physical one, an EOI maintenance),
+ * deal with it here. Returns true if the guest can go on, false if it is the host's.
+ */
+bool vgic_take_irq(struct vcpu *vcpu)
+{
+	uint64_t intid = read_sysreg(ICC_HPPIR1_EL1) & 0xffffff;
+	bool gic = vcpu->vm->flags & TV_VM_GIC;
+
+	if (intid != TV_IRQ_VTIMER && intid != PPI_HYP_TIMER && intid != PPI_MAINTENANCE &&
+	    (intid != PPI_PMU || !arch_pmu_loaded(vcpu))) {
+		return false; /* the host's (a PMU overflow is the guest's only while it has the PMU) */
+	}
+	if ((read_sysreg(ICC_IAR1_EL1) & 0xffffff) != intid) {
+		return false; /* raced with another interrupt (acknowledged for the host) */
+	}
+	switch (intid) {
+	case TV_IRQ_VTIMER:
+	case PPI_PMU:
+		phys_hold_active(intid);
+		break;
+	case PPI_HYP_TIMER:
+		vgic_stop_hyp_timer(); /* the line falls: the level is EL2's to keep now */
+		phys_eoi(intid);
+		break;
+	default:
+		if (gic) {
+			maintenance(vcpu);
+		}
+		phys_eoi(intid);
+		return true;
+	}
+	if (gic) {
+		arch_vgic_refresh(vcpu);
 	}
 	return true;
 }

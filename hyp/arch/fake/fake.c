@@ -40,10 +40,14 @@ void fake_hyp_init(const struct fake_config *cfg)
 		abort();
 	}
 	memset(ram, 0xa5, cfg->ram_size); /* stale data, so that scrubbing shows */
+	fake_cache_reset(cfg->ram_size);
 	memset(&hyp_state, 0, sizeof(hyp_state));
 	memset(vms, 0, sizeof(vms));
 	memset(id_regs, 0, sizeof(id_regs));
 	fake_tlbi_ipa = fake_tlbi_vmid = 0;
+	fake_ptimer_changes = 0;
+	fake_pmu_reset();
+	fake_debug_reset();
 	fake_idst = true;
 	guest_fn = NULL;
 	console_len = 0;
@@ -142,11 +146,13 @@ void fake_tag_set(uint64_t pa, uint8_t tag)
 void arch_page_zero(phys_addr_t pa)
 {
 	memset(hyp_va(pa), 0, PAGE_SIZE);
+	fake_cache_write(pa_addr(pa), FAKE_CACHE_DATA);
 }
 
 void arch_page_clear_tags(phys_addr_t pa)
 {
 	memset(tag_ptr(pa_addr(pa)), 0, TAGS_PER_PAGE);
+	fake_cache_write(pa_addr(pa), FAKE_CACHE_TAGS);
 }
 
 void arch_page_zero_tagged(phys_addr_t pa)
@@ -172,6 +178,7 @@ void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128])
 		t[2 * i] = packed[i] & 0xf;
 		t[2 * i + 1] = packed[i] >> 4;
 	}
+	fake_cache_write(pa_addr(pa), FAKE_CACHE_TAGS);
 }
 
 void arch_tag_bytes_begin(uint8_t save[64])
@@ -196,6 +203,7 @@ void arch_page_tags_from_bytes(phys_addr_t pa, const uint8_t *bytes)
 	for (unsigned i = 0; i < TAGS_PER_PAGE; i++) {
 		t[i] = bytes[i] & 0xf;
 	}
+	fake_cache_write(pa_addr(pa), FAKE_CACHE_TAGS);
 }
 
 uint64_t fake_counter;
@@ -218,6 +226,7 @@ uint64_t arch_counter(void)
 void arch_page_copy(phys_addr_t dst, phys_addr_t src)
 {
 	memcpy(hyp_va(dst), hyp_va(src), PAGE_SIZE);
+	fake_cache_write(pa_addr(dst), FAKE_CACHE_DATA);
 }
 
 bool arch_vgic_pending(void)
@@ -228,6 +237,14 @@ bool arch_vgic_pending(void)
 void arch_vgic_refresh(struct vcpu *vcpu)
 {
 	vgic_flush(vcpu); /* the fake's list registers are vcpu->vgic.lr */
+}
+
+unsigned fake_ptimer_changes;
+
+void arch_ptimer_changed(struct vcpu *vcpu)
+{
+	(void)vcpu;
+	fake_ptimer_changes++;
 }
 
 bool arch_image_intact(void)
@@ -266,6 +283,12 @@ void arch_halt(int code)
 	abort();
 }
 
+bool arch_ctxt_loaded(const struct cpu_context *ctxt)
+{
+	(void)ctxt;
+	return false; /* the fake keeps every register in the context */
+}
+
 uint64_t ctxt_sys_read(struct cpu_context *ctxt, enum ctxt_sysreg reg)
 {
 	return ctxt->sys[reg];
@@ -302,6 +325,7 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	struct trap_info t;
 
 	for (;;) {
+		debug_step_done(vcpu);
 		if (!guest_fn || !guest_fn(vcpu, &t, guest_arg)) {
 			*exit = (struct tv_exit){ TV_EXIT_IRQ, { 0 } };
 			return;

@@ -27,6 +27,14 @@ bool arch_has_mte_asym(void);
 void arch_page_zero(phys_addr_t pa);           /* data only */
 void arch_page_zero_tagged(phys_addr_t pa);    /* data and tags */
 void arch_page_clear_tags(phys_addr_t pa);     /* tags only */
+/*
+ * Cleans and invalidates a page to the point of coherency: its data, and its tags too if
+ * `tags` (FEAT_MTE2). Before a page changes owner, so that nobody who bypasses the
+ * caches finds older contents in memory than in the caches.
+ */
+void arch_page_clean_poc(phys_addr_t pa, bool tags);
+/* Zeroes a page's data, and its tags if `tags`, and cleans it to PoC (one pass if it can). */
+void arch_page_zero_poc(phys_addr_t pa, bool tags);
 /* Tags packed two per byte, granule 2i in the low nibble of byte i (lib/tagcodec.h). */
 void arch_page_get_tags(phys_addr_t pa, uint8_t packed[128]);
 void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128]);
@@ -70,6 +78,8 @@ _Noreturn void arch_halt(int code);
 uint64_t ctxt_sys_read(struct cpu_context *ctxt, enum ctxt_sysreg reg);
 void ctxt_sys_write(struct cpu_context *ctxt, enum ctxt_sysreg reg, uint64_t val);
 
+/* Whether the context's EL1 system registers are the ones in hardware now. */
+bool arch_ctxt_loaded(const struct cpu_context *ctxt);
 /* Saves the context's FP/SIMD registers into ctxt->fp if they are live in hardware. */
 void arch_ctxt_sync_fp(struct cpu_context *ctxt);
 /* Forgets a context that is being reset or destroyed (it may own the FP registers). */

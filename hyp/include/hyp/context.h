@@ -7,6 +7,7 @@
 #ifndef HYP_CONTEXT_H
 #define HYP_CONTEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +59,7 @@ struct cpu_context {
 	uint64_t pstate;   /* SPSR_EL2 of the context */
 	uint64_t sys[CTX_NR_SYSREGS];
 	struct fpsimd_state fp;
+	bool step_done; /* EL2 completed an instruction the context was single-stepping */
 };
 
 #define CTX_OFF_REGS 0
@@ -73,13 +75,31 @@ _Static_assert(offsetof(struct cpu_context, pstate) == CTX_OFF_PSTATE, "pstate o
 #define PSR_MODE_EL1T 0x4u
 #define PSR_MODE_EL0T 0x0u
 #define PSR_MODE_MASK 0xfu
+#define PSR_MODE32 0x10u /* AArch32: never allowed for a guest */
 #define PSR_F (1u << 6)
 #define PSR_I (1u << 7)
 #define PSR_A (1u << 8)
 #define PSR_D (1u << 9)
 #define PSR_DAIF (PSR_D | PSR_A | PSR_I | PSR_F)
+#define PSR_BTYPE (3u << 10)
 #define PSR_SSBS (1u << 12)
+#define PSR_SS (1u << 21)
 #define PSR_PAN (1u << 22)
 #define PSR_TCO (1u << 25)
+
+/*
+ * Steps a context past an instruction that EL2 emulated, as completing it would: the
+ * branch-target state is cleared, and so is PSTATE.SS; if the context was stepping the
+ * instruction, step_done says so (a guest then takes its step exception right after
+ * it: debug_step_done()).
+ */
+static inline void skip_instr(struct cpu_context *c)
+{
+	c->pc += 4;
+	if (c->pstate & PSR_SS) {
+		c->step_done = true;
+	}
+	c->pstate &= ~(uint64_t)(PSR_SS | PSR_BTYPE);
+}
 
 #endif

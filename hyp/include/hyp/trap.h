@@ -46,6 +46,8 @@ void inject_sync_el1(struct cpu_context *ctxt, uint64_t esr, uint64_t far);
 void inject_undef(struct cpu_context *ctxt);
 /* A synchronous external data abort at `far`, as for an access with no device behind it. */
 void inject_dabt(struct cpu_context *ctxt, uint64_t far);
+/* A synchronous external instruction abort at `far` (a fetch from no memory). */
+void inject_iabt(struct cpu_context *ctxt, uint64_t far);
 
 /**
  * Runs a vCPU until it needs the host, first completing the exit it last took
@@ -55,6 +57,13 @@ void inject_dabt(struct cpu_context *ctxt, uint64_t far);
  *  handle errors as vcpu_from_handle()
  */
 int64_t vcpu_run(uint64_t handle, uint64_t idx, uint64_t flags, uint64_t value, struct tv_exit *exit);
+
+/*
+ * Stops a vCPU found in AArch32 state, or with an AArch32 SPSR_EL1, for good (run.c):
+ * *exit becomes TV_EXIT_GUEST_ERROR with TV_ERROR_AARCH32 and the syndrome `esr` (0 if
+ * none), the vCPU is powered off, and its PSTATE and SPSR_EL1 are reset to EL1h.
+ */
+void vcpu_stop_aarch32(struct vcpu *vcpu, uint64_t esr, struct tv_exit *exit);
 
 /* Provided by the arch: enter the vCPU and run it until an exit for the host. */
 void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit);

@@ -2,9 +2,11 @@
 /*
  * The virtual GICv3 CPU interface of a vCPU. The VMM emulates the distributor and
  * redistributor (MMIO) and tells EL2 each interrupt line's state; EL2 owns the list
- * registers: asserted, enabled lines are presented to the guest there, and the
- * virtual timer's physical interrupt is taken at EL2 and made the guest's virtual
- * one there, so timer ticks are delivered without leaving EL2.
+ * registers: asserted, enabled lines are presented to the guest there. The levels of
+ * the timers' interrupts EL2 knows itself (timer.h), so their ticks are delivered
+ * without leaving EL2; as on hardware, such an interrupt is pending while its level is
+ * high, also while active, and a list register presenting it asks for an EOI
+ * maintenance interrupt, after which EL2 looks at the level again.
  */
 #ifndef HYP_VGIC_H
 #define HYP_VGIC_H
@@ -19,6 +21,7 @@
 #define LR_VINTID_MASK 0xffffffffull
 #define LR_PINTID_SHIFT 32
 #define LR_PRIO_SHIFT 48
+#define LR_EOI (1ull << 41) /* HW 0: a maintenance interrupt when the guest deactivates it */
 #define LR_GROUP1 (1ull << 60)
 #define LR_HW (1ull << 61)
 #define LR_STATE_SHIFT 62
@@ -73,14 +76,25 @@ void vgic_flush(struct vcpu *vcpu);
  */
 bool vgic_emulate_sgi(struct vcpu *vcpu, uint64_t esr);
 
-/* The list-register value presenting the virtual timer's interrupt to the guest. */
-uint64_t vgic_timer_lr(const struct vcpu *vcpu);
+/* Whether EL2 knows the level of interrupt intid itself (the timers'). */
+bool vgic_el2_level_line(unsigned intid);
 
-/* The virtual timer fired while disabled at the redistributor: keep it pending. */
-void vgic_timer_pend(struct vcpu *vcpu);
+/*
+ * EOI maintenance: frees the list registers of EL2's level lines that the guest has
+ * deactivated (vcpu->vgic.lr), so that the next vgic_flush() presents them again if
+ * their level is still high. Returns a bit per INTID (0..31) freed.
+ */
+uint32_t vgic_eoi_maintenance(struct vcpu *vcpu);
 
-/* Whether the virtual timer is enabled at the guest's redistributor (per the VMM). */
-bool vgic_timer_enabled(const struct vcpu *vcpu);
+/* Whether interrupt intid is enabled at the guest's distributor (per the VMM). */
+bool vgic_line_enabled(const struct vcpu *vcpu, unsigned intid);
+
+/**
+ * TV_HC_VCPU_IRQ_STATE: the pending and active state of INTIDs 0..31 (a bit each) as the
+ * guest's redistributor shows them: list registers, SGIs, the VMM's lines and EL2's
+ * levels. Errors: handle and vCPU errors; -TV_EINVAL a VM without TV_VM_GIC.
+ */
+int64_t vcpu_irq_state(uint64_t handle, uint64_t idx, uint64_t *pending, uint64_t *active);
 
 /* Whether some list register holds an interrupt pending for the guest. */
 bool vgic_pending(const struct vcpu *vcpu);

@@ -5,7 +5,10 @@
 
 #include <abi/hvc.h>
 #include <hyp/context.h>
+#include <hyp/debug.h>
 #include <hyp/pgtable.h>
+#include <hyp/pmu.h>
+#include <hyp/timer.h>
 #include <hyp/types.h>
 #include <hyp/vgic.h>
 
@@ -15,6 +18,7 @@ enum vcpu_pending {
 	PENDING_MMIO_READ,  /* the host supplies the data with TV_RUN_MMIO_READ */
 	PENDING_MMIO_WRITE, /* completed by the next run */
 	PENDING_HVC,        /* the host supplies x0 with TV_RUN_HVC_RET (else NOT_SUPPORTED) */
+	PENDING_MMIO_NISV,  /* completed only with TV_RUN_INJECT_DABT */
 };
 
 /* Dirty logging covers VMs of up to 16 GiB: one bitmap page tracks 128 MiB. */
@@ -32,6 +36,9 @@ struct vcpu {
 	uint64_t mmio_far; /* guest VA of the pending MMIO access */
 	bool off;        /* powered off through PSCI */
 	struct vgic_cpu vgic; /* TV_VM_GIC: list registers, CPU interface, interrupt lines */
+	struct ptimer ptimer; /* the emulated EL1 physical timer */
+	struct vpmu pmu;      /* its PMU registers, while not in the hardware */
+	struct debug_state debug; /* breakpoints, watchpoints, claim tags, OS lock */
 };
 
 struct vm {
@@ -41,6 +48,7 @@ struct vm {
 	uint8_t owner_id; /* page owner ID of this VM (mem_protect.h) */
 	uint16_t vmid;
 	uint32_t gen; /* bumped on destroy so stale handles are refused */
+	bool retired; /* its last generation was used: never used again (vm_destroy) */
 	uint32_t flags; /* TV_VM_* */
 	uint64_t ram_ipa;
 	uint64_t ram_size;
@@ -71,7 +79,8 @@ static inline bool vm_ipa_in_ram(const struct vm *vm, uint64_t ipa)
 	return ipa >= vm->ram_ipa && ipa - vm->ram_ipa < vm->ram_size;
 }
 
-/* Handles: generation in bits 31:4, table index in bits 3:0. Never 0. */
+/* Handles: generation in bits 31:4, table index in bits 3:0. Never 0, never reused. */
+#define VM_GEN_LAST 0x0fffffffu
 static inline uint32_t vm_handle(const struct vm *vm)
 {
 	return vm->gen << 4 | vm->idx;

@@ -68,6 +68,9 @@
 #define MDCR_TDA (1ull << 9)
 #define MDCR_TDOSA (1ull << 10)
 #define MDCR_TDRA (1ull << 11)
+#define MDCR_HPMD (1ull << 17) /* FEAT_PMUv3p1: no event counting at EL2 */
+#define MDCR_HCCD (1ull << 23) /* FEAT_PMUv3p5: no cycle counting at EL2 */
+#define MDCR_TDCC (1ull << 27) /* FEAT_FGT: trap the debug communications channel */
 
 /* SCTLR_EL2 (E2H = 0) */
 #define SCTLR_EL2_RES1 0x30c50830ull

@@ -29,6 +29,23 @@ void fake_tag_set(uint64_t pa, uint8_t tag);
 /* The physical counter arch_counter() returns. */
 extern uint64_t fake_counter;
 
+/*
+ * The PMU: whether the fake CPU has one, and its registers as the hardware holds them
+ * for the vCPU arch_pmu_take() gave it to (reset by fake_hyp_init).
+ */
+#include <hyp/pmu.h>
+extern bool fake_pmu;
+extern struct pmu_state fake_pmu_hw;
+void fake_pmu_reset(void);
+
+/* The debug registers as the hardware holds them (for the vCPU given them, if any). */
+#include <hyp/debug.h>
+extern struct debug_state fake_debug_hw;
+void fake_debug_reset(void);
+
+/* Calls of arch_ptimer_changed() since init (EL2's timer re-armed for the guest's). */
+extern unsigned fake_ptimer_changes;
+
 /* Counts of TLB invalidations since init, per kind. */
 extern unsigned fake_tlbi_ipa, fake_tlbi_vmid;
 
@@ -45,6 +62,16 @@ void fake_set_guest(fake_guest_fn fn, void *arg);
 
 /* DMA faults arch_iommu_faults() reports (its last fault is a fixed one). */
 extern uint64_t fake_iommu_faults;
+
+/*
+ * The data cache: what EL2 wrote to a page (its data, its tags) stays dirty until
+ * arch_page_clean_poc() cleans it. fake_cache_dirty() gives the dirty parts of a page.
+ */
+#define FAKE_CACHE_DATA 1u
+#define FAKE_CACHE_TAGS 2u
+void fake_cache_reset(uint64_t ram_size);
+void fake_cache_write(uint64_t pa, unsigned what);
+unsigned fake_cache_dirty(uint64_t pa);
 
 /* Console output of the hypervisor since init (for checking log messages). */
 const char *fake_console(void);

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Self-hosted debug at EL2 (hyp/include/hyp/debug.h says what a guest gets): the
+ * breakpoint, watchpoint and claim-tag registers and the OS lock saved and loaded
+ * between the host and the vCPU that owns them, and MDCR_EL2's debug traps.
+ */
+#include <arch/sysreg.h>
+#include <hyp/debug.h>
+#include <hyp/vm.h>
+
+#define ID_BRPS(dfr0) ((((dfr0) >> 12) & 0xf) + 1)
+#define ID_WRPS(dfr0) ((((dfr0) >> 20) & 0xf) + 1)
+
+static unsigned nr_brps, nr_wrps;
+static uint64_t guest_mdcr_base; /* TDOSA, TDRA, and TDCC where FEAT_FGT provides it */
+static struct debug_state host_state;
+static struct vcpu *loaded;
+
+/* The n-th breakpoint or watchpoint register: op2 4..7 = BVR, BCR, WVR, WCR. */
+#define DBG_ONE(reg, write, v)                  \
+	do {                                    \
+		if (write) {                    \
+			write_sysreg(reg, v);   \
+		} else {                        \
+			v = read_sysreg(reg);   \
+		}                               \
+	} while (0)
+#define DBG_CASE(n)                                               \
+	case n:                                                   \
+		if (op2 == 4) {                                   \
+			DBG_ONE(dbgbvr##n##_el1, write, v);       \
+		} else if (op2 == 5) {                            \
+			DBG_ONE(dbgbcr##n##_el1, write, v);       \
+		} else if (op2 == 6) {                            \
+			DBG_ONE(dbgwvr##n##_el1, write, v);       \
+		} else {                                          \
+			DBG_ONE(dbgwcr##n##_el1, write, v);       \
+		}                                                 \
+		break;
+
+static uint64_t bp_access(unsigned n, unsigned op2, bool write, uint64_t v)
+{
+	switch (n) {
+		DBG_CASE(0)
+		DBG_CASE(1)
+		DBG_CASE(2)
+		DBG_CASE(3)
+		DBG_CASE(4)
+		DBG_CASE(5)
+		DBG_CASE(6)
+		DBG_CASE(7)
+		DBG_CASE(8)
+		DBG_CASE(9)
+		DBG_CASE(10)
+		DBG_CASE(11)
+		DBG_CASE(12)
+		DBG_CASE(13)
+		DBG_CASE(14)
+		DBG_CASE(15)
+	default:
+		break;
+	}
+	return v;
+}
+
+void debug_arch_init(void)
+{
+	uint64_t dfr0 = read_sysreg(id_aa64dfr0_el1);
+	bool fgt = ((read_sysreg(id_aa64mmfr0_el1) >> 56) & 0xf) != 0;
+
+	nr_brps = (unsigned)ID_BRPS(dfr0);
+	nr_wrps = (unsigned)ID_WRPS(dfr0);
+	guest_mdcr_base = MDCR_TDOSA | MDCR_TDRA | (fgt ? MDCR_TDCC : 0);
+}
+
+uint64_t debug_guest_mdcr(const struct vcpu *vcpu)
+{
+	return guest_mdcr_base | (loaded == vcpu ? 0 : MDCR_TDA);
+}
+
+static void hw_save(struct debug_state *s)
+{
+	for (unsigned i = 0; i < nr_brps && i < DEBUG_MAX_BPS; i++) {
+		s->bvr[i] = bp_access(i, 4, false, 0);
+		s->bcr[i] = bp_access(i, 5, false, 0);
+	}
+	for (unsigned i = 0; i < nr_wrps && i < DEBUG_MAX_BPS; i++) {
+		s->wvr[i] = bp_access(i, 6, false, 0);
+		s->wcr[i] = bp_access(i, 7, false, 0);
+	}
+	s->claim = read_sysreg(dbgclaimclr_el1) & 0xff;
+	s->oslk = (read_sysreg(oslsr_el1) & OSLSR_OSLK) != 0;
+}
+
+static void hw_load(const struct debug_state *s)
+{
+	for (unsigned i = 0; i < nr_brps && i < DEBUG_MAX_BPS; i++) {
+		bp_access(i, 5, true, s->bcr[i]);
+		bp_access(i, 4, true, s->bvr[i]);
+	}
+	for (unsigned i = 0; i < nr_wrps && i < DEBUG_MAX_BPS; i++) {
+		bp_access(i, 7, true, s->wcr[i]);
+		bp_access(i, 6, true, s->wvr[i]);
+	}
+	write_sysreg(dbgclaimclr_el1, 0xff);
+	write_sysreg(dbgclaimset_el1, s->claim);
+	write_sysreg(oslar_el1, s->oslk);
+	isb();
+}
+
+bool arch_debug_loaded(const struct vcpu *vcpu)
+{
+	return loaded == vcpu;
+}
+
+void arch_debug_set_oslk(bool locked)
+{
+	write_sysreg(oslar_el1, locked);
+	isb();
+}
+
+static void take(struct vcpu *vcpu)
+{
+	hw_save(&host_state);
+	hw_load(&vcpu->debug);
+	loaded = vcpu;
+}
+
+void arch_debug_take(struct vcpu *vcpu)
+{
+	take(vcpu);
+	write_sysreg(mdcr_el2, read_sysreg(mdcr_el2) & ~MDCR_TDA);
+	isb();
+}
+
+/* Entering a vCPU: its debug state goes in if its MDSCR_EL1 enables debug events. */
+void debug_enter(struct vcpu *vcpu)
+{
+	if (debug_in_use(vcpu->ctxt.sys[CTX_MDSCR_EL1])) {
+		take(vcpu);
+	}
+}
+
+/* Leaving it: the host's state back if the vCPU's was loaded. */
+void debug_exit(struct vcpu *vcpu)
+{
+	if (loaded == vcpu) {
+		hw_save(&vcpu->debug);
+		hw_load(&host_state);
+		loaded = NULL;
+	}
+}
