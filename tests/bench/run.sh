@@ -21,6 +21,8 @@ printf '| guest HVC handled at EL2 (PSCI_VERSION), MTE guest | %s | 1,980 | 1,43
 printf '| guest HVC handled at EL2, non-MTE guest | %s | | | | |\n' "$(value "$nomte" hvc_round_trip)"
 printf '| MMIO exit to the host VMM and back, MTE guest | %s | 5,400 | 5,240 | 5,420 | <= 1,500 |\n' "$(value "$mte" mmio_round_trip)"
 printf '| MMIO exit to the host VMM and back, non-MTE guest | %s | | | | |\n' "$(value "$nomte" mmio_round_trip)"
+printf '| SMCCC call no one implements (0x4b000000), answered at EL2 | %s | | | | <= 150 |\n' \
+	"$(value "$mte" smccc_unknown_round_trip)"
 printf '| extra cost of MTE on an MMIO world switch | %s | | | | <= 30 |\n' \
 	"$(($(value "$mte" mmio_round_trip) - $(value "$nomte" mmio_round_trip)))"
 printf '| extra cost of MTE on an HVC round trip | %s | | | | <= 30 |\n' \
