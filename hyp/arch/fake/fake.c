@@ -171,12 +171,12 @@ void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128])
 	}
 }
 
-void arch_tag_bytes_begin(uint8_t save[64])
+void arch_tag_bytes_begin(uint8_t save[ARCH_TAG_BYTES_SAVE])
 {
-	memset(save, 0, 64);
+	memset(save, 0, ARCH_TAG_BYTES_SAVE);
 }
 
-void arch_tag_bytes_end(const uint8_t save[64])
+void arch_tag_bytes_end(const uint8_t save[ARCH_TAG_BYTES_SAVE])
 {
 	(void)save;
 }
