@@ -45,16 +45,32 @@ arch_page_clear_tags:
 	ret
 
 /*
- * void arch_page_get_tags(phys_addr_t pa, uint8_t packed[128])
+ * void arch_page_get_tags(phys_addr_t pa, uint8_t packed[128]), packed 8-byte aligned.
  * LDGM returns the tags of one block as nibbles at bit 4*(granule % 16) of the
- * register, which is the packed layout when stored little-endian. With blocks
- * smaller than 256 bytes the nibbles of a word come from several LDGMs, ORed.
+ * register, which is the packed layout when stored little-endian. With 256-byte
+ * blocks one LDGM is a word, four an iteration; with smaller blocks the nibbles of
+ * a word come from several LDGMs, ORed.
  */
 	.global arch_page_get_tags
 arch_page_get_tags:
 	ldr	x2, =tag_block
 	ldr	x2, [x2]
 	add	x3, x0, #4096
+	cmp	x2, #256
+	b.ne	1f
+2:	ldgm	x4, [x0]
+	add	x0, x0, #256
+	ldgm	x5, [x0]
+	add	x0, x0, #256
+	ldgm	x6, [x0]
+	add	x0, x0, #256
+	ldgm	x7, [x0]
+	add	x0, x0, #256
+	stp	x4, x5, [x1], #16
+	stp	x6, x7, [x1], #16
+	cmp	x0, x3
+	b.lo	2b
+	ret
 1:	mov	x4, xzr
 2:	ldgm	x5, [x0]
 	orr	x4, x4, x5
@@ -66,12 +82,62 @@ arch_page_get_tags:
 	b.lo	1b
 	ret
 
-/* void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128]) */
+/*
+ * void arch_page_take_tags(phys_addr_t pa, uint8_t packed[128]), packed 8-byte aligned:
+ * arch_page_get_tags() and arch_page_clear_tags() in one pass over the page.
+ */
+	.global arch_page_take_tags
+arch_page_take_tags:
+	ldr	x2, =tag_block
+	ldr	x2, [x2]
+	add	x3, x0, #4096
+	cmp	x2, #256
+	b.ne	1f
+2:	ldgm	x4, [x0]
+	stgm	xzr, [x0]
+	add	x0, x0, #256
+	ldgm	x5, [x0]
+	stgm	xzr, [x0]
+	add	x0, x0, #256
+	ldgm	x6, [x0]
+	stgm	xzr, [x0]
+	add	x0, x0, #256
+	ldgm	x7, [x0]
+	stgm	xzr, [x0]
+	add	x0, x0, #256
+	stp	x4, x5, [x1], #16
+	stp	x6, x7, [x1], #16
+	cmp	x0, x3
+	b.lo	2b
+	ret
+1:	stp	x29, x30, [sp, #-16]!
+	str	x0, [sp, #-16]!
+	bl	arch_page_get_tags
+	ldr	x0, [sp], #16
+	ldp	x29, x30, [sp], #16
+	b	arch_page_clear_tags
+
+/* void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128]), packed 8-byte aligned */
 	.global arch_page_set_tags
 arch_page_set_tags:
 	ldr	x2, =tag_block
 	ldr	x2, [x2]
 	add	x3, x0, #4096
+	cmp	x2, #256
+	b.ne	1f
+2:	ldp	x4, x5, [x1], #16
+	ldp	x6, x7, [x1], #16
+	stgm	x4, [x0]
+	add	x0, x0, #256
+	stgm	x5, [x0]
+	add	x0, x0, #256
+	stgm	x6, [x0]
+	add	x0, x0, #256
+	stgm	x7, [x0]
+	add	x0, x0, #256
+	cmp	x0, x3
+	b.lo	2b
+	ret
 1:	ldr	x4, [x1], #8
 2:	stgm	x4, [x0]
 	add	x0, x0, x2

@@ -27,8 +27,12 @@ bool arch_has_mte_asym(void);
 void arch_page_zero(phys_addr_t pa);           /* data only */
 void arch_page_zero_tagged(phys_addr_t pa);    /* data and tags */
 void arch_page_clear_tags(phys_addr_t pa);     /* tags only */
-/* Tags packed two per byte, granule 2i in the low nibble of byte i (lib/tagcodec.h). */
+/*
+ * Tags packed two per byte, granule 2i in the low nibble of byte i (lib/tagcodec.h),
+ * in an 8-byte aligned buffer. take_tags reads them and clears them in one pass.
+ */
 void arch_page_get_tags(phys_addr_t pa, uint8_t packed[128]);
+void arch_page_take_tags(phys_addr_t pa, uint8_t packed[128]);
 void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128]);
 /*
  * Tags as one byte per granule (KVM_ARM_MTE_COPY_TAGS layout); from_bytes ignores
