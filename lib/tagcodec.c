@@ -39,14 +39,7 @@
 /* Loops over the 16 words of a page are unrolled: their bookkeeping would cost as much. */
 #define UNROLL_WORDS _Pragma("GCC unroll 16")
 
-/* Reads a little-endian word of 16 tags; byte loads, since -mstrict-align may be in force. */
-HOT uint64_t load_word(const uint8_t *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
-	       (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
-	       (uint64_t)p[7] << 56;
-}
-
+/* Writes a little-endian word byte by byte, at any address. */
 HOT void store_word(uint8_t *p, uint64_t w)
 {
 	p[0] = (uint8_t)w;
@@ -59,34 +52,60 @@ HOT void store_word(uint8_t *p, uint64_t w)
 	p[7] = (uint8_t)(w >> 56);
 }
 
-/* The page as 16 words; aligned input is read a word at a time. */
+/*
+ * The page as 16 words from any address, reading only its 128 bytes: unaligned, the
+ * aligned words inside it are read whole and shifted into place, the bytes before the
+ * first and after the last one by bytes.
+ */
 static void load_page(const uint8_t *packed, uint64_t w[WORDS])
 {
-	if (((uintptr_t)packed & 7) == 0) {
+	unsigned int a = (uintptr_t)packed & 7, lo = 8 * (8 - a), hi = 8 * a;
+	const uint64_t *q = (const uint64_t *)(const void *)(packed + 8 - a);
+	uint64_t head = 0, tail = 0;
+
+	if (!a) {
 		UNROLL_WORDS
 		for (unsigned int k = 0; k < WORDS; k++) {
 			w[k] = ((const uint64_t *)(const void *)packed)[k];
 		}
-	} else {
-		UNROLL_WORDS
-		for (unsigned int k = 0; k < WORDS; k++) {
-			w[k] = load_word(packed + 8 * k);
-		}
+		return;
 	}
+	for (unsigned int i = 0; i < 8 - a; i++) {
+		head |= (uint64_t)packed[i] << (8 * i);
+	}
+	for (unsigned int i = 0; i < a; i++) {
+		tail |= (uint64_t)packed[TAGCODEC_PACKED_SIZE - a + i] << (8 * i);
+	}
+	w[0] = head | q[0] << lo;
+	UNROLL_WORDS
+	for (unsigned int k = 1; k < WORDS - 1; k++) {
+		w[k] = q[k - 1] >> hi | q[k] << lo;
+	}
+	w[WORDS - 1] = q[WORDS - 2] >> hi | tail << lo;
 }
 
+/* The page's 16 words to any address, as load_page() reads them. */
 static void store_page(uint8_t *packed, const uint64_t w[WORDS])
 {
-	if (((uintptr_t)packed & 7) == 0) {
+	unsigned int a = (uintptr_t)packed & 7, lo = 8 * (8 - a), hi = 8 * a;
+	uint64_t *q = (uint64_t *)(void *)(packed + 8 - a);
+
+	if (!a) {
 		UNROLL_WORDS
 		for (unsigned int k = 0; k < WORDS; k++) {
 			((uint64_t *)(void *)packed)[k] = w[k];
 		}
-	} else {
-		UNROLL_WORDS
-		for (unsigned int k = 0; k < WORDS; k++) {
-			store_word(packed + 8 * k, w[k]);
-		}
+		return;
+	}
+	for (unsigned int i = 0; i < 8 - a; i++) {
+		packed[i] = (uint8_t)(w[0] >> (8 * i));
+	}
+	UNROLL_WORDS
+	for (unsigned int k = 0; k < WORDS - 1; k++) {
+		q[k] = w[k] >> lo | w[k + 1] << hi;
+	}
+	for (unsigned int i = 0; i < a; i++) {
+		packed[TAGCODEC_PACKED_SIZE - a + i] = (uint8_t)(w[WORDS - 1] >> (lo + 8 * i));
 	}
 }
 
@@ -102,29 +121,46 @@ static bool uniform_page(const uint64_t w[WORDS])
 	return !diff;
 }
 
-/*
- * Run boundaries, a word at a time: bit 4j of b[k] is set iff granule 16k+j and the
- * granule after it have different tags, and nibble j of next[k] is the tag of that next
- * granule (the page's last granule counts as its own successor). Returns the number of
- * boundaries (runs - 1).
- */
-static unsigned int find_boundaries(const uint64_t w[WORDS], uint64_t b[WORDS],
-				    uint64_t next[WORDS])
+/* The tags of the granules after those of word k (the page's last is its own successor). */
+HOT uint64_t successors(const uint64_t w[WORDS], unsigned int k)
 {
-	uint64_t even = 0, odd = 0; /* per-byte boundary counts, at most 16 each */
+	return (w[k] >> 4) | (k + 1 < WORDS ? w[k + 1] << 60 : w[k] & (0xfull << 60));
+}
+
+/* Bit 4j set iff nibble j of d is not zero. */
+HOT uint64_t nonzero_nibbles(uint64_t d)
+{
+	d |= d >> 1;
+	d |= d >> 2;
+	return d & NIBBLE_LSB;
+}
+
+/* The number of run boundaries (runs - 1), counted a word at a time. */
+static unsigned int count_boundaries(const uint64_t w[WORDS])
+{
+	uint64_t acc[2] = { 0, 0 }; /* per-nibble counts of 8 words each, at most 8 */
+	uint64_t bytes;
 
 	UNROLL_WORDS
 	for (unsigned int k = 0; k < WORDS; k++) {
-		uint64_t after = k + 1 < WORDS ? w[k + 1] << 60 : w[k] & (0xfull << 60);
-		uint64_t n = (w[k] >> 4) | after, d = w[k] ^ n;
-		uint64_t m = (d | d >> 1 | d >> 2 | d >> 3) & NIBBLE_LSB;
-
-		even += m & 0x0101010101010101ull;
-		odd += (m >> 4) & 0x0101010101010101ull;
-		b[k] = m;
-		next[k] = n;
+		acc[k & 1] += nonzero_nibbles(w[k] ^ successors(w, k));
 	}
-	return (unsigned int)(((even + odd) * 0x0101010101010101ull) >> 56);
+	bytes = (acc[0] & 0x0f0f0f0f0f0f0f0full) + ((acc[0] >> 4) & 0x0f0f0f0f0f0f0f0full) +
+		(acc[1] & 0x0f0f0f0f0f0f0f0full) + ((acc[1] >> 4) & 0x0f0f0f0f0f0f0f0full);
+	return (unsigned int)((bytes * 0x0101010101010101ull) >> 56);
+}
+
+/*
+ * Run boundaries: bit 4j of b[k] is set iff granule 16k+j and the granule after it have
+ * different tags, and nibble j of next[k] is the tag of that next granule.
+ */
+static void find_boundaries(const uint64_t w[WORDS], uint64_t b[WORDS], uint64_t next[WORDS])
+{
+	UNROLL_WORDS
+	for (unsigned int k = 0; k < WORDS; k++) {
+		next[k] = successors(w, k);
+		b[k] = nonzero_nibbles(w[k] ^ next[k]);
+	}
 }
 
 /* A run length 1..256 as its nibble varint: the nibbles (first in bits 3:0) and their count. */
@@ -298,20 +334,18 @@ size_t tagcodec_encode(const uint8_t packed[TAGCODEC_PACKED_SIZE], uint8_t out[T
 		out[0] = (uint8_t)(HDR_UNIFORM | (w[0] & 0xf));
 		return 1;
 	}
-	runs = find_boundaries(w, b, next) + 1;
-	if (runs <= INLINE_MAX_RUNS) {
-		return encode_few_runs(w, b, next, runs, out);
-	}
 	/* A run costs at least two nibbles (a tag and a length): 128 runs never fit. */
+	runs = count_boundaries(w) + 1;
 	if (2 * runs - 1 <= 2 * RUNS_MAX_BYTES) {
+		find_boundaries(w, b, next);
+		if (runs <= INLINE_MAX_RUNS) {
+			return encode_few_runs(w, b, next, runs, out);
+		}
 		n = encode_runs(w, b, next, out);
 	}
 	if (!n) {
 		out[0] = HDR_RAW;
-		UNROLL_WORDS
-		for (unsigned int k = 0; k < WORDS; k++) {
-			store_word(out + 1 + 8 * k, w[k]);
-		}
+		store_page(out + 1, w);
 		n = TAGCODEC_MAX_SIZE;
 	}
 	return n;
@@ -339,35 +373,27 @@ static void fill(uint64_t *w, unsigned int from, unsigned int to, unsigned int t
 }
 
 /*
- * A nibble stream read through a 64-bit buffer: `avail` nibbles of `acc` are loaded
- * (the next one in bits 3:0), `left` bytes at `p` are not yet.
+ * The run list's nibbles are read through a 64-bit buffer, `acc`, of which `avail` are
+ * loaded (the next one in bits 3:0); `left` bytes at `p` are not yet. Refilled to at
+ * least 4 nibbles (the longest length and a tag) when the input has them.
  */
-struct reader {
-	uint64_t acc;
-	unsigned int avail;
-	const uint8_t *p;
-	size_t left;
-};
-
-/* Loads bytes until at least 15 nibbles are buffered or the input ends. */
-static void refill(struct reader *rd)
-{
-	if (rd->left >= 6 && rd->avail <= 4) {
-		uint64_t v = (uint64_t)rd->p[0] | (uint64_t)rd->p[1] << 8 |
-			     (uint64_t)rd->p[2] << 16 | (uint64_t)rd->p[3] << 24 |
-			     (uint64_t)rd->p[4] << 32 | (uint64_t)rd->p[5] << 40;
-
-		rd->acc |= v << (4 * rd->avail);
-		rd->avail += 12;
-		rd->p += 6;
-		rd->left -= 6;
-	}
-	while (rd->avail <= 14 && rd->left) {
-		rd->acc |= (uint64_t)*rd->p++ << (4 * rd->avail);
-		rd->avail += 2;
-		rd->left--;
-	}
-}
+#define REFILL()                                                                                   \
+	do {                                                                                       \
+		if (left >= 6) {                                                                   \
+			acc |=                                                                     \
+			    ((uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |         \
+			     (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40)   \
+			    << (4 * avail);                                                        \
+			avail += 12;                                                               \
+			p += 6;                                                                    \
+			left -= 6;                                                                 \
+		}                                                                                  \
+		while (avail < 4 && left) {                                                        \
+			acc |= (uint64_t)*p++ << (4 * avail);                                      \
+			avail += 2;                                                                \
+			left--;                                                                    \
+		}                                                                                  \
+	} while (0)
 
 /*
  * The page is built a word at a time: `word` holds granules 16k.. with the current run's
@@ -376,65 +402,58 @@ static void refill(struct reader *rd)
  */
 static int decode_runs(const uint8_t *in, size_t len, uint64_t *w)
 {
-	struct reader rd = { 0, 0, in + 1, len - 1 };
-	unsigned int done = 0, k = 0, tag = in[0] & 0xf;
-	uint64_t word = tag * NIBBLE_LSB;
+	const uint8_t *p = in + 1;
+	size_t left = len - 1;
+	uint64_t acc = 0, word;
+	unsigned int avail = 0, done = 0, k = 0, tag = in[0] & 0xf;
 
+	word = tag * NIBBLE_LSB;
 	for (;;) {
-		unsigned int n, nib, next;
+		unsigned int n, nib = (unsigned int)acc & 0xf, next;
 
-		if (rd.avail < 4) {
-			refill(&rd);
+		if (avail < 4) {
+			REFILL();
+			nib = (unsigned int)acc & 0xf;
 		}
 		/* A length: 1..3 nibbles of 3 bits, bit 3 set while more follow. */
-		if (!rd.avail) {
+		if (!avail) {
 			return -1;
 		}
-		nib = rd.acc & 0xf;
 		if (!(nib & 8)) {
 			n = nib + 1;
-			rd.acc >>= 4;
-			rd.avail--;
+			acc >>= 4;
+			avail--;
 		} else {
-			unsigned int n2, n3;
+			unsigned int n2 = (unsigned int)(acc >> 4) & 0xf, n3;
 
-			if (rd.avail < 2) {
+			if (avail < 2) {
 				return -1;
 			}
-			n2 = (rd.acc >> 4) & 0xf;
 			if (!(n2 & 8)) {
 				n = 9 + (nib & 7) + 8 * n2;
-				rd.acc >>= 8;
-				rd.avail -= 2;
+				acc >>= 8;
+				avail -= 2;
 			} else {
-				if (rd.avail < 3) {
-					return -1;
-				}
-				n3 = (rd.acc >> 8) & 0xf;
-				if (n3 & 8) {
-					return -1; /* no fourth nibble */
+				n3 = (unsigned int)(acc >> 8) & 0xf;
+				if (avail < 3 || (n3 & 8)) {
+					return -1; /* cut off, or a fourth nibble */
 				}
 				n = 73 + (nib & 7) + 8 * (n2 & 7) + 64 * n3;
-				rd.acc >>= 12;
-				rd.avail -= 3;
+				acc >>= 12;
+				avail -= 3;
 			}
-		}
-		if (n > TAGCODEC_PAGE_TAGS - done) {
-			return -1;
 		}
 		done += n;
-		if (done == TAGCODEC_PAGE_TAGS) {
+		if (done >= TAGCODEC_PAGE_TAGS) {
 			break;
 		}
-		if (!rd.avail) {
-			refill(&rd);
-			if (!rd.avail) {
-				return -1; /* the next run's tag is missing */
-			}
+		if (!avail) {
+			return -1; /* the next run's tag is missing (refilled above if there was
+				      one) */
 		}
-		next = rd.acc & 0xf;
-		rd.acc >>= 4;
-		rd.avail--;
+		next = (unsigned int)acc & 0xf;
+		acc >>= 4;
+		avail--;
 		/* Words that the ending run completes, then the new tag from granule `done` on. */
 		while (k < done >> 4) {
 			w[k++] = word;
@@ -443,12 +462,15 @@ static int decode_runs(const uint8_t *in, size_t len, uint64_t *w)
 		word ^= ((uint64_t)(tag ^ next) * NIBBLE_LSB) << (4 * (done & 15));
 		tag = next;
 	}
+	if (done > TAGCODEC_PAGE_TAGS) {
+		return -1; /* the last run goes past the page */
+	}
 	w[k++] = word;
 	while (k < WORDS) {
 		w[k++] = tag * NIBBLE_LSB;
 	}
 	/* Only a zero padding nibble may follow, in the high half of the last byte. */
-	return rd.left == 0 && (rd.avail == 0 || (rd.avail == 1 && (rd.acc & 0xf) == 0)) ? 0 : -1;
+	return left == 0 && (avail == 0 || (avail == 1 && (acc & 0xf) == 0)) ? 0 : -1;
 }
 
 static int decode_inline(const uint8_t *in, uint64_t *w_out)
