@@ -52,16 +52,76 @@ HOT void store_word(uint8_t *p, uint64_t w)
 	p[7] = (uint8_t)(w >> 56);
 }
 
+/* Bytes 0..n-1 of a little-endian word, n = 0..7, without a loop. */
+HOT uint64_t load_bytes(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	switch (n) {
+	case 7:
+		v |= (uint64_t)p[6] << 48;
+		__attribute__((fallthrough));
+	case 6:
+		v |= (uint64_t)p[5] << 40;
+		__attribute__((fallthrough));
+	case 5:
+		v |= (uint64_t)p[4] << 32;
+		__attribute__((fallthrough));
+	case 4:
+		v |= (uint64_t)p[3] << 24;
+		__attribute__((fallthrough));
+	case 3:
+		v |= (uint64_t)p[2] << 16;
+		__attribute__((fallthrough));
+	case 2:
+		v |= (uint64_t)p[1] << 8;
+		__attribute__((fallthrough));
+	case 1:
+		v |= p[0];
+		__attribute__((fallthrough));
+	default:
+		return v;
+	}
+}
+
+HOT void store_bytes(uint8_t *p, uint64_t v, unsigned int n)
+{
+	switch (n) {
+	case 7:
+		p[6] = (uint8_t)(v >> 48);
+		__attribute__((fallthrough));
+	case 6:
+		p[5] = (uint8_t)(v >> 40);
+		__attribute__((fallthrough));
+	case 5:
+		p[4] = (uint8_t)(v >> 32);
+		__attribute__((fallthrough));
+	case 4:
+		p[3] = (uint8_t)(v >> 24);
+		__attribute__((fallthrough));
+	case 3:
+		p[2] = (uint8_t)(v >> 16);
+		__attribute__((fallthrough));
+	case 2:
+		p[1] = (uint8_t)(v >> 8);
+		__attribute__((fallthrough));
+	case 1:
+		p[0] = (uint8_t)v;
+		__attribute__((fallthrough));
+	default:
+		break;
+	}
+}
+
 /*
- * The page as 16 words from any address, reading only its 128 bytes: unaligned, the
- * aligned words inside it are read whole and shifted into place, the bytes before the
+ * The page as 16 words from any address, reading only its 128 bytes: unaligned, the 15
+ * aligned words inside it are read whole and shifted into place, the 8 bytes before the
  * first and after the last one by bytes.
  */
 static void load_page(const uint8_t *packed, uint64_t w[WORDS])
 {
 	unsigned int a = (uintptr_t)packed & 7, lo = 8 * (8 - a), hi = 8 * a;
 	const uint64_t *q = (const uint64_t *)(const void *)(packed + 8 - a);
-	uint64_t head = 0, tail = 0;
 
 	if (!a) {
 		UNROLL_WORDS
@@ -70,18 +130,12 @@ static void load_page(const uint8_t *packed, uint64_t w[WORDS])
 		}
 		return;
 	}
-	for (unsigned int i = 0; i < 8 - a; i++) {
-		head |= (uint64_t)packed[i] << (8 * i);
-	}
-	for (unsigned int i = 0; i < a; i++) {
-		tail |= (uint64_t)packed[TAGCODEC_PACKED_SIZE - a + i] << (8 * i);
-	}
-	w[0] = head | q[0] << lo;
+	w[0] = load_bytes(packed, 8 - a) | q[0] << lo;
 	UNROLL_WORDS
 	for (unsigned int k = 1; k < WORDS - 1; k++) {
 		w[k] = q[k - 1] >> hi | q[k] << lo;
 	}
-	w[WORDS - 1] = q[WORDS - 2] >> hi | tail << lo;
+	w[WORDS - 1] = q[WORDS - 2] >> hi | load_bytes(packed + TAGCODEC_PACKED_SIZE - a, a) << lo;
 }
 
 /* The page's 16 words to any address, as load_page() reads them. */
@@ -97,16 +151,12 @@ static void store_page(uint8_t *packed, const uint64_t w[WORDS])
 		}
 		return;
 	}
-	for (unsigned int i = 0; i < 8 - a; i++) {
-		packed[i] = (uint8_t)(w[0] >> (8 * i));
-	}
+	store_bytes(packed, w[0], 8 - a);
 	UNROLL_WORDS
 	for (unsigned int k = 0; k < WORDS - 1; k++) {
 		q[k] = w[k] >> lo | w[k + 1] << hi;
 	}
-	for (unsigned int i = 0; i < a; i++) {
-		packed[TAGCODEC_PACKED_SIZE - a + i] = (uint8_t)(w[WORDS - 1] >> (lo + 8 * i));
-	}
+	store_bytes(packed + TAGCODEC_PACKED_SIZE - a, w[WORDS - 1] >> lo, a);
 }
 
 /* Whether every tag of the page is the same: the common case, settled first. */
@@ -323,7 +373,8 @@ static size_t encode_few_runs(const uint64_t *w, const uint64_t *b, const uint64
 	return encode_inline(runs, len, tag, largest, out);
 }
 
-size_t tagcodec_encode(const uint8_t packed[TAGCODEC_PACKED_SIZE], uint8_t out[TAGCODEC_MAX_SIZE])
+/* Both encoders; `list_runs` says whether pages of more than 6 runs get a run list. */
+static size_t encode(const uint8_t *packed, uint8_t *out, bool list_runs)
 {
 	uint64_t w[WORDS], b[WORDS], next[WORDS];
 	unsigned int runs;
@@ -334,13 +385,14 @@ size_t tagcodec_encode(const uint8_t packed[TAGCODEC_PACKED_SIZE], uint8_t out[T
 		out[0] = (uint8_t)(HDR_UNIFORM | (w[0] & 0xf));
 		return 1;
 	}
-	/* A run costs at least two nibbles (a tag and a length): 128 runs never fit. */
 	runs = count_boundaries(w) + 1;
-	if (2 * runs - 1 <= 2 * RUNS_MAX_BYTES) {
+	if (runs <= INLINE_MAX_RUNS) {
 		find_boundaries(w, b, next);
-		if (runs <= INLINE_MAX_RUNS) {
-			return encode_few_runs(w, b, next, runs, out);
-		}
+		return encode_few_runs(w, b, next, runs, out);
+	}
+	/* A run costs at least two nibbles (a tag and a length): 128 runs never fit. */
+	if (list_runs && 2 * runs - 1 <= 2 * RUNS_MAX_BYTES) {
+		find_boundaries(w, b, next);
 		n = encode_runs(w, b, next, out);
 	}
 	if (!n) {
@@ -349,6 +401,17 @@ size_t tagcodec_encode(const uint8_t packed[TAGCODEC_PACKED_SIZE], uint8_t out[T
 		n = TAGCODEC_MAX_SIZE;
 	}
 	return n;
+}
+
+size_t tagcodec_encode(const uint8_t packed[TAGCODEC_PACKED_SIZE], uint8_t out[TAGCODEC_MAX_SIZE])
+{
+	return encode(packed, out, true);
+}
+
+size_t tagcodec_encode_quick(const uint8_t packed[TAGCODEC_PACKED_SIZE],
+			     uint8_t out[TAGCODEC_MAX_SIZE])
+{
+	return encode(packed, out, false);
 }
 
 /* Sets the tags of granules [from, to) to tag, a word at a time. */

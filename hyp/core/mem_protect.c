@@ -376,9 +376,11 @@ bool guest_mark_young(struct vm *vm, uint64_t ipa)
 }
 
 /*
- * Encodes a guest page's tags into a host buffer (checked for TAGCODEC_MAX_SIZE bytes),
- * clearing them if `take`; returns the length. The encoder only writes its output, so
- * the host's buffer takes it directly.
+ * Encodes a guest page's tags into a host buffer (checked for TAGCODEC_MAX_SIZE bytes);
+ * returns the length. The encoder only writes its output, so the host's buffer takes it
+ * directly. Reclaim (`take`: the tags are cleared too) uses the quick encoding: the
+ * host's swap store has a fixed slot per page, where a run list would save nothing.
+ * Snapshots and migration, whose streams carry each page's length, get the smallest.
  */
 static size_t copy_out_tags(phys_addr_t pa, uint64_t tags_pa, bool take)
 {
@@ -386,9 +388,9 @@ static size_t copy_out_tags(phys_addr_t pa, uint64_t tags_pa, bool take)
 
 	if (take) {
 		arch_page_take_tags(pa, tags);
-	} else {
-		arch_page_get_tags(pa, tags);
+		return tagcodec_encode_quick(tags, hyp_va(pa_init(tags_pa)));
 	}
+	arch_page_get_tags(pa, tags);
 	return tagcodec_encode(tags, hyp_va(pa_init(tags_pa)));
 }
 

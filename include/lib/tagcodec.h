@@ -13,12 +13,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TAGCODEC_PAGE_TAGS 256
+#define TAGCODEC_PAGE_TAGS   256
 #define TAGCODEC_PACKED_SIZE 128 /* raw storage: what Linux's mteswap keeps */
-#define TAGCODEC_MAX_SIZE 129    /* worst case of an encoding */
+#define TAGCODEC_MAX_SIZE    129 /* worst case of an encoding */
 
 /* Encodes a page's tags into out. Returns the encoded length, 1..TAGCODEC_MAX_SIZE. */
 size_t tagcodec_encode(const uint8_t packed[TAGCODEC_PACKED_SIZE], uint8_t out[TAGCODEC_MAX_SIZE]);
+
+/*
+ * The same for pages of at most 6 runs (1 to 8 bytes, cheap to find); pages of more are
+ * stored raw without listing their runs, which costs about 25 instructions a run each
+ * way. For reclaim: the host keeps a fixed slot per page, so the smaller run list would
+ * save it nothing, and EL2 runs with interrupts masked. Any decoder reads the result.
+ */
+size_t tagcodec_encode_quick(const uint8_t packed[TAGCODEC_PACKED_SIZE],
+			     uint8_t out[TAGCODEC_MAX_SIZE]);
 
 /*
  * Decodes exactly `len` bytes of `in`. Returns 0, or -1 if the input is corrupt,

@@ -55,6 +55,13 @@ for c in zero uniform alloc random; do
 		"$(x100 "$(value "$rec" reclaim_ratio_${c}_x100)")"
 done
 
+printf '\n## Reclaim: tag bytes handed to the host per page (the quick encoding; snapshots use the smallest)\n\n'
+printf '| page | reclaim (TV_HC_MEM_RECLAIM) | smallest encoding (TV_HC_MEM_READ) |\n|---|---:|---:|\n'
+for c in zero uniform alloc random; do
+	printf '| MTE guest, %s tags | %s | %s |\n' "$c" "$(x100 "$(value "$rec" reclaim_${c}_tag_bytes_x100)")" \
+		"$(x100 "$(value "$rec" codec_${c}_bytes_x100)")"
+done
+
 # Live migration of guests/memfill.c (its RAM above 8 MiB filled, a quarter of the
 # pages with allocator-like tags) at three sizes, started after the fill.
 printf '\n## Live migration (instructions, -icount; guests/memfill.c, a quarter of pages heap-tagged)\n\n'

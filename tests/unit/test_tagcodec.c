@@ -571,6 +571,42 @@ TEST(tagcodec, encodes_every_page_as_the_reference_does)
 	EXPECT_NE(modes[0] + modes[1] + modes[7], 60000);
 }
 
+/* Reclaim's encoder: the same bytes up to 6 runs, raw beyond; either decodes back. */
+TEST(tagcodec, quick_encoding_lists_no_more_than_six_runs)
+{
+	uint8_t buf[PAGE + 1] __attribute__((aligned(8))), enc[MAXENC + 9], ref[MAXENC], dec[PAGE];
+	uint64_t rng = 5;
+
+	for (unsigned int iter = 0; iter < 30000; iter++) {
+		uint8_t *page = buf + (iter & 1), *out = enc + (iter % 9);
+		unsigned int runs;
+		size_t n, nr;
+
+		runs_page(&rng, 1 + iter % 40, page);
+		runs = tagpattern_count_runs(page);
+		for (unsigned int i = 0; i < MAXENC; i++) {
+			out[i] = 0xa5; /* canaries: nothing past the returned length is written */
+		}
+		n = tagcodec_encode_quick(page, out);
+		nr = tagcodec_ref_encode(page, ref);
+		if (runs <= 6) {
+			ASSERT_EQ(n, nr);
+			for (size_t i = 0; i < n; i++) {
+				ASSERT_EQ(out[i], ref[i]);
+			}
+		} else {
+			ASSERT_EQ(n, MAXENC);
+			EXPECT_EQ(out[0], 0x70);
+			EXPECT_TRUE(same_page(page, out + 1));
+		}
+		for (size_t i = n; i < MAXENC; i++) {
+			ASSERT_EQ(out[i], 0xa5);
+		}
+		ASSERT_EQ(decode_copy(out, n, dec), 0);
+		ASSERT_TRUE(same_page(page, dec));
+	}
+}
+
 TEST(tagcodec, rejects_exactly_what_the_reference_rejects)
 {
 	uint8_t page[PAGE], enc[MAXENC + 2], dec[PAGE];
