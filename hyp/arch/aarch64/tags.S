@@ -90,25 +90,17 @@ arch_page_get_tags:
 arch_page_take_tags:
 	ldr	x2, =tag_block
 	ldr	x2, [x2]
-	add	x3, x0, #4096
 	cmp	x2, #256
 	b.ne	1f
-2:	ldgm	x4, [x0]
+	.rept	8			/* the whole page, unrolled: reclaim does this per page */
+	ldgm	x4, [x0]
 	stgm	xzr, [x0]
 	add	x0, x0, #256
 	ldgm	x5, [x0]
 	stgm	xzr, [x0]
 	add	x0, x0, #256
-	ldgm	x6, [x0]
-	stgm	xzr, [x0]
-	add	x0, x0, #256
-	ldgm	x7, [x0]
-	stgm	xzr, [x0]
-	add	x0, x0, #256
 	stp	x4, x5, [x1], #16
-	stp	x6, x7, [x1], #16
-	cmp	x0, x3
-	b.lo	2b
+	.endr
 	ret
 1:	stp	x29, x30, [sp, #-16]!
 	str	x0, [sp, #-16]!
@@ -122,29 +114,24 @@ arch_page_take_tags:
 arch_page_set_tags:
 	ldr	x2, =tag_block
 	ldr	x2, [x2]
-	add	x3, x0, #4096
 	cmp	x2, #256
 	b.ne	1f
-2:	ldp	x4, x5, [x1], #16
-	ldp	x6, x7, [x1], #16
+	.rept	8			/* unrolled too: every restore and donation with tags */
+	ldp	x4, x5, [x1], #16
 	stgm	x4, [x0]
 	add	x0, x0, #256
 	stgm	x5, [x0]
 	add	x0, x0, #256
-	stgm	x6, [x0]
-	add	x0, x0, #256
-	stgm	x7, [x0]
-	add	x0, x0, #256
-	cmp	x0, x3
-	b.lo	2b
+	.endr
 	ret
-1:	ldr	x4, [x1], #8
+1:	add	x3, x0, #4096
+3:	ldr	x4, [x1], #8
 2:	stgm	x4, [x0]
 	add	x0, x0, x2
 	tst	x0, #0xff
 	b.ne	2b
 	cmp	x0, x3
-	b.lo	1b
+	b.lo	3b
 	ret
 
 /*
