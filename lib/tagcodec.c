@@ -185,32 +185,43 @@ HOT uint64_t nonzero_nibbles(uint64_t d)
 	return d & NIBBLE_LSB;
 }
 
+/* The total of two words of per-nibble counts (each at most 8). */
+HOT unsigned int sum_nibbles(uint64_t a, uint64_t b)
+{
+	uint64_t bytes = (a & 0x0f0f0f0f0f0f0f0full) + ((a >> 4) & 0x0f0f0f0f0f0f0f0full) +
+			 (b & 0x0f0f0f0f0f0f0f0full) + ((b >> 4) & 0x0f0f0f0f0f0f0f0full);
+
+	return (unsigned int)((bytes * 0x0101010101010101ull) >> 56);
+}
+
 /* The number of run boundaries (runs - 1), counted a word at a time. */
 static unsigned int count_boundaries(const uint64_t w[WORDS])
 {
 	uint64_t acc[2] = { 0, 0 }; /* per-nibble counts of 8 words each, at most 8 */
-	uint64_t bytes;
 
 	UNROLL_WORDS
 	for (unsigned int k = 0; k < WORDS; k++) {
 		acc[k & 1] += nonzero_nibbles(w[k] ^ successors(w, k));
 	}
-	bytes = (acc[0] & 0x0f0f0f0f0f0f0f0full) + ((acc[0] >> 4) & 0x0f0f0f0f0f0f0f0full) +
-		(acc[1] & 0x0f0f0f0f0f0f0f0full) + ((acc[1] >> 4) & 0x0f0f0f0f0f0f0f0full);
-	return (unsigned int)((bytes * 0x0101010101010101ull) >> 56);
+	return sum_nibbles(acc[0], acc[1]);
 }
 
 /*
  * Run boundaries: bit 4j of b[k] is set iff granule 16k+j and the granule after it have
  * different tags, and nibble j of next[k] is the tag of that next granule.
  */
-static void find_boundaries(const uint64_t w[WORDS], uint64_t b[WORDS], uint64_t next[WORDS])
+static unsigned int find_boundaries(const uint64_t w[WORDS], uint64_t b[WORDS],
+				    uint64_t next[WORDS])
 {
+	uint64_t acc[2] = { 0, 0 };
+
 	UNROLL_WORDS
 	for (unsigned int k = 0; k < WORDS; k++) {
 		next[k] = successors(w, k);
 		b[k] = nonzero_nibbles(w[k] ^ next[k]);
+		acc[k & 1] += b[k];
 	}
+	return sum_nibbles(acc[0], acc[1]);
 }
 
 /* A run length 1..256 as its nibble varint: the nibbles (first in bits 3:0) and their count. */
@@ -385,14 +396,16 @@ static size_t encode(const uint8_t *packed, uint8_t *out, bool list_runs)
 		out[0] = (uint8_t)(HDR_UNIFORM | (w[0] & 0xf));
 		return 1;
 	}
-	runs = count_boundaries(w) + 1;
+	/* The quick encoding only counts, unless the page has few runs. */
+	runs = (list_runs ? find_boundaries(w, b, next) : count_boundaries(w)) + 1;
 	if (runs <= INLINE_MAX_RUNS) {
-		find_boundaries(w, b, next);
+		if (!list_runs) {
+			find_boundaries(w, b, next);
+		}
 		return encode_few_runs(w, b, next, runs, out);
 	}
 	/* A run costs at least two nibbles (a tag and a length): 128 runs never fit. */
 	if (list_runs && 2 * runs - 1 <= 2 * RUNS_MAX_BYTES) {
-		find_boundaries(w, b, next);
 		n = encode_runs(w, b, next, out);
 	}
 	if (!n) {
