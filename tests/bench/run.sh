@@ -31,8 +31,8 @@ printf '| extra cost of MTE on an HVC round trip | %s | | | | <= 30 |\n' \
 host=$("$TV" run --icount --host-test bench_mte_pages </dev/null 2>&1 | sed -n 's/^bench: \([a-z_0-9]*\) \([0-9]*\).*/\1=\2/p')
 printf '\n## MTE pages (instructions per 4 KiB page; host/tests/bench_mte.c, 64 MiB)\n\n'
 printf '| operation | tagvisor | KVM | aim |\n|---|---:|---:|---:|\n'
-printf '| copy tags from a guest (TV_HC_MTE_COPY_TAGS) | %s | 2,911 | <= 300 |\n' "$(value "$host" copy_tags_from_guest_per_page)"
-printf '| copy tags to a guest | %s | 2,179 | <= 300 |\n' "$(value "$host" copy_tags_to_guest_per_page)"
+printf '| copy tags from a guest (TV_HC_MTE_COPY_TAGS) | %s | 2,911 | <= 150 |\n' "$(value "$host" copy_tags_from_guest_per_page)"
+printf '| copy tags to a guest | %s | 2,179 | <= 150 |\n' "$(value "$host" copy_tags_to_guest_per_page)"
 printf '| populate a zeroed page, MTE guest (data and tags) | %s | | |\n' "$(value "$host" populate_page_mte)"
 printf '| populate a zeroed page, non-MTE guest (data only) | %s | | |\n' "$(value "$host" populate_page_plain)"
 r=$(value "$host" populate_ratio_x100)
