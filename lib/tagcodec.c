@@ -3,8 +3,9 @@
  * Allocation-tag codec for one page; the format is specified in docs/TAGCODEC.md.
  *
  * Freestanding and shared by EL2, EL1 and the native tests: no libc at all (natively our
- * lib/string.h would shadow libc's), byte accesses to unaligned data (-mstrict-align), no
- * recursion, no global mutable state, a few hundred bytes of stack.
+ * lib/string.h would shadow libc's), no unaligned accesses (-mstrict-align: unaligned
+ * buffers are read and written as the aligned words inside them, and bytes at their
+ * ends), no recursion, no global mutable state, a few hundred bytes of stack.
  *
  * Written for speed (reclaim, snapshots and migration run it on every page): tags are
  * handled 16 to a 64-bit word, run boundaries found a word at a time, run lists written
@@ -295,8 +296,8 @@ static size_t encode_runs(const uint64_t *w, const uint64_t *b, const uint64_t *
 
 	for (unsigned int k = 0; k < WORDS; k++) {
 		for (uint64_t m = b[k]; m; m &= m - 1) {
-			unsigned int s =
-			    (unsigned int)__builtin_ctzll(m); /* 4j: granule 16k+j ends a run */
+			/* s = 4j: granule 16k+j ends a run. */
+			unsigned int s = (unsigned int)__builtin_ctzll(m);
 			unsigned int end = 16 * k + (s >> 2) + 1, len = end - start;
 			uint64_t tag = (next[k] >> s) & 0xf;
 			bool ok;
