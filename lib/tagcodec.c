@@ -33,7 +33,7 @@
 #define RUNS_MAX_BYTES (TAGCODEC_PACKED_SIZE - 1)
 
 #define NIBBLE_LSB 0x1111111111111111ull
-#define WORDS	   (TAGCODEC_PACKED_SIZE / 8)
+#define WORDS (TAGCODEC_PACKED_SIZE / 8)
 
 /* Small helpers of the hot loops: inlined whatever the compiler's own estimate. */
 #define HOT static inline __attribute__((always_inline))

@@ -158,8 +158,8 @@ static bool handle_abort(struct vcpu *vcpu, const struct trap_info *t, struct tv
 	return guest_error(vcpu, t, exit);
 }
 
-#define CNTV_CTL_ENABLE	 1u
-#define CNTV_CTL_IMASK	 2u
+#define CNTV_CTL_ENABLE 1u
+#define CNTV_CTL_IMASK 2u
 #define CNTV_CTL_ISTATUS 4u
 
 /*
@@ -179,8 +179,7 @@ static bool handle_wfi(struct vcpu *vcpu, struct tv_exit *exit)
 			if ((ctl & CNTV_CTL_ISTATUS) && vgic_timer_enabled(vcpu)) {
 				return true; /* its interrupt is on the way: take it */
 			}
-			deadline =
-			    ctxt_sys_read(&vcpu->ctxt, CTX_CNTV_CVAL_EL0) + vcpu->vm->cntvoff;
+			deadline = ctxt_sys_read(&vcpu->ctxt, CTX_CNTV_CVAL_EL0) + vcpu->vm->cntvoff;
 			deadline += !deadline; /* 0 means "none" */
 		}
 	}

@@ -20,8 +20,8 @@ struct pgtable host_s2;
 struct page_pool s2_pool;
 static struct hyp_page *meta;
 
-#define S2_RAM_ATTR	  (S2_MEMATTR_NORMAL_WB | S2_AP_R | S2_AP_W | PTE_AF | PTE_SH_INNER)
-#define S2_DEVICE_ATTR	  (S2_MEMATTR_DEVICE | S2_AP_R | S2_AP_W | PTE_AF | S2_XN)
+#define S2_RAM_ATTR (S2_MEMATTR_NORMAL_WB | S2_AP_R | S2_AP_W | PTE_AF | PTE_SH_INNER)
+#define S2_DEVICE_ATTR (S2_MEMATTR_DEVICE | S2_AP_R | S2_AP_W | PTE_AF | S2_XN)
 #define GUEST_ATTR(state) (S2_RAM_ATTR | S2_SW_STATE(state))
 
 static size_t copy_out_tags(phys_addr_t pa, uint64_t tags_pa, bool take);
@@ -66,8 +66,7 @@ int mem_protect_init(struct hyp_page *m, uint64_t device_base, uint64_t device_s
 	}
 	ret = pgt_init(&host_s2, &s2_pool, 0);
 	if (!ret && device_size) {
-		ret =
-		    pgt_map(&host_s2, device_base, device_size, device_base, S2_DEVICE_ATTR, false);
+		ret = pgt_map(&host_s2, device_base, device_size, device_base, S2_DEVICE_ATTR, false);
 	}
 	if (!ret) {
 		ret = pgt_map(&host_s2, memmap.ram_base, memmap.hyp_base - memmap.ram_base,

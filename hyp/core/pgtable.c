@@ -4,7 +4,7 @@
 #include <hyp/log.h>
 #include <hyp/pgtable.h>
 
-#define ENTRIES	   512u
+#define ENTRIES 512u
 #define LEAF_LEVEL 3u
 
 static unsigned index_at(uint64_t addr, unsigned level)
@@ -14,8 +14,7 @@ static unsigned index_at(uint64_t addr, unsigned level)
 
 static bool is_table(uint64_t pte, unsigned level)
 {
-	return level < LEAF_LEVEL &&
-	       (pte & (PTE_VALID | PTE_TYPE_TABLE)) == (PTE_VALID | PTE_TYPE_TABLE);
+	return level < LEAF_LEVEL && (pte & (PTE_VALID | PTE_TYPE_TABLE)) == (PTE_VALID | PTE_TYPE_TABLE);
 }
 
 static uint64_t *table_of(uint64_t pte)
@@ -181,8 +180,7 @@ static int unmap_level(struct pgtable *pgt, uint64_t *table, unsigned level, uin
 				if (!sub) {
 					return -TV_ENOMEM;
 				}
-				ret =
-				    unmap_level(pgt, sub, level + 1, addr, next < end ? next : end);
+				ret = unmap_level(pgt, sub, level + 1, addr, next < end ? next : end);
 				if (ret) {
 					return ret;
 				}
@@ -274,8 +272,7 @@ static void walk_level(const struct pgtable *pgt, const uint64_t *table, unsigne
 		uint64_t next = (addr & ~(size - 1)) + size;
 
 		if (is_table(pte, level)) {
-			walk_level(pgt, table_of(pte), level + 1, addr, next < end ? next : end, fn,
-				   arg);
+			walk_level(pgt, table_of(pte), level + 1, addr, next < end ? next : end, fn, arg);
 		} else if (pte & PTE_VALID) {
 			fn(arg, addr & ~(size - 1), pte, level);
 		}

@@ -12,9 +12,9 @@
  * VMM calls: x0 the function, the result in x0; -1 (NOT_SUPPORTED) if not offered.
  * EL2 hands the host only this range (and PSCI); it answers other unknown IDs itself.
  */
-#define TV_VMM_CALL_FIRST    0xc6001000ul
-#define TV_VMM_CALL_LAST     0xc6001ffful
-#define TV_VMM_CALL_READY    0xc6001000ul /* the test service guest: x1 base, x2 bytes */
+#define TV_VMM_CALL_FIRST 0xc6001000ul
+#define TV_VMM_CALL_LAST 0xc6001ffful
+#define TV_VMM_CALL_READY 0xc6001000ul    /* the test service guest: x1 base, x2 bytes */
 #define TV_VMM_CALL_SNAPSHOT 0xc6001001ul /* 0 when saved, 1 in the restored guest */
 
 /*
@@ -26,12 +26,12 @@
  * A snapshot taken through the doorbell holds the guest just after its REQUEST
  * write, so both the saved guest and the one restored later read RESULT next.
  */
-#define TV_DOORBELL_IPA	     0x09100000ul
-#define TV_DOORBELL_REQUEST  0x0
-#define TV_DOORBELL_RESULT   0x4
+#define TV_DOORBELL_IPA 0x09100000ul
+#define TV_DOORBELL_REQUEST 0x0
+#define TV_DOORBELL_RESULT 0x4
 #define TV_DOORBELL_SNAPSHOT 1u
-#define TV_DOORBELL_SAVED    0u
+#define TV_DOORBELL_SAVED 0u
 #define TV_DOORBELL_RESTORED 1u
-#define TV_DOORBELL_REFUSED  0xffffffffu
+#define TV_DOORBELL_REFUSED 0xffffffffu
 
 #endif

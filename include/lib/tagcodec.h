@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TAGCODEC_PAGE_TAGS   256
+#define TAGCODEC_PAGE_TAGS 256
 #define TAGCODEC_PACKED_SIZE 128 /* raw storage: what Linux's mteswap keeps */
-#define TAGCODEC_MAX_SIZE    129 /* worst case of an encoding */
+#define TAGCODEC_MAX_SIZE 129    /* worst case of an encoding */
 
 /* Encodes a page's tags into out. Returns the encoded length, 1..TAGCODEC_MAX_SIZE. */
 size_t tagcodec_encode(const uint8_t packed[TAGCODEC_PACKED_SIZE], uint8_t out[TAGCODEC_MAX_SIZE]);

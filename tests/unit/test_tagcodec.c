@@ -104,11 +104,11 @@ TEST(tagcodec, uniform_pages_are_one_byte)
 /* Encodings worked out by hand from docs/TAGCODEC.md, so that the format cannot drift. */
 TEST(tagcodec, golden_vectors)
 {
-	static const uint8_t halves[] = { 0x11, 0xef, 0x20, 0xef, 0x00 };
-	static const uint8_t small[] = { 0x13, 0x00, 0xf0, 0xed, 0x02 };
-	static const uint8_t inl[] = { 0xc7, 0x31, 0x02, 0x8f, 0x42, 0xa1, 0x50, 0x28 };
-	static const uint8_t lens[] = { 40, 40, 40, 40, 56, 40 };
-	static const uint8_t tags[] = { 7, 1, 3, 2, 0, 15 };
+	static const uint8_t halves[] = {0x11, 0xef, 0x20, 0xef, 0x00};
+	static const uint8_t small[] = {0x13, 0x00, 0xf0, 0xed, 0x02};
+	static const uint8_t inl[] = {0xc7, 0x31, 0x02, 0x8f, 0x42, 0xa1, 0x50, 0x28};
+	static const uint8_t lens[] = {40, 40, 40, 40, 56, 40};
+	static const uint8_t tags[] = {7, 1, 3, 2, 0, 15};
 	uint8_t page[PAGE], enc[MAXENC], dec[PAGE];
 	unsigned int g = 0;
 	size_t n;
@@ -208,7 +208,7 @@ TEST(tagcodec, round_trip_alternating_tags)
 
 TEST(tagcodec, round_trip_single_different_granule)
 {
-	static const unsigned int pairs[][2] = { { 0, 15 }, { 15, 0 }, { 0, 1 }, { 7, 8 } };
+	static const unsigned int pairs[][2] = {{0, 15}, {15, 0}, {0, 1}, {7, 8}};
 	uint8_t page[PAGE];
 
 	for (unsigned int p = 0; p < 4; p++) {
@@ -291,7 +291,7 @@ TEST(tagcodec, alloc_pages_much_smaller_than_baseline)
 
 TEST(tagcodec, decode_rejects_truncations_and_trailing_bytes)
 {
-	static const uint8_t fills[] = { 0x00, 0x01, 0x10, 0xff };
+	static const uint8_t fills[] = {0x00, 0x01, 0x10, 0xff};
 	uint8_t page[PAGE], enc[MAXENC + 3], dec[PAGE];
 
 	for (int cls = 0; cls < TAGPATTERN_NR_CLASSES; cls++) {
@@ -383,13 +383,13 @@ TEST(tagcodec, decode_rejects_malformed_headers)
 TEST(tagcodec, decode_run_list_limits)
 {
 	/* One run of 256 (accepted although the encoder would use 0x0T). */
-	static const uint8_t one[] = { 0x15, 0xef, 0x02 };
+	static const uint8_t one[] = {0x15, 0xef, 0x02};
 	/* 255 + 1: fine; 255 + 2: too long. */
-	static const uint8_t ok[] = { 0x11, 0xee, 0x22, 0x00 };
-	static const uint8_t over[] = { 0x11, 0xee, 0x22, 0x01 };
+	static const uint8_t ok[] = {0x11, 0xee, 0x22, 0x00};
+	static const uint8_t over[] = {0x11, 0xee, 0x22, 0x01};
 	/* A non-zero padding nibble; a fourth varint nibble. */
-	static const uint8_t pad[] = { 0x11, 0xef, 0x20, 0xef, 0x10 };
-	static const uint8_t four[] = { 0x11, 0x88, 0x88 };
+	static const uint8_t pad[] = {0x11, 0xef, 0x20, 0xef, 0x10};
+	static const uint8_t four[] = {0x11, 0x88, 0x88};
 	uint8_t dec[PAGE];
 
 	EXPECT_EQ(decode_copy(one, sizeof(one), dec), 0);
@@ -426,7 +426,7 @@ TEST(tagcodec, decode_longest_run_list)
 TEST(tagcodec, decode_inline_limits)
 {
 	/* The golden inline vector with one field broken at a time. */
-	static const uint8_t good[] = { 0xc7, 0x31, 0x02, 0x8f, 0x42, 0xa1, 0x50, 0x28 };
+	static const uint8_t good[] = {0xc7, 0x31, 0x02, 0x8f, 0x42, 0xa1, 0x50, 0x28};
 	uint8_t in[8], dec[PAGE];
 
 	for (unsigned int i = 0; i < 8; i++) {

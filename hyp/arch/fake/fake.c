@@ -65,8 +65,7 @@ void *hyp_va(phys_addr_t pa)
 	uint64_t off = pa_addr(pa) - FAKE_RAM_BASE;
 
 	if (pa_addr(pa) < FAKE_RAM_BASE || off >= config.ram_size) {
-		fprintf(stderr, "hyp_va: 0x%llx is not fake RAM\n",
-			(unsigned long long)pa_addr(pa));
+		fprintf(stderr, "hyp_va: 0x%llx is not fake RAM\n", (unsigned long long)pa_addr(pa));
 		abort();
 	}
 	return ram + off;

@@ -10,36 +10,36 @@
 #include <hyp/pool.h>
 #include <hyp/types.h>
 
-#define PGT_IA_BITS	   39
-#define PGT_START_LEVEL	   1
+#define PGT_IA_BITS 39
+#define PGT_START_LEVEL 1
 #define PGT_LEVEL_SHIFT(l) (PAGE_SHIFT + 9 * (3 - (l)))
-#define PGT_LEVEL_SIZE(l)  (1ull << PGT_LEVEL_SHIFT(l))
+#define PGT_LEVEL_SIZE(l) (1ull << PGT_LEVEL_SHIFT(l))
 
-#define PTE_VALID      (1ull << 0)
+#define PTE_VALID (1ull << 0)
 #define PTE_TYPE_TABLE (1ull << 1) /* levels 1-2: next table; level 3: page */
-#define PTE_SH_INNER   (3ull << 8)
-#define PTE_AF	       (1ull << 10)
-#define PTE_ADDR_MASK  0x0000fffffffff000ull
+#define PTE_SH_INNER (3ull << 8)
+#define PTE_AF (1ull << 10)
+#define PTE_ADDR_MASK 0x0000fffffffff000ull
 
 /* Stage 2 leaf attributes. */
 #define S2_MEMATTR_NORMAL_WB (0xfull << 2) /* lets tags through: MTE needs it */
-#define S2_MEMATTR_DEVICE    (0x1ull << 2) /* Device-nGnRE */
-#define S2_AP_R		     (1ull << 6)
-#define S2_AP_W		     (1ull << 7)
-#define S2_XN		     (2ull << 53)
+#define S2_MEMATTR_DEVICE (0x1ull << 2)    /* Device-nGnRE */
+#define S2_AP_R (1ull << 6)
+#define S2_AP_W (1ull << 7)
+#define S2_XN (2ull << 53)
 
 /* Stage 1 (EL2) leaf attributes; MAIR_EL2 indices are set up by the arch. */
 #define S1_ATTR_IDX(i) ((uint64_t)(i) << 2)
-#define S1_AP_EL2_RW   (1ull << 6) /* AP[1] is RES1 in the EL2 regime */
-#define S1_AP_RO       (1ull << 7)
-#define S1_XN	       (1ull << 54)
+#define S1_AP_EL2_RW (1ull << 6) /* AP[1] is RES1 in the EL2 regime */
+#define S1_AP_RO (1ull << 7)
+#define S1_XN (1ull << 54)
 
 /*
  * Software bits 58:55, ignored by hardware: 56:55 the stage-2 page state (mem_protect.c),
  * 57 write-protected for dirty logging (dirty.h). Change only the field you own.
  */
 #define PTE_SW_SHIFT 55
-#define PTE_SW_MASK  (0xfull << PTE_SW_SHIFT)
+#define PTE_SW_MASK (0xfull << PTE_SW_SHIFT)
 #define PTE_SW_STATE (3ull << PTE_SW_SHIFT)
 
 struct pgtable {
