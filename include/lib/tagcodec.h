@@ -22,7 +22,7 @@ size_t tagcodec_encode(const uint8_t packed[TAGCODEC_PACKED_SIZE], uint8_t out[T
 
 /*
  * The same for pages of at most 6 runs (1 to 8 bytes, cheap to find); pages of more are
- * stored raw without listing their runs, which costs about 25 instructions a run each
+ * stored raw without listing their runs, which costs about 35 instructions a run each
  * way. For reclaim: the host keeps a fixed slot per page, so the smaller run list would
  * save it nothing, and EL2 runs with interrupts masked. Any decoder reads the result.
  */
