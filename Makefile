@@ -91,14 +91,14 @@ $(B)/tagvisor: $(TOOL_SRCS) $(wildcard tools/tagvisor/*.h) $(wildcard include/ab
 		$(TOOL_SRCS) lib/snapshot.c lib/crc32c.c lib/tagcodec.c lib/fmt.c lib/linux_image.c -o $@
 
 # The core is built natively against the fake arch; lib/string.h is libc's there.
-UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard hyp/core/*.c) $(wildcard hyp/arch/fake/*.c) \
-	host/drivers/virtqueue.c tools/tagvisor/options.c \
+UNIT_SRCS := $(wildcard tests/unit/*.c) tests/common/tagcodec_ref.c $(wildcard hyp/core/*.c) \
+	$(wildcard hyp/arch/fake/*.c) host/drivers/virtqueue.c tools/tagvisor/options.c \
 	lib/fmt.c lib/fdt.c lib/tagcodec.c lib/tagpattern.c lib/snapshot.c lib/crc32c.c \
 	lib/fdt_write.c lib/linux_dt.c lib/linux_image.c
 UNIT_CFLAGS := $(HOST_CFLAGS) -Ihyp/include -Ihyp/arch/fake/include -Ihost/include -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -DTV_FAKE_ARCH
 $(B)/unit-tests: $(UNIT_SRCS) $(wildcard hyp/include/hyp/*.h) $(wildcard include/*/*.h) \
-		$(wildcard tests/unit/*.h) $(wildcard host/include/drivers/*.h)
+		$(wildcard tests/unit/*.h) $(wildcard host/include/drivers/*.h) $(wildcard tests/common/*.h)
 	@mkdir -p $(B)
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_SRCS) -o $@
 

@@ -71,10 +71,17 @@ int snapshot_send_page(struct guest *g, struct snap_writer *w, struct snap_batch
 		}
 		tag_len = r.x[1];
 	} else if (g->swap && g->swap->slot[idx]) {
-		/* Swapped out: the swap store has its data and tags. */
+		/* Swapped out: the swap store has its data and tags (the quick encoding). */
+		uint8_t packed[TAGCODEC_PACKED_SIZE];
+
 		src = (const uint8_t *)g->swap->slot[idx];
 		tag_src = g->swap->tags + idx * (TAGCODEC_MAX_SIZE + 1) + 1;
 		tag_len = tag_src[-1];
+		/* Raw there; the stream gets the smallest encoding, as for resident pages. */
+		if (tag_len == TAGCODEC_MAX_SIZE && !tagcodec_decode(tag_src, tag_len, packed)) {
+			tag_len = tagcodec_encode(packed, tags);
+			tag_src = tags;
+		}
 	} else {
 		return 0; /* never touched: it starts zeroed on the other side too */
 	}

@@ -24,7 +24,7 @@ static struct hyp_page *meta;
 #define S2_DEVICE_ATTR (S2_MEMATTR_DEVICE | S2_AP_R | S2_AP_W | PTE_AF | S2_XN)
 #define GUEST_ATTR(state) (S2_RAM_ATTR | S2_SW_STATE(state))
 
-static size_t copy_out_tags(phys_addr_t pa, uint64_t tags_pa);
+static size_t copy_out_tags(phys_addr_t pa, uint64_t tags_pa, bool take);
 
 /* Table pages one transition may need: a level-2 and a level-3 table in each of two stage 2s. */
 #define TRANSITION_RESERVE 4
@@ -309,8 +309,7 @@ int64_t host_reclaim_guest(struct vm *vm, uint64_t ipa, uint64_t tags_pa, uint64
 	/* The guest loses the page before its tags are read, so they cannot change after. */
 	BUG_ON(pgt_unmap(&vm->s2, ipa, PAGE_SIZE));
 	if (vm_has_mte(vm)) {
-		len = copy_out_tags(pa_init(pa), tags_pa);
-		arch_page_clear_tags(pa_init(pa));
+		len = copy_out_tags(pa_init(pa), tags_pa, true);
 	}
 	/* The host may map it any way it likes: DRAM holds the guest's data, not older data. */
 	arch_page_clean_poc(pa_init(pa), vm_has_mte(vm));
@@ -399,20 +398,23 @@ bool guest_mark_young(struct vm *vm, uint64_t ipa)
 	return vm_ipa_in_ram(vm, ipa) && !pgt_update_page(&vm->s2, ipa & PAGE_MASK, 0, PTE_AF);
 }
 
-/* Encodes a guest page's tags into a host buffer; returns the length. */
-static size_t copy_out_tags(phys_addr_t pa, uint64_t tags_pa)
+/*
+ * Encodes a guest page's tags into a host buffer (checked for TAGCODEC_MAX_SIZE bytes);
+ * returns the length. The encoder only writes its output, so the host's buffer takes it
+ * directly. Reclaim (`take`: the tags are cleared too) uses the quick encoding: the
+ * host's swap store has a fixed slot per page, where a run list would save nothing.
+ * Snapshots and migration, whose streams carry each page's length, get the smallest.
+ */
+static size_t copy_out_tags(phys_addr_t pa, uint64_t tags_pa, bool take)
 {
 	uint8_t tags[TAGCODEC_PACKED_SIZE] __attribute__((aligned(8)));
-	uint8_t encoded[TAGCODEC_MAX_SIZE];
-	uint8_t *dst = hyp_va(pa_init(tags_pa));
-	size_t len;
 
-	arch_page_get_tags(pa, tags);
-	len = tagcodec_encode(tags, encoded);
-	for (size_t i = 0; i < len; i++) {
-		dst[i] = encoded[i];
+	if (take) {
+		arch_page_take_tags(pa, tags);
+		return tagcodec_encode_quick(tags, hyp_va(pa_init(tags_pa)));
 	}
-	return len;
+	arch_page_get_tags(pa, tags);
+	return tagcodec_encode(tags, hyp_va(pa_init(tags_pa)));
 }
 
 int64_t host_read_guest(struct vm *vm, uint64_t ipa, uint64_t data_pa, uint64_t tags_pa,
@@ -444,6 +446,6 @@ int64_t host_read_guest(struct vm *vm, uint64_t ipa, uint64_t data_pa, uint64_t 
 		return -TV_EFAULT;
 	}
 	arch_page_copy(pa_init(data_pa), pa_init(pte_pa(pte)));
-	*tags_len = vm_has_mte(vm) ? copy_out_tags(pa_init(pte_pa(pte)), tags_pa) : 0;
+	*tags_len = vm_has_mte(vm) ? copy_out_tags(pa_init(pte_pa(pte)), tags_pa, false) : 0;
 	return 0;
 }

@@ -6,25 +6,25 @@
 extern uint64_t tag_block;
 void tags_to_bytes_256(phys_addr_t pa, uint8_t *bytes);
 void tags_from_bytes_256(phys_addr_t pa, const uint8_t *bytes);
-void simd_save4(uint8_t save[64]);
-void simd_load4(const uint8_t save[64]);
+void simd_save8(uint8_t save[ARCH_TAG_BYTES_SAVE]);
+void simd_load8(const uint8_t save[ARCH_TAG_BYTES_SAVE]);
 
 #define CPTR_TFP (1ull << 10)
 
 static uint64_t saved_cptr;
 
-void arch_tag_bytes_begin(uint8_t save[64])
+void arch_tag_bytes_begin(uint8_t save[ARCH_TAG_BYTES_SAVE])
 {
-	/* CPTR_EL2.TFP traps FP/SIMD at EL2 too: lift it while the hypervisor uses v0-v3. */
+	/* CPTR_EL2.TFP traps FP/SIMD at EL2 too: lift it while the hypervisor uses v0-v7. */
 	saved_cptr = read_sysreg(cptr_el2);
 	write_sysreg(cptr_el2, saved_cptr & ~CPTR_TFP);
 	isb();
-	simd_save4(save);
+	simd_save8(save);
 }
 
-void arch_tag_bytes_end(const uint8_t save[64])
+void arch_tag_bytes_end(const uint8_t save[ARCH_TAG_BYTES_SAVE])
 {
-	simd_load4(save);
+	simd_load8(save);
 	write_sysreg(cptr_el2, saved_cptr);
 	isb();
 }

@@ -35,17 +35,22 @@ void arch_page_clear_tags(phys_addr_t pa);     /* tags only */
 void arch_page_clean_poc(phys_addr_t pa, bool tags);
 /* Zeroes a page's data, and its tags if `tags`, and cleans it to PoC (one pass if it can). */
 void arch_page_zero_poc(phys_addr_t pa, bool tags);
-/* Tags packed two per byte, granule 2i in the low nibble of byte i (lib/tagcodec.h). */
+/*
+ * Tags packed two per byte, granule 2i in the low nibble of byte i (lib/tagcodec.h),
+ * in an 8-byte aligned buffer. take_tags reads them and clears them in one pass.
+ */
 void arch_page_get_tags(phys_addr_t pa, uint8_t packed[128]);
+void arch_page_take_tags(phys_addr_t pa, uint8_t packed[128]);
 void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128]);
 /*
  * Tags as one byte per granule (KVM_ARM_MTE_COPY_TAGS layout); from_bytes ignores
  * bits 7:4. Calls must sit between arch_tag_bytes_begin() and _end(): they may use
  * FP/SIMD registers, whose contents (of whichever context owns them) are kept in
- * `save` (64 bytes) meanwhile.
+ * `save` meanwhile.
  */
-void arch_tag_bytes_begin(uint8_t save[64]);
-void arch_tag_bytes_end(const uint8_t save[64]);
+#define ARCH_TAG_BYTES_SAVE 128 /* q0-q7 */
+void arch_tag_bytes_begin(uint8_t save[ARCH_TAG_BYTES_SAVE]);
+void arch_tag_bytes_end(const uint8_t save[ARCH_TAG_BYTES_SAVE]);
 void arch_page_tags_to_bytes(phys_addr_t pa, uint8_t *bytes);
 void arch_page_tags_from_bytes(phys_addr_t pa, const uint8_t *bytes);
 
