@@ -9,6 +9,7 @@
 #include <host/devices.h>
 #include <host/host.h>
 #include <host/link.h>
+#include <host/smp.h>
 #include <host/test.h>
 #include <host/vmm.h>
 
@@ -51,6 +52,7 @@ void host_main(uint64_t dtb, uint64_t boot_flags)
 	mem_init();
 	images_init();
 	irq_init();
+	smp_init(dtb);
 	if (link_init(dtb)) {
 		host_log("no link device: snapshots, migration and the exit status cannot leave "
 			 "the machine");
@@ -58,9 +60,10 @@ void host_main(uint64_t dtb, uint64_t boot_flags)
 	if (tv_hvc(TV_HC_VERSION, 0, 0, 0, 0, 0, 0, &r) || r.x[1] >> 16 != TV_ABI_MAJOR) {
 		host_panic("hypervisor ABI 0x%lx, host built for %u.x", r.x[1], TV_ABI_MAJOR);
 	}
-	host_log("EL%lu host up: ABI %lu.%lu, %zu MiB free, MTE %s", current_el(), r.x[1] >> 16,
-		 r.x[1] & 0xffff, free_page_count() >> 8,
-		 (boot_flags & TV_BOOT_HOST_MTE) ? "on" : "off");
+	host_log("EL%lu host up: ABI %lu.%lu, %zu MiB free, MTE %s, %u CPU%s", current_el(),
+		 r.x[1] >> 16, r.x[1] & 0xffff, free_page_count() >> 8,
+		 (boot_flags & TV_BOOT_HOST_MTE) ? "on" : "off", smp_nr_cpus(),
+		 smp_nr_cpus() == 1 ? "" : "s");
 
 	test = bootarg("test");
 	if (test) {

@@ -121,6 +121,15 @@ enum tv_err {
 #define TV_IRQ_VTIMER 27 /* the virtual timer's PPI: its level is EL2's */
 #define TV_IRQ_PTIMER 30 /* the EL1 physical timer's PPI: its level is EL2's */
 #define TV_IRQ_PMU 23    /* the PMU's overflow interrupt (PPI 7): its level is EL2's */
+
+/*
+ * The hypervisor's doorbell: EL2 raises this SGI (Group 1) on the host CPU where a vCPU
+ * runs or last ran when something is made pending for it (another vCPU's SGI or
+ * CPU_ON, TV_HC_VCPU_IRQ), so that a host waiting for that vCPU wakes up and runs it.
+ * While a guest runs, EL2 takes the SGI itself. The host enables it and otherwise
+ * only acknowledges it.
+ */
+#define TV_DOORBELL_SGI 15
 #define TV_MAX_IRQ_LINES 16
 
 #define TV_MAX_VMS 8

@@ -21,6 +21,7 @@ struct image {
 /* How to start one QEMU machine with the hypervisor and the host. */
 struct machine {
 	uint64_t machine_bytes;  /* RAM of the machine (-m) */
+	unsigned cpus;           /* CPUs of the machine (-smp) */
 	bool mte;                /* the emulated CPU has MTE (mte=on) */
 	bool icount;             /* -icount shift=0,sleep=off: deterministic instruction counts */
 	unsigned gdb_port;       /* halted, gdb stub on 127.0.0.1:gdb_port; 0: no stub */

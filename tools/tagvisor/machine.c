@@ -132,6 +132,7 @@ void machine_defaults(struct machine *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->machine_bytes = 1ull << 30;
+	m->cpus = 1;
 	m->mte = true;
 }
 
@@ -310,7 +311,7 @@ int machine_argv(struct machine *m, char **argv, size_t max, char *buf, size_t b
 		ARG("max");
 	}
 	ARG("-smp");
-	ARG("1");
+	ARG("%u", m->cpus);
 	ARG("-m");
 	ARG("%lluM", (unsigned long long)(m->machine_bytes >> 20));
 	ARG("-nodefaults");

@@ -28,6 +28,7 @@
 
 #define MIB (1ull << 20)
 #define MAX_GUESTS 4
+#define MAX_CPUS 8
 #define MAX_TIMEOUT 604800u /* a week */
 
 static void run_usage(FILE *f)
@@ -77,6 +78,8 @@ static void run_usage(FILE *f)
 		"  --host-mte on|off   whether the host may use MTE (off: EL2 hides it, like arm64.nomte)\n"
 		"  --machine-mte on|off  whether the emulated CPU has MTE at all (default on)\n"
 		"  --machine-mem SIZE  RAM of the emulated machine (256M .. 4G, default 1G)\n"
+		"  --host-cpus N       CPUs of the emulated machine, all the hypervisor's and the\n"
+		"                      host's (1..%u, default 1)\n"
 		"  --icount            count instructions deterministically (-icount shift=0)\n"
 		"  --timeout SECONDS   stop the run after this long (1..%u; exit status 5)\n"
 		"  --gdb[=PORT]        start halted, QEMU's gdb stub on 127.0.0.1:PORT (default 1234)\n"
@@ -90,7 +93,7 @@ static void run_usage(FILE *f)
 		"3 guest crashed, 4 hypervisor or host error, 5 timeout, 6 host test failed, 7 an input\n"
 		"that cannot be read or is not valid (a guest, a kernel, a refused migration stream),\n"
 		"8 QEMU missing or failed, 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP.\n",
-		MAX_GUESTS, MAX_TIMEOUT);
+		MAX_GUESTS, MAX_CPUS, MAX_TIMEOUT);
 }
 
 enum {
@@ -101,6 +104,7 @@ enum {
 	OPT_HOST_MTE,
 	OPT_MACHINE_MTE,
 	OPT_MACHINE_MEM,
+	OPT_HOST_CPUS,
 	OPT_ICOUNT,
 	OPT_TIMEOUT,
 	OPT_GDB,
@@ -129,6 +133,7 @@ static const struct option run_options[] = {
 	{ "host-mte", required_argument, NULL, OPT_HOST_MTE },
 	{ "machine-mte", required_argument, NULL, OPT_MACHINE_MTE },
 	{ "machine-mem", required_argument, NULL, OPT_MACHINE_MEM },
+	{ "host-cpus", required_argument, NULL, OPT_HOST_CPUS },
 	{ "icount", no_argument, NULL, OPT_ICOUNT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "gdb", optional_argument, NULL, OPT_GDB },
@@ -248,6 +253,12 @@ static int parse_run(int argc, char **argv, struct machine *m, struct session_cf
 			if (opt_size("--machine-mem", optarg, 256 * MIB, 4ull << 30, &m->machine_bytes)) {
 				return -1;
 			}
+			break;
+		case OPT_HOST_CPUS:
+			if (opt_uint("--host-cpus", optarg, 1, MAX_CPUS, &v)) {
+				return -1;
+			}
+			m->cpus = (unsigned)v;
 			break;
 		case OPT_ICOUNT:
 			m->icount = true;

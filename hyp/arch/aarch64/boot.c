@@ -7,6 +7,7 @@
 #include <abi/hvc.h>
 #include <arch/percpu.h>
 #include <arch/platform.h>
+#include <arch/smp.h>
 #include <arch/switch.h>
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
@@ -26,12 +27,12 @@ void enable_mmu_el2(uint64_t ttbr0, uint64_t tcr, uint64_t mair, uint64_t sctlr)
 void cpu_features_init(void);
 void console_init(void);
 void vgic_arch_init(void);
+void vgic_cpu_init(void);
 void smmu_reserve(uint64_t (*carve_aligned)(uint64_t size, uint64_t align));
 void smmu_init(void);
 void pmu_arch_init(void);
 void debug_arch_init(void);
 
-static struct hyp_cpu cpu0;
 static uint64_t image_sum;
 static struct page_pool hyp_s1_pool;
 static struct pgtable hyp_s1;
@@ -142,13 +143,18 @@ static void setup_hyp_s1(void)
 	parange = parange > 5 ? 5 : parange; /* 48 bits at most with 4 KiB pages */
 	tcr = (64 - PGT_IA_BITS) | 1ull << 8 | 1ull << 10 | 3ull << 12 | parange << 16 | 1ull << 20 |
 	      1ull << 23 | 1ull << 31;
-	enable_mmu_el2(pa_addr(hyp_pa(hyp_s1.root)), tcr, MAIR_VALUE,
-		       SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN |
-			       (arch_has_mte() ? SCTLR_ATA : 0));
-	/* VTCR_EL2.HA: the hardware sets stage-2 access flags, for page aging (FEAT_HAFDBS). */
-	write_sysreg(vtcr_el2, (64 - PGT_IA_BITS) | 1ull << 6 | 1ull << 8 | 1ull << 10 | 3ull << 12 |
-				       parange << 16 | 1ull << 31 |
-				       ((read_sysreg(id_aa64mmfr1_el1) & 0xf) ? 1ull << 21 : 0));
+	el2_mmu = (struct el2_mmu){
+		.ttbr0 = pa_addr(hyp_pa(hyp_s1.root)),
+		.tcr = tcr,
+		.mair = MAIR_VALUE,
+		.sctlr = SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN |
+			 (arch_has_mte() ? SCTLR_ATA : 0),
+		/* VTCR_EL2.HA: the hardware sets stage-2 access flags, for aging (FEAT_HAFDBS). */
+		.vtcr = (64 - PGT_IA_BITS) | 1ull << 6 | 1ull << 8 | 1ull << 10 | 3ull << 12 |
+			parange << 16 | 1ull << 31 |
+			((read_sysreg(id_aa64mmfr1_el1) & 0xf) ? 1ull << 21 : 0),
+	};
+	enable_mmu_el2(el2_mmu.ttbr0, el2_mmu.tcr, el2_mmu.mair, el2_mmu.sctlr);
 }
 
 static void setup_pools(void)
@@ -172,32 +178,39 @@ static void setup_pools(void)
 	}
 }
 
-static _Noreturn void enter_host(const struct tv_host_header *hdr)
+void cpu_init_el2(struct hyp_cpu *cpu)
 {
-	struct cpu_context *host = &cpu0.host;
-
-	host->regs[0] = memmap.ram_base; /* the DTB */
-	host->regs[1] = hyp_state.host_mte ? TV_BOOT_HOST_MTE : 0;
-	host->pc = TV_HOST_LOAD_ADDR;
-	host->pstate = PSR_MODE_EL1H | PSR_DAIF;
-	host->sys[CTX_SCTLR_EL1] = 0x30d00800;
-	cpu0.loaded = host;
-	cpu0.fp_owner = host;
-	write_sysreg(sctlr_el1, host->sys[CTX_SCTLR_EL1]);
+	write_sysreg(vtcr_el2, el2_mmu.vtcr);
 	write_sysreg(cntvoff_el2, 0);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
 	write_sysreg(SYS_ICC_SRE_EL2, 0x9); /* SRE | Enable: EL1 uses the GIC system registers */
 	if ((read_sysreg(id_aa64mmfr1_el1) >> 40) & 0xf) {
 		write_sysreg(SYS_HCRX_EL2, HCRX_MSCEN); /* FEAT_MOPS usable at EL1 and EL0 */
 	}
-	load_host_el2_config(&cpu0);
+	isb();
+	vgic_cpu_init();
+	cpu->loaded = NULL;
+	cpu->fp_owner = NULL;
+	cpu->vcpu = NULL;
+}
+
+void enter_host(struct hyp_cpu *cpu, uint64_t pc, uint64_t x0, uint64_t x1)
+{
+	struct cpu_context *host = &cpu->host;
+
+	memset(host, 0, sizeof(*host));
+	host->regs[0] = x0;
+	host->regs[1] = x1;
+	host->pc = pc;
+	host->pstate = PSR_MODE_EL1H | PSR_DAIF;
+	host->sys[CTX_SCTLR_EL1] = 0x30d00800; /* its reset value: MMU and caches off */
+	cpu->loaded = host;
+	cpu->fp_owner = host;
+	write_sysreg(sctlr_el1, host->sys[CTX_SCTLR_EL1]);
+	load_host_el2_config(cpu);
 	write_sysreg(elr_el2, host->pc);
 	write_sysreg(spsr_el2, host->pstate);
 	isb();
-	hyp_log("EL2 ready: RAM 0x%lx+0x%lx, hypervisor 0x%lx+0x%lx, %s, host MTE %s; host image %lu KiB",
-		memmap.ram_base, memmap.ram_size, memmap.hyp_base, memmap.hyp_size,
-		arch_has_mte() ? (arch_has_mte_asym() ? "MTE3" : "MTE2") : "no MTE",
-		hyp_state.host_mte ? "on" : "off", hdr->image_size >> 10);
 	__host_enter(host);
 }
 
@@ -220,14 +233,17 @@ bool arch_image_intact(void)
 void hyp_boot(void)
 {
 	const struct tv_host_header *hdr = (const void *)TV_HOST_LOAD_ADDR;
+	struct hyp_cpu *cpu;
 
-	write_sysreg(tpidr_el2, &cpu0);
+	write_sysreg(tpidr_el2, &hyp_cpus[0]); /* until the boot CPU's index is known */
 	cpu_features_init();
 	memmap.hyp_base = (uint64_t)__hyp_start;
 	memmap.hyp_size = (uint64_t)__hyp_end - (uint64_t)__hyp_start;
 	carve_next = (uint8_t *)__image_end;
 	image_sum = image_checksum();
 	parse_dtb();
+	cpu = smp_init();
+	write_sysreg(tpidr_el2, cpu);
 	console_init();
 	setup_hyp_s1();
 	setup_pools();
@@ -239,5 +255,12 @@ void hyp_boot(void)
 	if (hdr->magic != TV_HOST_MAGIC) {
 		hyp_panic("no host image at 0x%lx", (uint64_t)TV_HOST_LOAD_ADDR);
 	}
-	enter_host(hdr);
+	cpu_init_el2(cpu);
+	hyp_log("EL2 ready: RAM 0x%lx+0x%lx, hypervisor 0x%lx+0x%lx, %s, host MTE %s; %u CPUs; "
+		"host image %lu KiB",
+		memmap.ram_base, memmap.ram_size, memmap.hyp_base, memmap.hyp_size,
+		arch_has_mte() ? (arch_has_mte_asym() ? "MTE3" : "MTE2") : "no MTE",
+		hyp_state.host_mte ? "on" : "off", platform.nr_cpus, hdr->image_size >> 10);
+	enter_host(cpu, TV_HOST_LOAD_ADDR, memmap.ram_base /* the DTB */,
+		   hyp_state.host_mte ? TV_BOOT_HOST_MTE : 0);
 }

@@ -7,7 +7,7 @@
  */
 #include <arch/platform.h>
 #include <abi/status.h>
-#include <hyp/spinlock.h>
+#include <lib/spinlock.h>
 #include <hyp/arch.h>
 #include <hyp/psci.h>
 

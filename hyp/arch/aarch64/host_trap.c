@@ -10,6 +10,7 @@
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
 #include <hyp/esr.h>
+#include <hyp/host_psci.h>
 #include <hyp/hyp.h>
 #include <hyp/log.h>
 #include <hyp/psci.h>
@@ -40,23 +41,12 @@ static void host_abort(struct cpu_context *host, uint64_t esr)
 	inject_sync_el1(host, ec << ESR_EC_SHIFT | (esr & ESR_IL) | iss, far);
 }
 
-/* SMC from the host: there is no firmware to forward to; answer PSCI, refuse the rest. */
+/* SMC from the host: EL2 stands for the firmware; PSCI is answered, the rest refused. */
 static void host_smc(struct cpu_context *host)
 {
-	uint32_t fn = (uint32_t)host->regs[0];
-
 	skip_instr(host);
-	switch (fn) {
-	case PSCI_VERSION:
-		host->regs[0] = PSCI_VERSION_1_1;
-		break;
-	case PSCI_SYSTEM_OFF:
-		arch_halt(TV_STATUS_OK);
-	case PSCI_SYSTEM_RESET:
-		arch_halt(TV_STATUS_RESET);
-	default:
+	if (!host_psci_call(host)) {
 		host->regs[0] = SMCCC_RET_NOT_SUPPORTED;
-		break;
 	}
 }
 

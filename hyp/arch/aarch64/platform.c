@@ -69,17 +69,45 @@ static void add_pci_windows(int node)
 	}
 }
 
-/* The CPUs of the machine: the nodes under /cpus named cpu@N. */
-static unsigned count_cpus(void)
+/*
+ * The CPUs of the machine: the nodes under /cpus named cpu@N, in order, and the
+ * affinity (MPIDR_EL1 bits) each has in its "reg", which PSCI CPU_ON names it by.
+ */
+static void find_cpus(void)
 {
 	char path[32] = "/cpus/cpu@0";
+	int cpus = fdt_find_node(&fdt, "/cpus");
+	uint32_t len = 0;
+	const void *p = cpus < 0 ? NULL : fdt_get_prop(&fdt, cpus, "#address-cells", &len);
+	unsigned cells = p && len == 4 ? (unsigned)fdt_read_cells(p, 1) : 1;
 	unsigned n = 0;
 
-	while (n < PLATFORM_MAX_CPUS && fdt_find_node(&fdt, path) >= 0) {
-		n++;
+	if (cells < 1 || cells > 2) {
+		hyp_panic("/cpus has %u address cells", cells);
+	}
+	for (int node; n < PLATFORM_MAX_CPUS && (node = fdt_find_node(&fdt, path)) >= 0;) {
+		const uint8_t *reg = fdt_get_prop(&fdt, node, "reg", &len);
+
+		if (!reg || len < cells * 4) {
+			hyp_panic("%s has no reg", path);
+		}
+		platform.cpu_mpidr[n++] = fdt_read_cells(reg, cells) & MPIDR_AFF_MASK;
 		path[10] = (char)('0' + n);
 	}
-	return n ? n : 1;
+	if (!n) {
+		hyp_panic("the device tree lists no CPU");
+	}
+	platform.nr_cpus = n;
+}
+
+int platform_cpu_index(uint64_t mpidr)
+{
+	for (unsigned i = 0; i < platform.nr_cpus; i++) {
+		if (platform.cpu_mpidr[i] == (mpidr & MPIDR_AFF_MASK)) {
+			return (int)i;
+		}
+	}
+	return -1;
 }
 
 void platform_init(const void *dtb, uint64_t max_size)
@@ -107,7 +135,7 @@ void platform_init(const void *dtb, uint64_t max_size)
 		hyp_panic("the device tree has no GICv3 redistributors");
 	}
 	platform.gicr_base = base;
-	platform.nr_cpus = count_cpus();
+	find_cpus();
 	for (unsigned i = 0; i < platform.nr_cpus && (i + 1) * GICR_FRAME_SIZE <= size; i++) {
 		add_host_device(base + i * GICR_FRAME_SIZE + GICR_RD_SIZE, GICR_RD_SIZE,
 				"GIC redistributor SGI_base");

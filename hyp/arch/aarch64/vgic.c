@@ -5,6 +5,7 @@
  * its PMU's PPI 23, EL2's timer standing for its physical timer, EOI maintenance)
  * without the host.
  */
+#include <arch/percpu.h>
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
 #include <hyp/pmu.h>
@@ -114,6 +115,11 @@ void vgic_arch_init(void)
 		vgic_nr_lrs = VGIC_MAX_LRS;
 	}
 	nr_aprs = ICH_VTR_PREBITS(vtr) <= 5 ? 1 : 1u << (ICH_VTR_PREBITS(vtr) - 5);
+}
+
+/* Every CPU's interface starts as no guest left it. */
+void vgic_cpu_init(void)
+{
 	reset_interface();
 }
 
@@ -185,8 +191,6 @@ bool arch_vgic_pending(void)
 #define PPI_MAINTENANCE 25
 #define PPI_HYP_TIMER 26 /* CNTHP: armed for the guest's emulated physical timer */
 
-/* PPIs EL2 acknowledged and left active (their sources still assert them). */
-static uint32_t ppis_left_active;
 
 /*
  * EOIR and DIR under the EOI mode an operation needs, whatever the host's own: with
@@ -222,24 +226,24 @@ static void phys_eoi(uint64_t intid)
 static void phys_hold_active(uint64_t intid)
 {
 	phys_write_eoi(intid, true, false);
-	ppis_left_active |= 1u << intid;
+	this_cpu()->ppis_left_active |= 1u << intid;
 }
 
 static void phys_release(uint32_t ppis)
 {
-	ppis &= ppis_left_active;
+	ppis &= this_cpu()->ppis_left_active;
 	for (unsigned intid = 16; intid < 32; intid++) {
 		if (ppis & (1u << intid)) {
 			phys_write_eoi(intid, true, true);
 		}
 	}
-	ppis_left_active &= ~ppis;
+	this_cpu()->ppis_left_active &= ~ppis;
 }
 
 void vgic_release_held_ppis(void)
 {
-	if (ppis_left_active) {
-		phys_release(ppis_left_active);
+	if (this_cpu()->ppis_left_active) {
+		phys_release(this_cpu()->ppis_left_active);
 	}
 }
 
@@ -259,7 +263,6 @@ static void maintenance(struct vcpu *vcpu)
 }
 
 /* CNTHP stands for the guest's emulated EL1 physical timer while the guest runs. */
-static bool hyp_timer_armed;
 
 void arch_ptimer_changed(struct vcpu *vcpu)
 {
@@ -268,20 +271,20 @@ void arch_ptimer_changed(struct vcpu *vcpu)
 	if (at) {
 		write_sysreg(cnthp_cval_el2, at);
 		write_sysreg(cnthp_ctl_el2, CNT_CTL_ENABLE);
-		hyp_timer_armed = true;
-	} else if (hyp_timer_armed) {
+		this_cpu()->hyp_timer_armed = true;
+	} else if (this_cpu()->hyp_timer_armed) {
 		write_sysreg(cnthp_ctl_el2, 0);
-		hyp_timer_armed = false;
+		this_cpu()->hyp_timer_armed = false;
 	}
 	isb();
 }
 
 void vgic_stop_hyp_timer(void)
 {
-	if (hyp_timer_armed) {
+	if (this_cpu()->hyp_timer_armed) {
 		write_sysreg(cnthp_ctl_el2, 0);
 		isb();
-		hyp_timer_armed = false;
+		this_cpu()->hyp_timer_armed = false;
 	}
 }
 

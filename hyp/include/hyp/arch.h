@@ -48,7 +48,7 @@ void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128]);
  * FP/SIMD registers, whose contents (of whichever context owns them) are kept in
  * `save` meanwhile.
  */
-#define ARCH_TAG_BYTES_SAVE 128 /* q0-q7 */
+#define ARCH_TAG_BYTES_SAVE 136 /* q0-q7, and a word of the arch's own */
 void arch_tag_bytes_begin(uint8_t save[ARCH_TAG_BYTES_SAVE]);
 void arch_tag_bytes_end(const uint8_t save[ARCH_TAG_BYTES_SAVE]);
 void arch_page_tags_to_bytes(phys_addr_t pa, uint8_t *bytes);
@@ -72,6 +72,24 @@ void arch_console_write(const char *s, size_t n);
 
 /* Ends the machine: the CLI sees `code` as the exit status. */
 _Noreturn void arch_halt(int code);
+
+/* ---- CPUs: those of the machine, by index 0..arch_nr_cpus()-1 (0 booted) ---- */
+#define HYP_MAX_CPUS 8
+unsigned arch_nr_cpus(void);
+unsigned arch_this_cpu(void);
+/* The index of the CPU with this MPIDR affinity, or -1. */
+int arch_cpu_index(uint64_t mpidr);
+/*
+ * Powers CPU idx on through the firmware, into the hypervisor's own entry: it sets
+ * itself up at EL2 and then calls host_psci_cpu_up(). Returns a PSCI code.
+ */
+uint64_t arch_cpu_start(unsigned idx);
+/* The firmware's AFFINITY_INFO for CPU idx (PSCI_AFF_*). */
+uint64_t arch_cpu_affinity(unsigned idx);
+/* Powers this CPU off through the firmware. */
+_Noreturn void arch_cpu_stop(void);
+/* Waits for an interrupt (WFI): the host's standby. */
+void arch_cpu_wait(void);
 
 
 

@@ -16,8 +16,16 @@
 #define EXIT_FIQ 2
 #define EXIT_SERROR 3
 
+/* Offsets in struct secondary_boot, which a CPU reads with its MMU still off. */
+#define BOOT_OFF_SP 0
+#define BOOT_OFF_TPIDR 8
+#define BOOT_OFF_MMU 16 /* TTBR0, TCR, MAIR, SCTLR: enable_mmu_el2()'s arguments in order */
+
 #ifndef __ASSEMBLER__
+#include <arch/platform.h>
 #include <hyp/context.h>
+
+struct vcpu;
 
 struct hyp_cpu {
 	struct cpu_context *guest;
@@ -26,6 +34,21 @@ struct hyp_cpu {
 	struct cpu_context *fp_owner; /* whose FP/SIMD registers are in hardware */
 	uint64_t pad[1];
 	struct cpu_context host;
+	/* Below here only C looks. */
+	unsigned idx;		  /* this CPU's index in platform.cpu_mpidr */
+	struct vcpu *vcpu;	  /* the vCPU running here (in VCPU_RUN), or NULL */
+	uint32_t ppis_left_active; /* PPIs EL2 acknowledged and left active (vgic.c) */
+	bool hyp_timer_armed;	  /* CNTHP stands for the guest's physical timer (vgic.c) */
+};
+
+/* One per CPU of the machine; TPIDR_EL2 points at this CPU's. */
+extern struct hyp_cpu hyp_cpus[PLATFORM_MAX_CPUS];
+
+/* What a secondary CPU needs before it can run C: a stack, its hyp_cpu, the MMU. */
+struct secondary_boot {
+	uint64_t sp;
+	uint64_t tpidr;
+	uint64_t ttbr0, tcr, mair, sctlr;
 };
 
 static inline struct hyp_cpu *this_cpu(void)

@@ -33,7 +33,9 @@ struct platform {
 	 * (its PPIs and SGIs); the RD_base half (LPI tables) is emulated for it at EL2.
 	 */
 	uint64_t gicr_base;
+	/* The CPUs, in device-tree order (index 0 boots); their MPIDR_EL1 affinity fields. */
 	unsigned nr_cpus;
+	uint64_t cpu_mpidr[PLATFORM_MAX_CPUS];
 };
 
 
@@ -47,6 +49,11 @@ static inline bool platform_is_gicr_rd(uint64_t pa)
 	return platform.gicr_base && pa >= platform.gicr_base &&
 	       off < platform.nr_cpus * GICR_FRAME_SIZE && off % GICR_FRAME_SIZE < GICR_RD_SIZE;
 }
+
+#define MPIDR_AFF_MASK 0xff00ffffffull /* Aff3, Aff2, Aff1, Aff0 */
+
+/* The index of the CPU with this affinity (other MPIDR bits ignored), or -1. */
+int platform_cpu_index(uint64_t mpidr);
 
 /* Reads the devices from the tree at dtb (max_size bytes). Panics on a tree it cannot use. */
 void platform_init(const void *dtb, uint64_t max_size);
