@@ -12,7 +12,7 @@ B := build
 WARN := -Wall -Wextra -Werror
 ARM_CFLAGS := -std=c11 -O2 -g $(WARN) -march=armv8.5-a+memtag -ffreestanding -nostdlib \
 	-fno-builtin -mgeneral-regs-only -mstrict-align -fno-pie -fno-stack-protector \
-	-mno-outline-atomics -fno-common -MMD -MP -Iinclude
+	-mno-outline-atomics -fno-common -MMD -MP -Iinclude $(if $(DEBUG),-DTV_DEBUG)
 ARM_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
 	-Wl,--no-warn-rwx-segments
 HOST_CFLAGS := -std=c11 -O2 -g $(WARN) -MMD -MP -Iinclude
@@ -96,7 +96,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c) tests/common/tagcodec_ref.c $(wildcard h
 	lib/fmt.c lib/fdt.c lib/tagcodec.c lib/tagpattern.c lib/snapshot.c lib/crc32c.c \
 	lib/fdt_write.c lib/linux_dt.c lib/linux_image.c
 UNIT_CFLAGS := $(HOST_CFLAGS) -Ihyp/include -Ihyp/arch/fake/include -Ihost/include -fsanitize=address,undefined \
-	-fno-sanitize-recover=all -DTV_FAKE_ARCH
+	-fno-sanitize-recover=all -DTV_FAKE_ARCH -DTV_DEBUG
 $(B)/unit-tests: $(UNIT_SRCS) $(wildcard hyp/include/hyp/*.h) $(wildcard include/*/*.h) \
 		$(wildcard tests/unit/*.h) $(wildcard host/include/drivers/*.h) $(wildcard tests/common/*.h)
 	@mkdir -p $(B)

@@ -3,16 +3,8 @@
  * The hypervisor is up, answers the basic calls, gates calls by boot phase,
  * refuses what it does not know and filters SMCs.
  */
+#include <host/smp.h>
 #include <host/test.h>
-
-static uint64_t smc(uint64_t fn, uint64_t a1)
-{
-	register uint64_t x0 __asm__("x0") = fn;
-	register uint64_t x1 __asm__("x1") = a1;
-
-	__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1) : : "x2", "x3", "memory");
-	return x0;
-}
 
 HOST_TEST(version)
 {
@@ -90,10 +82,15 @@ HOST_TEST(selftest)
 	HT_EXPECT_EQ(tv_hvc(TV_HC_CHECK, 0, 0, 0, 0, 0, 0, NULL), 0);
 }
 
+/* The host's SMCs reach EL2, which answers PSCI (host/tests/test_smp.c) and nothing else. */
 HOST_TEST(smc_is_filtered)
 {
-	HT_EXPECT_EQ(smc(0x84000000, 0), 0x10001);           /* PSCI_VERSION */
-	HT_EXPECT_EQ(smc(0xc4000003, 0x40000000), (uint64_t)-1); /* CPU_ON: refused */
-	HT_EXPECT_EQ(smc(0x82000000, 0), (uint64_t)-1);      /* SiP call: nobody to take it */
+	HT_EXPECT_EQ(psci_call(PSCI_FN_VERSION, 0, 0, 0), 0x10001);
+	/* CPU_ON of a CPU the machine lacks, or into the hypervisor: refused, nothing started. */
+	HT_EXPECT_EQ(psci_call(PSCI_FN_CPU_ON, 0xff, (uint64_t)_secondary_start, 0), -2);
+	HT_EXPECT_EQ(psci_call(PSCI_FN_CPU_ON, 0, hyp_base, 0), -9);
+	HT_EXPECT_EQ(psci_call(0x82000000, 0, 0, 0), -1);       /* SiP call: nobody to take it */
+	HT_EXPECT_EQ(psci_call(0xc2000000, 0, 0, 0), -1);
+	HT_EXPECT_EQ(psci_call(0x84000005, 0, 0, 0), -1);       /* PSCI MIGRATE: no Trusted OS */
 	HT_EXPECT_EQ(tv_hvc(TV_HC_CHECK, 0, 0, 0, 0, 0, 0, NULL), 0);
 }

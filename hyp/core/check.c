@@ -87,10 +87,23 @@ static void check_vm_leaf(void *arg, uint64_t ipa, uint64_t pte, unsigned level)
 	}
 }
 
+/*
+ * Everything stands still while it is checked: no VM comes or goes, no page changes
+ * owner, no stage 2 changes (the VMs' locks in index order: nothing else takes two).
+ * vCPUs go on running on other CPUs meanwhile, and may only take faults that wait.
+ */
 unsigned check_invariants(void)
 {
 	uint64_t vm_pages[TV_MAX_VMS] = { 0 };
+	unsigned bad;
 
+	vm_table_lock_acquire();
+	host_lock_component();
+	for (unsigned i = 0; i < TV_MAX_VMS; i++) {
+		if (vms[i].in_use) {
+			hyp_lock(&vms[i].lock);
+		}
+	}
 	violations = 0;
 	if (!arch_image_intact()) {
 		violation("hypervisor code or read-only data changed", 0);
@@ -110,5 +123,13 @@ unsigned check_invariants(void)
 			violation("guest page count differs from metadata", i);
 		}
 	}
-	return violations;
+	bad = violations;
+	for (unsigned i = TV_MAX_VMS; i-- > 0;) {
+		if (vms[i].in_use) {
+			hyp_unlock(&vms[i].lock);
+		}
+	}
+	host_unlock_component();
+	vm_table_lock_release();
+	return bad;
 }

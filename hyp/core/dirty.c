@@ -21,6 +21,7 @@ static uint64_t *dirty_word(struct vm *vm, uint64_t i)
 
 void dirty_mark(struct vm *vm, uint64_t ipa)
 {
+	hyp_assert_held(&vm->lock);
 	if (vm->logging) {
 		uint64_t i = page_index(vm, ipa);
 
@@ -57,11 +58,12 @@ static int64_t dirty_start(struct vm *vm)
 		return -TV_EBUSY;
 	}
 	/* Keep the reserve the ownership transitions count on. */
-	if (pages > TV_DIRTY_BITMAP_PAGES || s2_pool.free_pages < pages + 8) {
+	if (pages > TV_DIRTY_BITMAP_PAGES || pool_reserve(&s2_pool, pages)) {
 		return -TV_ENOMEM;
 	}
 	for (uint64_t i = 0; i < pages; i++) {
-		vm->dirty[i] = pool_alloc(&s2_pool); /* zeroed */
+		vm->dirty[i] = pool_alloc(&s2_pool); /* zeroed, one of those reserved */
+		BUG_ON(!vm->dirty[i]);
 	}
 	vm->logging = true;
 	pgt_walk(&vm->s2, vm->ram_ipa, vm->ram_size, protect_leaf, vm);
@@ -112,11 +114,9 @@ static int64_t dirty_get(struct vm *vm, uint64_t ipa, uint64_t pages, uint64_t b
 	return (int64_t)count;
 }
 
-int64_t dirty_log(struct vm *vm, uint64_t op, uint64_t ipa, uint64_t pages, uint64_t bitmap)
+static int64_t dirty_log_locked(struct vm *vm, uint64_t op, uint64_t ipa, uint64_t pages,
+				uint64_t bitmap)
 {
-	if (vm_is_protected(vm)) {
-		return -TV_EPERM;
-	}
 	switch (op) {
 	case TV_DIRTY_START:
 		return dirty_start(vm);
@@ -137,20 +137,46 @@ int64_t dirty_log(struct vm *vm, uint64_t op, uint64_t ipa, uint64_t pages, uint
 	}
 }
 
+int64_t dirty_log(struct vm *vm, uint64_t op, uint64_t ipa, uint64_t pages, uint64_t bitmap)
+{
+	int64_t ret;
+
+	if (vm_is_protected(vm)) {
+		return -TV_EPERM;
+	}
+	host_lock_component(); /* the bitmap is a host buffer */
+	hyp_lock(&vm->lock);
+	ret = dirty_log_locked(vm, op, ipa, pages, bitmap);
+	hyp_unlock(&vm->lock);
+	host_unlock_component();
+	pool_unreserve(&s2_pool);
+	return ret;
+}
+
 bool dirty_fault(struct vm *vm, uint64_t ipa)
 {
 	unsigned level;
 	uint64_t pte;
+	bool handled = false;
 
 	/* Also after logging stopped: the page is only write-protected until written. */
 	if (!vm_ipa_in_ram(vm, ipa)) {
 		return false;
 	}
+	hyp_lock(&vm->lock);
 	pte = pgt_lookup(&vm->s2, ipa & PAGE_MASK, &level);
-	if (!pte || !(pte & S2_SW_DIRTY_WP)) {
-		return false;
+	if (pte && (pte & S2_SW_DIRTY_WP)) {
+		dirty_mark(vm, ipa);
+		BUG_ON(pgt_update_page(&vm->s2, ipa & PAGE_MASK, S2_SW_DIRTY_WP, S2_AP_W));
+		handled = true;
+	} else if (pte && (pte & S2_AP_W) && level == 3) {
+		/*
+		 * Another vCPU took the same fault first and the page is writable again; this
+		 * CPU's TLB may still hold the read-only entry: drop it, and retry the write.
+		 */
+		arch_tlb_inval_ipa_local(vm->vmid, ipa & PAGE_MASK);
+		handled = true;
 	}
-	dirty_mark(vm, ipa);
-	BUG_ON(pgt_update_page(&vm->s2, ipa & PAGE_MASK, S2_SW_DIRTY_WP, S2_AP_W));
-	return true;
+	hyp_unlock(&vm->lock);
+	return handled;
 }

@@ -35,20 +35,6 @@ static bool guest_error(struct vcpu *vcpu, const struct trap_info *t, struct tv_
 			    sealed ? t->far & PAGE_MASK : t->far);
 }
 
-static uint64_t psci_features(uint64_t fn)
-{
-	switch (fn) {
-	case PSCI_VERSION:
-	case PSCI_FEATURES:
-	case PSCI_CPU_OFF:
-	case PSCI_SYSTEM_OFF:
-	case PSCI_SYSTEM_RESET:
-		return PSCI_RET_SUCCESS;
-	default:
-		return SMCCC_RET_NOT_SUPPORTED;
-	}
-}
-
 /*
  * The calls the host VMM may answer: its own range and the PSCI functions EL2 leaves
  * to it. Any other ID no one implements, so EL2 answers NOT_SUPPORTED, as KVM does,
@@ -68,23 +54,12 @@ static bool handle_guest_call(struct vcpu *vcpu, struct tv_exit *exit)
 	uint64_t *x = vcpu->ctxt.regs;
 	uint32_t fn = (uint32_t)x[0];
 	int64_t ret;
+	bool resume;
 
+	if (guest_psci_call(vcpu, exit, &resume)) {
+		return resume;
+	}
 	switch (fn) {
-	case PSCI_VERSION:
-		x[0] = PSCI_VERSION_1_1;
-		return true;
-	case PSCI_FEATURES:
-		x[0] = psci_features((uint32_t)x[1]);
-		return true;
-	case PSCI_CPU_OFF:
-		vcpu->off = true;
-		return exit_to_host(exit, TV_EXIT_CPU_OFF, 0, 0, 0);
-	case PSCI_SYSTEM_OFF:
-		vcpu->off = true;
-		return exit_to_host(exit, TV_EXIT_SYSTEM_EVENT, TV_SYSTEM_OFF, 0, 0);
-	case PSCI_SYSTEM_RESET:
-		vcpu->off = true;
-		return exit_to_host(exit, TV_EXIT_SYSTEM_EVENT, TV_SYSTEM_RESET, 0, 0);
 	case TV_GUEST_HC_SHARE:
 		ret = guest_share_host(vcpu->vm, x[1]);
 		x[0] = (uint64_t)ret;
@@ -196,11 +171,15 @@ static uint64_t earlier(uint64_t a, uint64_t b)
  * may wait, until one of the guest's timers fires at the latest (x2, a physical
  * counter value).
  */
-static bool handle_wfi(struct vcpu *vcpu, struct tv_exit *exit)
+bool vcpu_wfi(struct vcpu *vcpu, struct tv_exit *exit)
 {
 	uint64_t deadline = 0;
 
 	if (vcpu->vm->flags & TV_VM_GIC) {
+		/* An SGI another vCPU sent since entry goes in first: then it is pending. */
+		if (vgic_sgi_waiting(vcpu)) {
+			arch_vgic_refresh(vcpu);
+		}
 		if (arch_vgic_pending()) {
 			return true;
 		}
@@ -250,7 +229,7 @@ bool handle_guest_trap(struct vcpu *vcpu, const struct trap_info *t, struct tv_e
 		return handle_sysreg(vcpu, t);
 	case EC_WFX:
 		skip_instr(&vcpu->ctxt);
-		return handle_wfi(vcpu, exit);
+		return vcpu_wfi(vcpu, exit);
 	case EC_DABT_LOW:
 	case EC_IABT_LOW:
 		return handle_abort(vcpu, t, exit);

@@ -71,13 +71,17 @@ static void handle_log(uint64_t *x)
 
 	if (!x[2] || x[2] > TV_LOG_MAX) {
 		x[0] = (uint64_t)-TV_EINVAL;
-	} else if (host_buffer_check(x[1], x[2], false)) {
-		x[0] = (uint64_t)-TV_EFAULT;
-	} else {
+		return;
+	}
+	host_lock_component();
+	x[0] = host_buffer_check(x[1], x[2], false) ? (uint64_t)-TV_EFAULT : 0;
+	if (!x[0]) {
 		/* Our own copy: the host may change its buffer while it is written out. */
 		memcpy(line, hyp_va(pa_init(x[1])), x[2]);
+	}
+	host_unlock_component();
+	if (!x[0]) {
 		arch_console_write(line, x[2]);
-		x[0] = 0;
 	}
 }
 
@@ -115,7 +119,7 @@ static void handle_vm_destroy(uint64_t *x)
 
 static void handle_vcpu_create(uint64_t *x)
 {
-	x[0] = (uint64_t)vcpu_create(x[1]);
+	x[0] = (uint64_t)vcpu_create(x[1], x[2]);
 }
 
 static void handle_vcpu_run(uint64_t *x)
@@ -142,11 +146,14 @@ static void handle_vcpu_set_reg(uint64_t *x)
 	x[0] = (uint64_t)vcpu_set_reg(x[1], x[2], x[3], x[4]);
 }
 
-/* Looks up the VM for a memory call; on error writes it to x[0] and returns NULL. */
+/*
+ * Looks up the VM for a memory call and takes a reference (the handler gives it back
+ * with vm_put); on error writes it to x[0] and returns NULL.
+ */
 static struct vm *mem_call_vm(uint64_t *x)
 {
 	int err;
-	struct vm *vm = vm_from_handle(x[1], &err);
+	struct vm *vm = vm_get(x[1], &err);
 
 	if (!vm) {
 		x[0] = (uint64_t)(int64_t)err;
@@ -160,6 +167,7 @@ static void handle_mem_donate(uint64_t *x)
 
 	if (vm) {
 		x[0] = (uint64_t)host_donate_guest(vm, x[2], x[3], x[4], x[5], x[6]);
+		vm_put(vm);
 	}
 }
 
@@ -169,6 +177,7 @@ static void handle_mem_share(uint64_t *x)
 
 	if (vm) {
 		x[0] = (uint64_t)host_share_guest(vm, x[2], x[3]);
+		vm_put(vm);
 	}
 }
 
@@ -178,6 +187,7 @@ static void handle_mem_unshare(uint64_t *x)
 
 	if (vm) {
 		x[0] = (uint64_t)host_unshare_guest(vm, x[2]);
+		vm_put(vm);
 	}
 }
 
@@ -190,6 +200,7 @@ static void handle_mem_reclaim(uint64_t *x)
 		x[0] = (uint64_t)host_reclaim_guest(vm, x[2], x[3], x[4], &pa, &len);
 		x[1] = pa;
 		x[2] = len;
+		vm_put(vm);
 	}
 }
 
@@ -202,6 +213,7 @@ static void handle_mem_age(uint64_t *x)
 		x[0] = (uint64_t)host_age_guest(vm, x[2], x[3], &young, &mapped);
 		x[1] = young;
 		x[2] = mapped;
+		vm_put(vm);
 	}
 }
 
@@ -247,6 +259,7 @@ static void handle_mem_read(uint64_t *x)
 	if (vm) {
 		x[0] = (uint64_t)host_read_guest(vm, x[2], x[3], x[4], x[5], &len);
 		x[1] = len;
+		vm_put(vm);
 	}
 }
 
@@ -256,6 +269,7 @@ static void handle_dirty_log(uint64_t *x)
 
 	if (vm) {
 		x[0] = (uint64_t)dirty_log(vm, x[2], x[3], x[4], x[5]);
+		vm_put(vm);
 	}
 }
 
@@ -265,6 +279,7 @@ static void handle_mte_copy_tags(uint64_t *x)
 
 	if (vm) {
 		x[0] = (uint64_t)host_copy_tags(vm, x[2], x[3], x[4], x[5]);
+		vm_put(vm);
 	}
 }
 

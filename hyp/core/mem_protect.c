@@ -2,11 +2,13 @@
 /*
  * Page ownership transitions. Each transition is one flat function: it checks
  * every precondition first and returns an error without changing anything, then
- * applies changes that cannot fail. The pool reserve checked up front covers the
+ * applies changes that cannot fail. The pool pages reserved up front cover the
  * stage-2 tables the changes may need, so a commit never runs out of pages.
  *
- * The hypervisor runs on one physical CPU with interrupts masked at EL2, so no
- * locks are taken; a hypercall runs to completion before anything else happens.
+ * Each runs with host_lock and the VM's lock held (hyp/lock.h gives the order), taken
+ * by the public functions here around a *_locked() one. A stage-2 change other CPUs may
+ * have cached is invalidated with broadcast TLB maintenance (pgtable.c) before the page
+ * changes hands, so no CPU can reach a page through its old owner's tables after.
  */
 #include <abi/hvc.h>
 #include <hyp/arch.h>
@@ -19,6 +21,7 @@ struct hyp_memmap memmap;
 struct pgtable host_s2;
 struct page_pool s2_pool;
 static struct hyp_page *meta;
+static struct hyp_lock host_lock;
 
 #define S2_RAM_ATTR (S2_MEMATTR_NORMAL_WB | S2_AP_R | S2_AP_W | PTE_AF | PTE_SH_INNER)
 #define S2_DEVICE_ATTR (S2_MEMATTR_DEVICE | S2_AP_R | S2_AP_W | PTE_AF | S2_XN)
@@ -75,19 +78,60 @@ int mem_protect_init(struct hyp_page *m, const struct mem_range *devices, unsign
 		}
 		ret = pgt_map(&host_s2, d->base, d->size, d->base, S2_DEVICE_ATTR, false);
 	}
+	/*
+	 * RAM in pages, never blocks: a page that changes owner is then one leaf that changes,
+	 * where splitting a block would unmap its 2 MiB for a moment (break-before-make), and
+	 * the host's other CPUs and its devices' DMA (the SMMU walks these tables) would fault
+	 * on pages that are theirs all along.
+	 */
 	if (!ret) {
 		ret = pgt_map(&host_s2, memmap.ram_base, memmap.hyp_base - memmap.ram_base,
-			      memmap.ram_base, S2_RAM_ATTR, false);
+			      memmap.ram_base, S2_RAM_ATTR, true);
 	}
 	if (!ret) {
-		ret = pgt_map(&host_s2, hyp_end, ram_end - hyp_end, hyp_end, S2_RAM_ATTR, false);
+		ret = pgt_map(&host_s2, hyp_end, ram_end - hyp_end, hyp_end, S2_RAM_ATTR, true);
 	}
 	return ret;
+}
+
+void host_lock_component(void)
+{
+	hyp_lock(&host_lock);
+}
+
+void host_unlock_component(void)
+{
+	hyp_unlock(&host_lock);
+}
+
+bool host_fault_was_transient(uint64_t pa)
+{
+	enum page_state s;
+
+	hyp_lock(&host_lock); /* a change under way on another CPU is done once it is ours */
+	s = page_state_of(pa & PAGE_MASK, OWNER_HOST);
+	hyp_unlock(&host_lock);
+	return s != PS_NOPAGE;
+}
+
+static void lock_host_and(struct vm *vm)
+{
+	hyp_lock(&host_lock);
+	hyp_lock(&vm->lock);
+}
+
+/* Undoes lock_host_and(), and gives back what was reserved and not used. */
+static void unlock_host_and(struct vm *vm)
+{
+	hyp_unlock(&vm->lock);
+	hyp_unlock(&host_lock);
+	pool_unreserve(&s2_pool);
 }
 
 int host_buffer_check(uint64_t pa, uint64_t len, bool write)
 {
 	(void)write; /* every page the host can see, it can also write */
+	hyp_assert_held(&host_lock); /* and it stays the host's while EL2 uses it */
 	if (pa + len < pa) {
 		return -TV_EFAULT;
 	}
@@ -117,7 +161,7 @@ static int64_t check_host_page_for_guest(struct vm *vm, uint64_t pa, uint64_t ip
 	if (pgt_lookup(&vm->s2, ipa, NULL)) {
 		return -TV_EEXIST;
 	}
-	if (s2_pool.free_pages < TRANSITION_RESERVE) {
+	if (pool_reserve(&s2_pool, TRANSITION_RESERVE)) {
 		return -TV_ENOMEM;
 	}
 	return 0;
@@ -146,8 +190,8 @@ static void prepare_donated_page(struct vm *vm, phys_addr_t pa, uint64_t flags, 
 	arch_page_clean_poc(pa, vm_has_mte(vm));
 }
 
-int64_t host_donate_guest(struct vm *vm, uint64_t pa, uint64_t ipa, uint64_t flags,
-			  uint64_t tags_pa, uint64_t tags_len)
+static int64_t host_donate_guest_locked(struct vm *vm, uint64_t pa, uint64_t ipa,
+					uint64_t flags, uint64_t tags_pa, uint64_t tags_len)
 {
 	uint8_t tags[TAGCODEC_PACKED_SIZE] __attribute__((aligned(8)));
 	bool with_tags = flags & TV_DONATE_TAGS;
@@ -190,7 +234,18 @@ int64_t host_donate_guest(struct vm *vm, uint64_t pa, uint64_t ipa, uint64_t fla
 	return 0;
 }
 
-int64_t host_share_guest(struct vm *vm, uint64_t pa, uint64_t ipa)
+int64_t host_donate_guest(struct vm *vm, uint64_t pa, uint64_t ipa, uint64_t flags,
+			  uint64_t tags_pa, uint64_t tags_len)
+{
+	int64_t ret;
+
+	lock_host_and(vm);
+	ret = host_donate_guest_locked(vm, pa, ipa, flags, tags_pa, tags_len);
+	unlock_host_and(vm);
+	return ret;
+}
+
+static int64_t host_share_guest_locked(struct vm *vm, uint64_t pa, uint64_t ipa)
 {
 	int64_t ret;
 
@@ -211,12 +266,23 @@ int64_t host_share_guest(struct vm *vm, uint64_t pa, uint64_t ipa)
 	return 0;
 }
 
+int64_t host_share_guest(struct vm *vm, uint64_t pa, uint64_t ipa)
+{
+	int64_t ret;
+
+	lock_host_and(vm);
+	ret = host_share_guest_locked(vm, pa, ipa);
+	unlock_host_and(vm);
+	return ret;
+}
+
 /* Returns the guest's leaf at ipa if it is a page in `state`, else 0. */
 static uint64_t guest_page(struct vm *vm, uint64_t ipa, enum page_state state)
 {
 	unsigned level;
 	uint64_t pte;
 
+	hyp_assert_held(&vm->lock);
 	if (!ALIGNED(ipa, PAGE_SIZE) || !vm_ipa_in_ram(vm, ipa)) {
 		return 0;
 	}
@@ -224,7 +290,7 @@ static uint64_t guest_page(struct vm *vm, uint64_t ipa, enum page_state state)
 	return pte && level == 3 && S2_SW_STATE_OF(pte) == state ? pte : 0;
 }
 
-int64_t host_unshare_guest(struct vm *vm, uint64_t ipa)
+static int64_t host_unshare_guest_locked(struct vm *vm, uint64_t ipa)
 {
 	uint64_t pte = guest_page(vm, ipa, PS_SHARED_BORROWED);
 	struct hyp_page *p;
@@ -241,7 +307,17 @@ int64_t host_unshare_guest(struct vm *vm, uint64_t ipa)
 	return 0;
 }
 
-int64_t guest_share_host(struct vm *vm, uint64_t ipa)
+int64_t host_unshare_guest(struct vm *vm, uint64_t ipa)
+{
+	int64_t ret;
+
+	lock_host_and(vm);
+	ret = host_unshare_guest_locked(vm, ipa);
+	unlock_host_and(vm);
+	return ret;
+}
+
+static int64_t guest_share_host_locked(struct vm *vm, uint64_t ipa)
 {
 	uint64_t pte = guest_page(vm, ipa, PS_OWNED);
 	struct hyp_page *p;
@@ -251,7 +327,7 @@ int64_t guest_share_host(struct vm *vm, uint64_t ipa)
 	}
 	p = page_meta(pte_pa(pte));
 	BUG_ON(!p || p->owner != vm->owner_id || p->borrower != OWNER_NONE);
-	if (s2_pool.free_pages < TRANSITION_RESERVE) {
+	if (pool_reserve(&s2_pool, TRANSITION_RESERVE)) {
 		return -TV_ENOMEM;
 	}
 
@@ -262,7 +338,17 @@ int64_t guest_share_host(struct vm *vm, uint64_t ipa)
 	return 0;
 }
 
-int64_t guest_unshare_host(struct vm *vm, uint64_t ipa)
+int64_t guest_share_host(struct vm *vm, uint64_t ipa)
+{
+	int64_t ret;
+
+	lock_host_and(vm);
+	ret = guest_share_host_locked(vm, ipa);
+	unlock_host_and(vm);
+	return ret;
+}
+
+static int64_t guest_unshare_host_locked(struct vm *vm, uint64_t ipa)
 {
 	uint64_t pte = guest_page(vm, ipa, PS_SHARED_OWNED);
 	struct hyp_page *p;
@@ -279,8 +365,18 @@ int64_t guest_unshare_host(struct vm *vm, uint64_t ipa)
 	return 0;
 }
 
-int64_t host_reclaim_guest(struct vm *vm, uint64_t ipa, uint64_t tags_pa, uint64_t tags_cap,
-			   uint64_t *pa_out, uint64_t *tags_len)
+int64_t guest_unshare_host(struct vm *vm, uint64_t ipa)
+{
+	int64_t ret;
+
+	lock_host_and(vm);
+	ret = guest_unshare_host_locked(vm, ipa);
+	unlock_host_and(vm);
+	return ret;
+}
+
+static int64_t host_reclaim_guest_locked(struct vm *vm, uint64_t ipa, uint64_t tags_pa,
+					 uint64_t tags_cap, uint64_t *pa_out, uint64_t *tags_len)
 {
 	uint64_t pte, pa;
 	size_t len = 0;
@@ -300,7 +396,7 @@ int64_t host_reclaim_guest(struct vm *vm, uint64_t ipa, uint64_t tags_pa, uint64
 			return -TV_EFAULT;
 		}
 	}
-	if (s2_pool.free_pages < TRANSITION_RESERVE) {
+	if (pool_reserve(&s2_pool, TRANSITION_RESERVE)) {
 		return -TV_ENOMEM;
 	}
 	pa = pte_pa(pte);
@@ -319,6 +415,17 @@ int64_t host_reclaim_guest(struct vm *vm, uint64_t ipa, uint64_t tags_pa, uint64
 	*pa_out = pa;
 	*tags_len = len;
 	return 0;
+}
+
+int64_t host_reclaim_guest(struct vm *vm, uint64_t ipa, uint64_t tags_pa, uint64_t tags_cap,
+			   uint64_t *pa_out, uint64_t *tags_len)
+{
+	int64_t ret;
+
+	lock_host_and(vm);
+	ret = host_reclaim_guest_locked(vm, ipa, tags_pa, tags_cap, pa_out, tags_len);
+	unlock_host_and(vm);
+	return ret;
 }
 
 static void reclaim_leaf(void *arg, uint64_t ipa, uint64_t pte, unsigned level)
@@ -355,13 +462,20 @@ static void reclaim_leaf(void *arg, uint64_t ipa, uint64_t pte, unsigned level)
 	vm->nr_pages--;
 }
 
+/*
+ * No vCPU of the VM runs any more (vm_destroy() refuses while anything uses it), so
+ * its pages can go back to the host as the walk finds them; every CPU's TLB forgets
+ * the VM before its VMID can be used again.
+ */
 void vm_reclaim_all(struct vm *vm)
 {
+	lock_host_and(vm);
 	dirty_release(vm);
 	pgt_walk(&vm->s2, 0, 1ull << PGT_IA_BITS, reclaim_leaf, vm);
 	arch_tlb_inval_vmid(vm->vmid);
 	pgt_destroy(&vm->s2);
 	BUG_ON(vm->nr_pages != 0);
+	unlock_host_and(vm);
 }
 
 int64_t host_age_guest(struct vm *vm, uint64_t ipa, uint64_t count, uint64_t *young,
@@ -377,6 +491,7 @@ int64_t host_age_guest(struct vm *vm, uint64_t ipa, uint64_t count, uint64_t *yo
 		return -TV_EPERM;
 	}
 	*young = *mapped = 0;
+	hyp_lock(&vm->lock);
 	for (uint64_t i = 0; i < count; i++, ipa += PAGE_SIZE) {
 		unsigned level;
 		uint64_t pte = pgt_lookup(&vm->s2, ipa, &level);
@@ -390,12 +505,22 @@ int64_t host_age_guest(struct vm *vm, uint64_t ipa, uint64_t count, uint64_t *yo
 			BUG_ON(pgt_update_page(&vm->s2, ipa, PTE_AF, 0));
 		}
 	}
+	hyp_unlock(&vm->lock);
 	return 0;
 }
 
 bool guest_mark_young(struct vm *vm, uint64_t ipa)
 {
-	return vm_ipa_in_ram(vm, ipa) && !pgt_update_page(&vm->s2, ipa & PAGE_MASK, 0, PTE_AF);
+	bool ok;
+
+	if (!vm_ipa_in_ram(vm, ipa)) {
+		return false;
+	}
+	/* Another vCPU may have set it already: the fault was then stale, and is done too. */
+	hyp_lock(&vm->lock);
+	ok = !pgt_update_page(&vm->s2, ipa & PAGE_MASK, 0, PTE_AF);
+	hyp_unlock(&vm->lock);
+	return ok;
 }
 
 /*
@@ -417,8 +542,8 @@ static size_t copy_out_tags(phys_addr_t pa, uint64_t tags_pa, bool take)
 	return tagcodec_encode(tags, hyp_va(pa_init(tags_pa)));
 }
 
-int64_t host_read_guest(struct vm *vm, uint64_t ipa, uint64_t data_pa, uint64_t tags_pa,
-			uint64_t tags_cap, uint64_t *tags_len)
+static int64_t host_read_guest_locked(struct vm *vm, uint64_t ipa, uint64_t data_pa,
+				      uint64_t tags_pa, uint64_t tags_cap, uint64_t *tags_len)
 {
 	unsigned level;
 	uint64_t pte;
@@ -448,4 +573,15 @@ int64_t host_read_guest(struct vm *vm, uint64_t ipa, uint64_t data_pa, uint64_t 
 	arch_page_copy(pa_init(data_pa), pa_init(pte_pa(pte)));
 	*tags_len = vm_has_mte(vm) ? copy_out_tags(pa_init(pte_pa(pte)), tags_pa, false) : 0;
 	return 0;
+}
+
+int64_t host_read_guest(struct vm *vm, uint64_t ipa, uint64_t data_pa, uint64_t tags_pa,
+			uint64_t tags_cap, uint64_t *tags_len)
+{
+	int64_t ret;
+
+	lock_host_and(vm);
+	ret = host_read_guest_locked(vm, ipa, data_pa, tags_pa, tags_cap, tags_len);
+	unlock_host_and(vm);
+	return ret;
 }

@@ -29,21 +29,14 @@ static bool copy_page_tags(struct vm *vm, uint64_t pte, uint64_t ipa, uint8_t *b
 	return true;
 }
 
-int64_t host_copy_tags(struct vm *vm, uint64_t ipa, uint64_t len, uint64_t buf, uint64_t flags)
+/* With host_lock (the buffer) and the VM's lock (its stage 2 and dirty log) held. */
+static int64_t copy_tags_locked(struct vm *vm, uint64_t ipa, uint64_t pages, uint64_t buf,
+				bool to_guest)
 {
-	bool to_guest = flags == TV_TAGS_TO_GUEST;
-	uint64_t pages, done = 0;
+	uint64_t done = 0;
 	uint8_t fp_save[ARCH_TAG_BYTES_SAVE] __attribute__((aligned(16)));
 	uint8_t *bytes;
 
-	if (flags > TV_TAGS_FROM_GUEST || !ALIGNED(ipa | len, PAGE_SIZE) || !len ||
-	    len > INT32_MAX || !vm_has_mte(vm)) {
-		return -TV_EINVAL;
-	}
-	if (vm_is_protected(vm)) {
-		return -TV_EPERM;
-	}
-	pages = MIN(len / PAGE_SIZE, TAG_COPY_MAX_PAGES);
 	if (host_buffer_check(buf, pages * TAGS_PER_PAGE, !to_guest)) {
 		return -TV_EFAULT;
 	}
@@ -69,4 +62,24 @@ int64_t host_copy_tags(struct vm *vm, uint64_t ipa, uint64_t len, uint64_t buf, 
 	}
 	arch_tag_bytes_end(fp_save);
 	return done ? (int64_t)(done * PAGE_SIZE) : -TV_EFAULT;
+}
+
+int64_t host_copy_tags(struct vm *vm, uint64_t ipa, uint64_t len, uint64_t buf, uint64_t flags)
+{
+	int64_t ret;
+
+	if (flags > TV_TAGS_FROM_GUEST || !ALIGNED(ipa | len, PAGE_SIZE) || !len ||
+	    len > INT32_MAX || !vm_has_mte(vm)) {
+		return -TV_EINVAL;
+	}
+	if (vm_is_protected(vm)) {
+		return -TV_EPERM;
+	}
+	host_lock_component();
+	hyp_lock(&vm->lock);
+	ret = copy_tags_locked(vm, ipa, MIN(len / PAGE_SIZE, TAG_COPY_MAX_PAGES), buf,
+			       flags == TV_TAGS_TO_GUEST);
+	hyp_unlock(&vm->lock);
+	host_unlock_component();
+	return ret;
 }

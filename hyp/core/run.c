@@ -69,7 +69,7 @@ void vcpu_stop_aarch32(struct vcpu *vcpu, uint64_t esr, struct tv_exit *exit)
 	uint64_t elr = vm_is_protected(vcpu->vm) ? 0 : vcpu->ctxt.pc;
 
 	*exit = (struct tv_exit){ TV_EXIT_GUEST_ERROR, { esr, elr, 0, TV_ERROR_AARCH32, 0 } };
-	vcpu->off = true;
+	vcpu->stopped = true;
 	vcpu->pending = PENDING_NONE;
 	/* What the host can read back stays a state it could write (GET/SET_STATE agree). */
 	vcpu->ctxt.pstate = PSR_MODE_EL1H | PSR_DAIF;
@@ -90,32 +90,58 @@ static void check_aarch64(struct vcpu *vcpu, struct tv_exit *exit)
 	}
 }
 
-int64_t vcpu_run(uint64_t handle, uint64_t idx, uint64_t flags, uint64_t value, struct tv_exit *exit)
+/* VCPU_RUN of a vCPU this CPU has claimed. */
+static int64_t run_claimed(struct vcpu *vcpu, uint64_t flags, uint64_t value, struct tv_exit *exit)
 {
-	int err;
-	struct vcpu *vcpu = vcpu_from_handle(handle, idx, &err);
+	struct vm *vm = vcpu->vm;
 	int64_t ret;
+	bool off;
 
-	if (!vcpu) {
-		return err;
-	}
-	if (flags & ~(uint64_t)TV_RUN_FLAGS_ALL) {
-		return -TV_EINVAL;
-	}
-	if (vcpu->off) {
+	/* Where its doorbell rings from now on: here, where it runs or its host waits. */
+	__atomic_store_n(&vcpu->cpu, (uint8_t)arch_this_cpu(), __ATOMIC_RELAXED);
+	if (__atomic_load_n(&vm->system_event, __ATOMIC_ACQUIRE) || vcpu->stopped) {
 		return -TV_EPERM;
 	}
 	ret = complete_pending(vcpu, flags & ~(uint64_t)TV_RUN_COMPLETE_ONLY, value);
 	if (ret) {
 		return ret;
 	}
+	hyp_lock(&vm->lock);
+	off = vcpu->off;
+	hyp_unlock(&vm->lock);
+	if (off) {
+		/* It waits for PSCI CPU_ON from another vCPU: the doorbell says when. */
+		*exit = (struct tv_exit){ TV_EXIT_CPU_OFF, { 0 } };
+		return 0;
+	}
 	debug_step_done(vcpu); /* a completed MMIO access the guest was stepping */
 	if (flags & TV_RUN_COMPLETE_ONLY) {
 		*exit = (struct tv_exit){ TV_EXIT_NONE, { 0 } };
 		return 0;
 	}
-	vcpu->vm->started = true;
+	__atomic_store_n(&vm->started, true, __ATOMIC_RELAXED);
 	arch_vcpu_run(vcpu, exit);
 	check_aarch64(vcpu, exit);
 	return 0;
+}
+
+int64_t vcpu_run(uint64_t handle, uint64_t idx, uint64_t flags, uint64_t value, struct tv_exit *exit)
+{
+	int err;
+	struct vcpu *vcpu = vcpu_get(handle, idx, &err);
+	int64_t ret;
+
+	if (!vcpu) {
+		return err;
+	}
+	if (flags & ~(uint64_t)TV_RUN_FLAGS_ALL) {
+		ret = -TV_EINVAL;
+	} else if (!vcpu_claim(vcpu)) {
+		ret = -TV_EBUSY; /* it runs on another CPU, or another call has it */
+	} else {
+		ret = run_claimed(vcpu, flags, value, exit);
+		vcpu_release(vcpu);
+	}
+	vcpu_put(vcpu);
+	return ret;
 }

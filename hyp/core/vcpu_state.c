@@ -41,18 +41,34 @@ struct vcpu *vcpu_for_state_access(uint64_t handle, uint64_t idx, uint64_t buf, 
 				   int64_t *err)
 {
 	int e;
-	struct vcpu *vcpu = vcpu_from_handle(handle, idx, &e);
+	struct vcpu *vcpu = vcpu_get(handle, idx, &e);
 
 	if (!vcpu) {
 		*err = e;
-	} else if (vcpu->vm->started && vm_is_protected(vcpu->vm)) {
-		*err = -TV_EPERM;
-		vcpu = NULL;
-	} else if (host_buffer_check(buf, size, true)) {
-		*err = -TV_EFAULT;
-		vcpu = NULL;
+		return NULL;
 	}
-	return vcpu;
+	if (vcpu->vm->started && vm_is_protected(vcpu->vm)) {
+		*err = -TV_EPERM;
+	} else if (!vcpu_claim(vcpu)) {
+		*err = -TV_EBUSY; /* it runs, or another call has it */
+	} else {
+		host_lock_component();
+		if (!host_buffer_check(buf, size, true)) {
+			return vcpu;
+		}
+		host_unlock_component();
+		vcpu_release(vcpu);
+		*err = -TV_EFAULT;
+	}
+	vcpu_put(vcpu);
+	return NULL;
+}
+
+void vcpu_state_access_done(struct vcpu *vcpu)
+{
+	host_unlock_component();
+	vcpu_release(vcpu);
+	vcpu_put(vcpu);
 }
 
 int64_t vcpu_get_state(uint64_t handle, uint64_t idx, uint64_t buf)
@@ -66,6 +82,7 @@ int64_t vcpu_get_state(uint64_t handle, uint64_t idx, uint64_t buf)
 		return err;
 	}
 	if (vcpu->pending != PENDING_NONE) {
+		vcpu_state_access_done(vcpu);
 		return -TV_EBUSY;
 	}
 	c = &vcpu->ctxt;
@@ -81,8 +98,9 @@ int64_t vcpu_get_state(uint64_t handle, uint64_t idx, uint64_t buf)
 	s.fpsr = c->fp.fpsr;
 	s.fpcr = c->fp.fpcr;
 	s.cntvct = arch_counter() - vcpu->vm->cntvoff;
-	s.flags = vcpu->off ? TV_VCPU_STATE_OFF : 0;
+	s.flags = vcpu->off || vcpu->stopped ? TV_VCPU_STATE_OFF : 0;
 	memcpy(hyp_va(pa_init(buf)), &s, sizeof(s));
+	vcpu_state_access_done(vcpu);
 	return 0;
 }
 
@@ -100,6 +118,7 @@ int64_t vcpu_set_state(uint64_t handle, uint64_t idx, uint64_t buf)
 	memcpy(&s, hyp_va(pa_init(buf)), sizeof(s));
 	if (!tv_pstate_valid(s.pstate) || !tv_spsr_el1_valid(s.spsr_el1) ||
 	    (s.flags & ~(uint64_t)TV_VCPU_STATE_OFF)) {
+		vcpu_state_access_done(vcpu);
 		return -TV_EINVAL;
 	}
 	c = &vcpu->ctxt;
@@ -113,9 +132,12 @@ int64_t vcpu_set_state(uint64_t handle, uint64_t idx, uint64_t buf)
 	memcpy(c->fp.v, s.fp_v, sizeof(s.fp_v));
 	c->fp.fpsr = s.fpsr;
 	c->fp.fpcr = s.fpcr;
+	hyp_lock(&vcpu->vm->lock); /* power states change under it (CPU_ON) */
 	vcpu->off = s.flags & TV_VCPU_STATE_OFF;
+	hyp_unlock(&vcpu->vm->lock);
 	vcpu->pending = PENDING_NONE;
 	/* The VM's counter continues from the saved value. */
 	vcpu->vm->cntvoff = arch_counter() - s.cntvct;
+	vcpu_state_access_done(vcpu);
 	return 0;
 }

@@ -30,22 +30,16 @@ static struct irq_line *find_line(struct vgic_cpu *v, unsigned intid, bool creat
 	return NULL;
 }
 
-int64_t vcpu_irq(uint64_t handle, uint64_t idx, uint64_t intid, uint64_t flags, uint64_t prio)
+/* Records the line's new state; returns whether the guest may see anything new. */
+static int64_t set_line(struct vcpu *vcpu, uint64_t intid, uint64_t flags, uint64_t prio,
+			bool *changed)
 {
-	int err;
-	struct vcpu *vcpu = vcpu_from_handle(handle, idx, &err);
+	struct vgic_cpu *v = &vcpu->vgic;
 	struct irq_line *l;
 
-	if (!vcpu) {
-		return err;
-	}
-	if (!(vcpu->vm->flags & TV_VM_GIC) || intid > 1019 ||
-	    (flags & ~(uint64_t)TV_IRQ_FLAGS_ALL) || prio > 0xff) {
-		return -TV_EINVAL;
-	}
 	if (intid < 16) {
-		struct vgic_cpu *v = &vcpu->vgic;
 		uint16_t bit = (uint16_t)(1u << intid);
+		uint16_t was = v->sgi_enabled & v->sgi_pending;
 
 		if (flags & TV_IRQ_LEVEL) {
 			return -TV_EINVAL; /* SGIs have no level */
@@ -56,16 +50,45 @@ int64_t vcpu_irq(uint64_t handle, uint64_t idx, uint64_t intid, uint64_t flags, 
 			v->sgi_pending |= bit;
 		}
 		v->sgi_prio[intid] = (uint8_t)prio;
+		*changed = (v->sgi_enabled & v->sgi_pending) != was;
 		return 0;
 	}
-	l = find_line(&vcpu->vgic, (unsigned)intid, true);
+	l = find_line(v, (unsigned)intid, true);
 	if (!l) {
 		return -TV_ENOMEM;
 	}
 	/* An edge stays pending until presented, whatever comes after it. */
-	l->flags = (uint8_t)(flags | (l->flags & TV_IRQ_EDGE));
+	flags |= l->flags & TV_IRQ_EDGE;
+	*changed = l->flags != flags || l->prio != prio;
+	l->flags = (uint8_t)flags;
 	l->prio = (uint8_t)prio;
 	return 0;
+}
+
+int64_t vcpu_irq(uint64_t handle, uint64_t idx, uint64_t intid, uint64_t flags, uint64_t prio)
+{
+	int err;
+	struct vcpu *vcpu = vcpu_get(handle, idx, &err);
+	bool changed = false;
+	int64_t ret;
+
+	if (!vcpu) {
+		return err;
+	}
+	if (!(vcpu->vm->flags & TV_VM_GIC) || intid > 1019 ||
+	    (flags & ~(uint64_t)TV_IRQ_FLAGS_ALL) || prio > 0xff) {
+		vcpu_put(vcpu);
+		return -TV_EINVAL;
+	}
+	hyp_lock(&vcpu->vgic.lock);
+	ret = set_line(vcpu, intid, flags, prio, &changed);
+	hyp_unlock(&vcpu->vgic.lock);
+	/* Running elsewhere: it takes the news into its list registers at once. */
+	if (changed) {
+		arch_vcpu_kick(vcpu);
+	}
+	vcpu_put(vcpu);
+	return ret;
 }
 
 static int lr_of(const struct vgic_cpu *v, unsigned intid)
@@ -175,12 +198,19 @@ void vgic_flush(struct vcpu *vcpu)
 {
 	struct vgic_cpu *v = &vcpu->vgic;
 
+	hyp_lock(&v->lock);
 	flush_sgis(v);
 	for (unsigned i = 0; i < TV_MAX_IRQ_LINES; i++) {
 		if (v->lines[i].intid) {
 			flush_line(vcpu, &v->lines[i]);
 		}
 	}
+	hyp_unlock(&v->lock);
+}
+
+bool vgic_sgi_waiting(struct vcpu *vcpu)
+{
+	return __atomic_load_n(&vcpu->vgic.sgi_pending, __ATOMIC_ACQUIRE) & vcpu->vgic.sgi_enabled;
 }
 
 uint32_t vgic_eoi_maintenance(struct vcpu *vcpu)
@@ -208,19 +238,35 @@ bool vgic_line_enabled(const struct vcpu *vcpu, unsigned intid)
 	return l && (l->flags & TV_IRQ_ENABLED);
 }
 
+static void irq_state_of(struct vcpu *vcpu, uint64_t *pending, uint64_t *active);
+
 int64_t vcpu_irq_state(uint64_t handle, uint64_t idx, uint64_t *pending, uint64_t *active)
 {
 	int err;
-	struct vcpu *vcpu = vcpu_from_handle(handle, idx, &err);
-	struct vgic_cpu *v;
+	struct vcpu *vcpu = vcpu_get(handle, idx, &err);
+	int64_t ret = 0;
 
 	if (!vcpu) {
 		return err;
 	}
 	if (!(vcpu->vm->flags & TV_VM_GIC)) {
-		return -TV_EINVAL;
+		ret = -TV_EINVAL;
+	} else if (!vcpu_claim(vcpu)) {
+		ret = -TV_EBUSY; /* its list registers are on the CPU it runs on */
+	} else {
+		hyp_lock(&vcpu->vgic.lock);
+		irq_state_of(vcpu, pending, active);
+		hyp_unlock(&vcpu->vgic.lock);
+		vcpu_release(vcpu);
 	}
-	v = &vcpu->vgic;
+	vcpu_put(vcpu);
+	return ret;
+}
+
+static void irq_state_of(struct vcpu *vcpu, uint64_t *pending, uint64_t *active)
+{
+	struct vgic_cpu *v = &vcpu->vgic;
+
 	*pending = v->sgi_pending;
 	*active = 0;
 	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
@@ -250,7 +296,6 @@ int64_t vcpu_irq_state(uint64_t handle, uint64_t idx, uint64_t *pending, uint64_
 	*pending |= (uint64_t)vtimer_level(vcpu) << TV_IRQ_VTIMER;
 	*pending |= (uint64_t)ptimer_level(vcpu) << TV_IRQ_PTIMER;
 	*pending |= (uint64_t)vpmu_level(vcpu) << TV_IRQ_PMU;
-	return 0;
 }
 
 #define ENC_ICC_SGI1R_EL1 SYS_ENC(3, 0, 12, 11, 5)
@@ -279,16 +324,22 @@ bool vgic_emulate_sgi(struct vcpu *vcpu, uint64_t esr)
 		return true;
 	}
 	/* vCPU i has affinity 0.0.0.i (VMPIDR_EL2): only Aff0 = i, RS 0 can name it. */
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		bool hit = (val & SGIR_IRM) ? &vm->vcpus[i] != vcpu
+	for (unsigned i = 0; i < __atomic_load_n(&vm->nr_vcpus, __ATOMIC_ACQUIRE); i++) {
+		struct vcpu *target = &vm->vcpus[i];
+		bool hit = (val & SGIR_IRM) ? target != vcpu
 					    : !(val & SGIR_AFF_RS_MASK) && (SGIR_TARGETS(val) >> i & 1);
 
-		if (hit) {
-			vm->vcpus[i].vgic.sgi_pending |= (uint16_t)(1u << SGIR_INTID(val));
+		if (!hit) {
+			continue;
 		}
-	}
-	if (vcpu->vgic.sgi_pending) {
-		arch_vgic_refresh(vcpu); /* to itself: into its list registers now */
+		hyp_lock(&target->vgic.lock);
+		target->vgic.sgi_pending |= (uint16_t)(1u << SGIR_INTID(val));
+		hyp_unlock(&target->vgic.lock);
+		if (target == vcpu) {
+			arch_vgic_refresh(vcpu); /* to itself: into its list registers now */
+		} else {
+			arch_vcpu_kick(target); /* where it runs, or where its host waits for it */
+		}
 	}
 	return true;
 }
@@ -310,6 +361,7 @@ static struct vcpu *vgic_state_vcpu(uint64_t handle, uint64_t idx, uint64_t buf,
 	    vcpu_for_state_access(handle, idx, buf, sizeof(struct tv_vgic_state), err);
 
 	if (vcpu && !(vcpu->vm->flags & TV_VM_GIC)) {
+		vcpu_state_access_done(vcpu);
 		*err = -TV_EINVAL;
 		return NULL;
 	}
@@ -325,6 +377,7 @@ int64_t vcpu_get_vgic(uint64_t handle, uint64_t idx, uint64_t buf)
 	if (!vcpu) {
 		return err;
 	}
+	hyp_lock(&vcpu->vgic.lock);
 	memset(&s, 0, sizeof(s));
 	s.vmcr = vcpu->vgic.vmcr;
 	s.ap0r = vcpu->vgic.ap0r;
@@ -341,7 +394,9 @@ int64_t vcpu_get_vgic(uint64_t handle, uint64_t idx, uint64_t buf)
 						    vcpu->vgic.lines[i].flags,
 						    vcpu->vgic.lines[i].prio };
 	}
+	hyp_unlock(&vcpu->vgic.lock);
 	memcpy(hyp_va(pa_init(buf)), &s, sizeof(s));
+	vcpu_state_access_done(vcpu);
 	return 0;
 }
 
@@ -355,6 +410,29 @@ static bool lr_ok(uint64_t lr)
 	       (!(lr & LR_STATE_MASK) || (lr & LR_VINTID_MASK) < 1020);
 }
 
+/* Whether a vGIC state from the host is one EL2 can load. */
+static bool vgic_state_valid(const struct tv_vgic_state *s)
+{
+	if (s->nr_lrs > VGIC_MAX_LRS) {
+		return false;
+	}
+	for (unsigned i = 0; i < VGIC_MAX_LRS; i++) {
+		/* List registers this machine lacks must be empty. */
+		if (!lr_ok(s->lr[i]) || (i >= vgic_nr_lrs && (s->lr[i] & LR_STATE_MASK))) {
+			return false;
+		}
+	}
+	for (unsigned i = 0; i < TV_MAX_IRQ_LINES; i++) {
+		const struct tv_vgic_line *l = &s->lines[i];
+
+		if ((l->intid && (l->intid < 16 || l->intid > 1019)) ||
+		    (l->flags & ~TV_IRQ_FLAGS_ALL)) {
+			return false;
+		}
+	}
+	return true;
+}
+
 int64_t vcpu_set_vgic(uint64_t handle, uint64_t idx, uint64_t buf)
 {
 	int64_t err = 0;
@@ -365,23 +443,11 @@ int64_t vcpu_set_vgic(uint64_t handle, uint64_t idx, uint64_t buf)
 		return err;
 	}
 	memcpy(&s, hyp_va(pa_init(buf)), sizeof(s)); /* checked and used from our copy */
-	if (s.nr_lrs > VGIC_MAX_LRS) {
+	if (!vgic_state_valid(&s)) {
+		vcpu_state_access_done(vcpu);
 		return -TV_EINVAL;
 	}
-	for (unsigned i = 0; i < VGIC_MAX_LRS; i++) {
-		/* List registers this machine lacks must be empty. */
-		if (!lr_ok(s.lr[i]) || (i >= vgic_nr_lrs && (s.lr[i] & LR_STATE_MASK))) {
-			return -TV_EINVAL;
-		}
-	}
-	for (unsigned i = 0; i < TV_MAX_IRQ_LINES; i++) {
-		const struct tv_vgic_line *l = &s.lines[i];
-
-		if ((l->intid && (l->intid < 16 || l->intid > 1019)) ||
-		    (l->flags & ~TV_IRQ_FLAGS_ALL)) {
-			return -TV_EINVAL;
-		}
-	}
+	hyp_lock(&vcpu->vgic.lock);
 	vcpu->vgic.vmcr = s.vmcr;
 	vcpu->vgic.sgi_enabled = s.sgi_enabled;
 	vcpu->vgic.sgi_pending = s.sgi_pending;
@@ -395,5 +461,7 @@ int64_t vcpu_set_vgic(uint64_t handle, uint64_t idx, uint64_t buf)
 		vcpu->vgic.lines[i] = (struct irq_line){ s.lines[i].intid, s.lines[i].flags,
 							 s.lines[i].prio };
 	}
+	hyp_unlock(&vcpu->vgic.lock);
+	vcpu_state_access_done(vcpu);
 	return 0;
 }

@@ -61,6 +61,9 @@ enum tv_hc_num {
 	TV_HC_NR = 40,
 };
 
+/* TV_HC_VCPU_CREATE flags (x2). */
+#define TV_VCPU_CREATE_OFF (1u << 0) /* powered off until another vCPU's PSCI CPU_ON */
+
 /* First IDs of the setup and run bands (a call's phase is given by its band). */
 #define TV_HC_SETUP_FIRST TV_HC_SELFTEST
 #define TV_HC_RUN_FIRST TV_HC_VM_CREATE

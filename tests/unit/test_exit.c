@@ -106,7 +106,7 @@ static void setup_n(bool mte_hw, uint32_t flags, unsigned nvcpus)
 	fake_set_guest(script_guest, &S);
 	handle = vm_create(flags, IPA0, VM_RAM, nvcpus);
 	for (unsigned i = 0; i < nvcpus; i++) {
-		vcpu_create((uint64_t)handle);
+		vcpu_create((uint64_t)handle, 0);
 	}
 	vcpu = vcpu_from_handle((uint64_t)handle, 0, &err);
 	vcpu->ctxt.sys[CTX_VBAR_EL1] = VBAR;
@@ -501,8 +501,13 @@ TEST(exit, psci_version_and_features_handled_without_exit)
 		{ PSCI_CPU_OFF, 0 },
 		{ PSCI_SYSTEM_OFF, 0 },
 		{ PSCI_SYSTEM_RESET, 0 },
-		{ PSCI_CPU_ON_64, SMCCC_RET_NOT_SUPPORTED },
-		{ PSCI_CPU_SUSPEND_64, SMCCC_RET_NOT_SUPPORTED },
+		{ PSCI_CPU_ON_64, 0 },
+		{ PSCI_CPU_ON_32, 0 },
+		{ PSCI_AFFINITY_INFO_64, 0 },
+		{ PSCI_MIGRATE_INFO_TYPE, 0 },
+		{ PSCI_CPU_SUSPEND_64, 0 }, /* the original power_state format */
+		{ 0x84000005u, SMCCC_RET_NOT_SUPPORTED }, /* MIGRATE: no Trusted OS to move */
+		{ 0xc4000012u, SMCCC_RET_NOT_SUPPORTED }, /* SYSTEM_RESET2 */
 		{ SMCCC_VERSION, SMCCC_RET_NOT_SUPPORTED },
 		{ TV_GUEST_HC_SHARE, SMCCC_RET_NOT_SUPPORTED },
 	};
@@ -544,7 +549,8 @@ TEST(exit, psci_version_and_features_handled_without_exit)
 	EXPECT_EQ(S.seen[1].regs[0], PSCI_VERSION_1_1);
 }
 
-static void check_power_off(uint32_t fn, uint64_t reason, uint64_t data0)
+/* SYSTEM_OFF and SYSTEM_RESET end the whole VM: no vCPU of it runs again. */
+static void check_system_event(uint32_t fn, uint64_t data0)
 {
 	struct tv_exit e;
 
@@ -552,24 +558,44 @@ static void check_power_off(uint32_t fn, uint64_t reason, uint64_t data0)
 	trap(hvc_esr(), 0, 0);
 	with_reg(0, fn);
 	ASSERT_EQ(run(0, 0, &e), 0);
-	EXPECT_EQ(e.reason, reason);
+	EXPECT_EQ(e.reason, TV_EXIT_SYSTEM_EVENT);
 	EXPECT_EQ(e.data[0], data0);
-	EXPECT_TRUE(vcpu->off);
-	/* The vCPU is off for good: every further run is refused, whatever the flags. */
+	EXPECT_EQ(vcpu->vm->system_event, data0);
+	/* Every further run is refused, whatever the flags, on every vCPU. */
 	EXPECT_EQ(run(0, 0, &e), -TV_EPERM);
 	EXPECT_EQ(run(TV_RUN_HVC_RET, 0, &e), -TV_EPERM);
 	EXPECT_EQ(run(TV_RUN_MMIO_READ, 0, &e), -TV_EPERM);
+	EXPECT_EQ(vcpu_run((uint64_t)handle, 1, 0, 0, &e), -TV_EPERM);
 	EXPECT_EQ(S.entries, 1);
-	/* The VM's other vCPU is not affected. */
-	EXPECT_EQ(vcpu_run((uint64_t)handle, 1, 0, 0, &e), 0);
-	EXPECT_EQ(e.reason, TV_EXIT_IRQ);
+	/* The other vCPU was told (its doorbell rang), wherever it was. */
+	EXPECT_EQ(fake_kicks, 1);
+	EXPECT_TRUE(fake_last_kicked == &vcpu->vm->vcpus[1]);
 }
 
-TEST(exit, psci_power_off_calls_exit_and_stop_the_vcpu)
+TEST(exit, psci_system_off_and_reset_end_every_vcpu)
 {
-	check_power_off(PSCI_SYSTEM_OFF, TV_EXIT_SYSTEM_EVENT, TV_SYSTEM_OFF);
-	check_power_off(PSCI_SYSTEM_RESET, TV_EXIT_SYSTEM_EVENT, TV_SYSTEM_RESET);
-	check_power_off(PSCI_CPU_OFF, TV_EXIT_CPU_OFF, 0);
+	check_system_event(PSCI_SYSTEM_OFF, TV_SYSTEM_OFF);
+	check_system_event(PSCI_SYSTEM_RESET, TV_SYSTEM_RESET);
+}
+
+/* CPU_OFF: this vCPU waits for CPU_ON, the others go on. */
+TEST(exit, psci_cpu_off_stops_this_vcpu_only)
+{
+	struct tv_exit e;
+
+	setup_n(false, 0, 2);
+	trap(hvc_esr(), 0, 0);
+	with_reg(0, PSCI_CPU_OFF);
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_CPU_OFF);
+	EXPECT_TRUE(vcpu->off);
+	/* A run of it returns at once until another vCPU turns it on; flags are refused. */
+	EXPECT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_CPU_OFF);
+	EXPECT_EQ(run(TV_RUN_HVC_RET, 0, &e), -TV_EINVAL);
+	EXPECT_EQ(S.entries, 1);
+	EXPECT_EQ(vcpu_run((uint64_t)handle, 1, 0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_IRQ);
 }
 
 TEST(exit, guest_hvc_goes_to_the_host)
@@ -583,7 +609,7 @@ TEST(exit, guest_hvc_goes_to_the_host)
 	with_reg(2, 22);
 	with_reg(3, 33);
 	trap(hvc_esr(), 0, 0);
-	with_reg(0, PSCI_CPU_ON_64); /* not one the hypervisor answers */
+	with_reg(0, PSCI_FN_LAST | SMCCC_CONV_64); /* PSCI, but not one the hypervisor answers */
 	with_reg(4, 44);
 	trap(ESR(EC_SMC64, 0), 0, 0);
 	with_reg(0, TV_VMM_CALL_LAST);
@@ -602,7 +628,7 @@ TEST(exit, guest_hvc_goes_to_the_host)
 	EXPECT_EQ(S.seen[1].regs[1], 11);
 	EXPECT_EQ(S.seen[1].pc, IPA0);
 	EXPECT_EQ(e.reason, TV_EXIT_HVC);
-	EXPECT_EQ(e.data[0], PSCI_CPU_ON_64);
+	EXPECT_EQ(e.data[0], PSCI_FN_LAST | SMCCC_CONV_64);
 	EXPECT_EQ(e.data[4], 44);
 	/* Without an answer the guest gets NOT_SUPPORTED. */
 	ASSERT_EQ(run(0, 0, &e), 0);
@@ -619,9 +645,8 @@ TEST(exit, guest_hvc_goes_to_the_host)
 TEST(exit, calls_no_one_implements_answered_at_el2)
 {
 	static const uint64_t to_host[] = {
-		PSCI_FN_FIRST + 3, /* CPU_ON, SMC32 */
+		PSCI_FN_FIRST + 5, /* MIGRATE: PSCI, but no Trusted OS here to answer it */
 		PSCI_FN_LAST,
-		PSCI_AFFINITY_INFO_64,
 		PSCI_FN_LAST | SMCCC_CONV_64,
 		TV_VMM_CALL_FIRST,
 		TV_VMM_CALL_LAST,
@@ -1276,4 +1301,128 @@ TEST(exit, missing_features_undef_others_are_errors)
 		EXPECT_EQ(e.data[2], 0x5678);
 		EXPECT_EQ(vcpu->ctxt.pc, IPA0 + 0x10);
 	}
+}
+
+/* A VM of three vCPUs, 1 and 2 off (TV_VCPU_CREATE_OFF), and vCPU 0's script. */
+static void setup_smp(void)
+{
+	struct fake_config cfg = { RAM, HYP, false };
+	int err;
+
+	fake_hyp_init(&cfg);
+	memset(&S, 0, sizeof(S));
+	fake_set_guest(script_guest, &S);
+	handle = vm_create(TV_VM_GIC, IPA0, VM_RAM, 3);
+	vcpu_create((uint64_t)handle, 0);
+	vcpu_create((uint64_t)handle, TV_VCPU_CREATE_OFF);
+	vcpu_create((uint64_t)handle, TV_VCPU_CREATE_OFF);
+	vcpu = vcpu_from_handle((uint64_t)handle, 0, &err);
+}
+
+static void psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	trap(hvc_esr(), 0, 0);
+	with_reg(0, fn);
+	with_reg(1, a1);
+	with_reg(2, a2);
+	with_reg(3, a3);
+}
+
+/* CPU_ON, AFFINITY_INFO and their errors, as DEN0022 gives them. */
+TEST(exit, psci_cpu_on_and_affinity_info)
+{
+	struct vcpu *v1, *v2;
+	struct tv_exit e;
+	int err;
+
+	setup_smp();
+	v1 = vcpu_from_handle((uint64_t)handle, 1, &err);
+	v2 = vcpu_from_handle((uint64_t)handle, 2, &err);
+	EXPECT_TRUE(v1->off);
+	/* An off vCPU does not run: its host hears so at once. */
+	ASSERT_EQ(vcpu_run((uint64_t)handle, 1, 0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_CPU_OFF);
+
+	psci_call(PSCI_AFFINITY_INFO_64, 1, 0, 0);			  /* 1: OFF */
+	psci_call(PSCI_CPU_ON_64, 1, IPA0 + 0x800, 0x1234567890ull);	  /* 2: SUCCESS */
+	psci_call(PSCI_CPU_ON_64, 1, IPA0, 0);				  /* 3: ALREADY_ON */
+	psci_call(PSCI_CPU_ON_64, 0, IPA0, 0);				  /* 4: itself: ON */
+	psci_call(PSCI_CPU_ON_64, 3, IPA0, 0);				  /* 5: no such vCPU */
+	psci_call(PSCI_CPU_ON_64, 0x100, IPA0, 0);			  /* 6: Aff1 1 */
+	psci_call(PSCI_AFFINITY_INFO_64, 1, 0, 0);			  /* 7: ON */
+	psci_call(PSCI_AFFINITY_INFO_64, 7, 0, 0);			  /* 8: none */
+	psci_call(PSCI_AFFINITY_INFO_64, 2, 1, 0);			  /* 9: level 1: ON */
+	psci_call(PSCI_AFFINITY_INFO_64, 2, 4, 0);			  /* 10: level 4 */
+	psci_call(PSCI_CPU_ON_32, 0xffffffff00000002ull, IPA0 + 8, 7); /* 11: 32-bit args */
+	psci_call(PSCI_MIGRATE_INFO_TYPE, 0, 0, 0);			  /* 12 */
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_IRQ);
+	EXPECT_EQ(S.seen[1].regs[0], PSCI_AFF_OFF);
+	EXPECT_EQ(S.seen[2].regs[0], PSCI_RET_SUCCESS);
+	EXPECT_EQ(S.seen[3].regs[0], PSCI_RET_ALREADY_ON);
+	EXPECT_EQ(S.seen[4].regs[0], PSCI_RET_ALREADY_ON);
+	EXPECT_EQ(S.seen[5].regs[0], PSCI_RET_INVALID_PARAMETERS);
+	EXPECT_EQ(S.seen[6].regs[0], PSCI_RET_INVALID_PARAMETERS);
+	EXPECT_EQ(S.seen[7].regs[0], PSCI_AFF_ON);
+	EXPECT_EQ(S.seen[8].regs[0], PSCI_RET_INVALID_PARAMETERS);
+	EXPECT_EQ(S.seen[9].regs[0], PSCI_AFF_ON);
+	EXPECT_EQ(S.seen[10].regs[0], PSCI_RET_INVALID_PARAMETERS);
+	EXPECT_EQ(S.seen[11].regs[0], PSCI_RET_SUCCESS);
+	EXPECT_EQ(S.seen[12].regs[0], PSCI_TOS_NOT_PRESENT_MP);
+
+	/* The target starts as out of reset, where it was told, with the context in x0. */
+	EXPECT_FALSE(v1->off);
+	EXPECT_EQ(v1->ctxt.pc, IPA0 + 0x800);
+	EXPECT_EQ(v1->ctxt.regs[0], 0x1234567890ull);
+	EXPECT_EQ(v1->ctxt.pstate, PSR_MODE_EL1H | PSR_DAIF);
+	EXPECT_EQ(v1->ctxt.sys[CTX_SCTLR_EL1], 0x30d00800ull);
+	EXPECT_FALSE(v2->off);
+	EXPECT_EQ(v2->ctxt.pc, IPA0 + 8);
+	EXPECT_EQ(v2->ctxt.regs[0], 7);
+	/* Each one turned on had its doorbell rung, and nobody else's. */
+	EXPECT_EQ(fake_kicks, 2);
+	EXPECT_TRUE(fake_last_kicked == v2);
+	EXPECT_EQ(v1->claimed, 0);
+	EXPECT_EQ(vcpu_run((uint64_t)handle, 1, 0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_IRQ); /* it ran */
+}
+
+/* CPU_SUSPEND waits as WFI does: at once if an interrupt is there, else in the host. */
+TEST(exit, psci_cpu_suspend_is_a_wait)
+{
+	struct tv_exit e;
+
+	setup_smp();
+	psci_call(PSCI_CPU_SUSPEND_64, 0x10000, IPA0, 0);
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_WFI);
+	EXPECT_EQ(vcpu->ctxt.regs[0], PSCI_RET_SUCCESS);
+	EXPECT_EQ(vcpu->ctxt.pc, IPA0); /* past the HVC: it returns when woken */
+}
+
+/* An SGI to another vCPU is pending there and rings its doorbell; to itself, it does not. */
+TEST(exit, sgi_to_another_vcpu_rings_its_doorbell)
+{
+	struct vcpu *v1;
+	struct tv_exit e;
+	int err;
+
+	setup_smp();
+	v1 = vcpu_from_handle((uint64_t)handle, 1, &err);
+	EXPECT_EQ(vcpu_irq((uint64_t)handle, 1, 3, TV_IRQ_ENABLED, 0x80), 0);
+	fake_kicks = 0;
+	trap(sys_esr(SYS_ENC(3, 0, 12, 11, 5), 2, false), 0, 0);
+	with_reg(2, 3ull << 24 | 1u << 1); /* SGI 3 to Aff0 1 */
+	trap(sys_esr(SYS_ENC(3, 0, 12, 11, 5), 2, false), 0, 0);
+	with_reg(2, 5ull << 24 | 1u << 0); /* SGI 5 to itself */
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(v1->vgic.sgi_pending, 1u << 3);
+	EXPECT_EQ(vcpu->vgic.sgi_pending & (1u << 5), 1u << 5);
+	EXPECT_EQ(fake_kicks, 1);
+	EXPECT_TRUE(fake_last_kicked == v1);
+	/* Making a line pending from the host rings too; a repeat that changes nothing does not. */
+	fake_kicks = 0;
+	EXPECT_EQ(vcpu_irq((uint64_t)handle, 1, 33, TV_IRQ_ENABLED | TV_IRQ_LEVEL, 0x80), 0);
+	EXPECT_EQ(vcpu_irq((uint64_t)handle, 1, 33, TV_IRQ_ENABLED | TV_IRQ_LEVEL, 0x80), 0);
+	EXPECT_EQ(fake_kicks, 1);
 }

@@ -461,7 +461,7 @@ static bool storm_guest(struct vcpu *v, struct trap_info *t, void *arg)
 	static const uint64_t fns[] = { PSCI_VERSION,	     PSCI_FEATURES,	TV_GUEST_HC_SHARE,
 					TV_GUEST_HC_UNSHARE, TV_GUEST_HC_SHARE, TV_GUEST_HC_UNSHARE,
 					0xc2000000,	     PSCI_CPU_ON_64 };
-	/* Rarely: they stop the vCPU for good. */
+	/* Rarely: they stop the vCPU, or the whole VM, for good. */
 	static const uint64_t off_fns[] = { PSCI_CPU_OFF, PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET };
 	uint64_t ipa = chance(70) ? IPA0 + (rnd() % (VM_PAGES + 4)) * PAGE_SIZE : any_ipa();
 	uint64_t ec;
@@ -487,10 +487,14 @@ static bool storm_guest(struct vcpu *v, struct trap_info *t, void *arg)
 	switch (rnd() % 8) {
 	case 0: /* a call */
 		v->ctxt.regs[0] = chance(95) ? fns[rnd() % ARRAY_SIZE(fns)] : rnd();
-		if (chance(3)) {
+		if (chance(1)) {
 			v->ctxt.regs[0] = off_fns[rnd() % ARRAY_SIZE(off_fns)];
 		}
 		v->ctxt.regs[1] = chance(50) ? ipa : edge_value();
+		if (v->ctxt.regs[0] == PSCI_CPU_ON_64 && chance(70)) {
+			v->ctxt.regs[1] = rnd() % 6; /* a vCPU of the VM, mostly */
+			v->ctxt.regs[2] = ipa;
+		}
 		ec = chance(80) ? EC_HVC64 : EC_SMC64;
 		t->esr = ec << ESR_EC_SHIFT | ESR_IL;
 		break;
@@ -679,6 +683,8 @@ static void storm_call(bool allow_finalise)
 			return; /* destroy less often than create, so that VMs fill up */
 		}
 		a[1] = any_handle();
+		/* vCPUs mostly on, some off (to be turned on by another's CPU_ON). */
+		a[2] = chance(80) ? 0 : chance(50) ? TV_VCPU_CREATE_OFF : edge_value();
 		break;
 	default:
 		break;

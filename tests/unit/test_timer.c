@@ -39,7 +39,7 @@ static void setup(uint32_t flags)
 	vgic_nr_lrs = 4;
 	fake_counter = 10000;
 	handle = vm_create(flags, IPA0, 64 * PAGE_SIZE, 1);
-	vcpu_create((uint64_t)handle);
+	vcpu_create((uint64_t)handle, 0);
 	vcpu = vcpu_from_handle((uint64_t)handle, 0, &err);
 	vcpu->ctxt.pc = IPA0;
 }

@@ -33,7 +33,7 @@ static void setup(uint32_t flags)
 
 	fake_hyp_init(&cfg);
 	handle = vm_create(flags, IPA0, 64 * PAGE_SIZE, 1);
-	vcpu_create((uint64_t)handle);
+	vcpu_create((uint64_t)handle, 0);
 	vcpu = vcpu_from_handle((uint64_t)handle, 0, &err);
 }
 
@@ -112,7 +112,7 @@ TEST(vcpu_state, a_guest_in_aarch32_is_stopped)
 		EXPECT_EQ(e.data[3], TV_ERROR_AARCH32);
 		EXPECT_EQ(e.data[0], g.trap ? 0x91000044ull : 0); /* IL 0: a 16-bit instruction */
 		EXPECT_EQ(vcpu->pending, PENDING_NONE); /* the MMIO access was not taken up */
-		EXPECT_TRUE(vcpu->off);
+		EXPECT_TRUE(vcpu->stopped);
 		EXPECT_EQ(vcpu_run((uint64_t)handle, 0, 0, 0, &e), -TV_EPERM);
 		/* What the host reads back it can write back. */
 		ASSERT_EQ(vcpu_get_state((uint64_t)handle, 0, STATE_PA), 0);

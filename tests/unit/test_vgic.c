@@ -36,7 +36,7 @@ static void setup_n(uint32_t flags, unsigned nvcpus)
 	vgic_nr_lrs = NR_LRS;
 	handle = vm_create(flags, IPA0, 64 * PAGE_SIZE, nvcpus);
 	for (unsigned i = 0; i < nvcpus; i++) {
-		vcpu_create((uint64_t)handle);
+		vcpu_create((uint64_t)handle, 0);
 	}
 	vcpu = vcpu_from_handle((uint64_t)handle, 0, &err);
 }

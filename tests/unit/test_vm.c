@@ -86,7 +86,7 @@ TEST(vm, malformed_handles)
 	EXPECT_TRUE(vm_from_handle((uint64_t)h | 1ull << 32, &err) == NULL);
 	EXPECT_EQ(err, -TV_EINVAL);
 	EXPECT_EQ(vm_destroy((uint64_t)h | 1ull << 40), -TV_EINVAL);
-	EXPECT_EQ(vcpu_create((uint64_t)h + 8), -TV_EINVAL);
+	EXPECT_EQ(vcpu_create((uint64_t)h + 8, 0), -TV_EINVAL);
 	EXPECT_TRUE(vm_of(h) != NULL);
 }
 
@@ -111,7 +111,7 @@ TEST(vm, stale_handles)
 
 	EXPECT_EQ(vm_destroy((uint64_t)h), 0);
 	EXPECT_EQ(vm_destroy((uint64_t)h), -TV_ESTALE);
-	EXPECT_EQ(vcpu_create((uint64_t)h), -TV_ESTALE);
+	EXPECT_EQ(vcpu_create((uint64_t)h, 0), -TV_ESTALE);
 	/* The slot's next VM has a new handle; the old one stays stale. */
 	h2 = vm_create(0, IPA0, 16 * PAGE_SIZE, 1);
 	EXPECT_EQ(h2 & 0xf, h & 0xf);
@@ -133,18 +133,18 @@ TEST(vm, last_generation_retires_the_slot)
 
 	init(false);
 	vms[2].gen = VM_GEN_LAST;
-	vms[0].in_use = vms[1].in_use = true;
+	vms[0].slot = vms[1].slot = VM_LIVE;
 	h = vm_create(0, IPA0, 16 * PAGE_SIZE, 1);
-	vms[0].in_use = vms[1].in_use = false;
+	vms[0].slot = vms[1].slot = VM_FREE;
 	ASSERT_EQ(h, 0xfffffff2ll);
 	EXPECT_TRUE(vm_of(h) == &vms[2]);
 	EXPECT_EQ(vm_destroy((uint64_t)h), 0);
 	EXPECT_TRUE(vms[2].retired);
 	EXPECT_EQ(vms[2].gen, VM_GEN_LAST);
 	/* The retired slot is skipped: the next VMs take the others, with new handles. */
-	vms[0].in_use = vms[1].in_use = true;
+	vms[0].slot = vms[1].slot = VM_LIVE;
 	h2 = vm_create(0, IPA0, 16 * PAGE_SIZE, 1);
-	vms[0].in_use = vms[1].in_use = false;
+	vms[0].slot = vms[1].slot = VM_FREE;
 	EXPECT_EQ(h2, 0x13);
 	err = 0;
 	EXPECT_TRUE(vm_from_handle((uint64_t)h, &err) == NULL);
@@ -255,9 +255,9 @@ TEST(vm, vcpu_create_limits_and_initial_state)
 		ASSERT_TRUE(h > 0);
 		vm = vm_of(h);
 		for (uint64_t i = 0; i < max; i++) {
-			EXPECT_EQ(vcpu_create((uint64_t)h), i);
+			EXPECT_EQ(vcpu_create((uint64_t)h, 0), i);
 		}
-		EXPECT_EQ(vcpu_create((uint64_t)h), -TV_EEXIST);
+		EXPECT_EQ(vcpu_create((uint64_t)h, 0), -TV_EEXIST);
 		EXPECT_EQ(vm->nr_vcpus, max);
 		for (uint64_t i = 0; i < max; i++) {
 			struct vcpu *v = &vm->vcpus[i];
@@ -285,7 +285,7 @@ TEST(vm, virtual_counter_starts_at_zero_with_the_vm)
 	fake_counter = 123456789;
 	h = vm_create(0, IPA0, 16 * PAGE_SIZE, 1);
 	ASSERT_TRUE(h > 0);
-	ASSERT_EQ(vcpu_create((uint64_t)h), 0);
+	ASSERT_EQ(vcpu_create((uint64_t)h, 0), 0);
 	fake_counter += 1000;
 	ASSERT_EQ(vcpu_get_state((uint64_t)h, 0, HOST_PAGE(0)), 0);
 	EXPECT_EQ(st->cntvct, 1000); /* as on a machine powered on 1000 ticks ago */
@@ -303,7 +303,7 @@ TEST(vm, vcpu_lookup)
 	err = 0;
 	EXPECT_TRUE(vcpu_from_handle((uint64_t)h, 0, &err) == NULL); /* none created yet */
 	EXPECT_EQ(err, -TV_ENOENT);
-	ASSERT_EQ(vcpu_create((uint64_t)h), 0);
+	ASSERT_EQ(vcpu_create((uint64_t)h, 0), 0);
 	EXPECT_TRUE(vcpu_from_handle((uint64_t)h, 0, &err) == &vms[0].vcpus[0]);
 	static const uint64_t bad_idx[] = { 1, 2, 3, 4, 1ull << 32, ~0ull };
 	for (unsigned i = 0; i < ARRAY_SIZE(bad_idx); i++) {
@@ -351,8 +351,8 @@ TEST(vm, every_register_id_round_trips_to_its_slot)
 	init(false);
 	h = vm_create(0, IPA0, 16 * PAGE_SIZE, 2);
 	ASSERT_TRUE(h > 0);
-	ASSERT_EQ(vcpu_create((uint64_t)h), 0);
-	ASSERT_EQ(vcpu_create((uint64_t)h), 1);
+	ASSERT_EQ(vcpu_create((uint64_t)h, 0), 0);
+	ASSERT_EQ(vcpu_create((uint64_t)h, 0), 1);
 	c = &vms[0].vcpus[1].ctxt;
 	for (uint64_t reg = 0; reg < TV_REG_NR_CORE; reg++) {
 		uint64_t val = reg == TV_REG_PSTATE ? PSR_MODE_EL0T | PSR_F
@@ -381,7 +381,7 @@ TEST(vm, unknown_register_ids)
 
 	init(false);
 	h = vm_create(0, IPA0, 16 * PAGE_SIZE, 1);
-	ASSERT_EQ(vcpu_create((uint64_t)h), 0);
+	ASSERT_EQ(vcpu_create((uint64_t)h, 0), 0);
 	before = vms[0].vcpus[0].ctxt;
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
 		uint64_t got = 0xdead;
@@ -406,7 +406,7 @@ TEST(vm, pstate_validation)
 
 	init(true);
 	h = vm_create(0, IPA0, 16 * PAGE_SIZE, 1);
-	ASSERT_EQ(vcpu_create((uint64_t)h), 0);
+	ASSERT_EQ(vcpu_create((uint64_t)h, 0), 0);
 	pstate = &vms[0].vcpus[0].ctxt.pstate;
 	/* The three AArch64 EL0/EL1 modes, with every bit a host may set. */
 	static const uint64_t good_modes[] = { PSR_MODE_EL0T, PSR_MODE_EL1T, PSR_MODE_EL1H };
@@ -445,8 +445,8 @@ TEST(vm, protected_vm_sealed_once_started)
 	init(false);
 	p = vm_create(TV_VM_PROTECTED, IPA0, 16 * PAGE_SIZE, 3);
 	n = vm_create(0, IPA0, 16 * PAGE_SIZE, 3);
-	ASSERT_EQ(vcpu_create((uint64_t)p), 0);
-	ASSERT_EQ(vcpu_create((uint64_t)n), 0);
+	ASSERT_EQ(vcpu_create((uint64_t)p, 0), 0);
+	ASSERT_EQ(vcpu_create((uint64_t)n, 0), 0);
 	/* Before it runs, the host sets a protected VM up like any other. */
 	EXPECT_EQ(vcpu_set_reg((uint64_t)p, 0, 3, 33), 0);
 	EXPECT_EQ(vcpu_get_reg((uint64_t)p, 0, 3, &val), 0);
@@ -460,25 +460,25 @@ TEST(vm, protected_vm_sealed_once_started)
 	EXPECT_EQ(vcpu_set_reg((uint64_t)p, 0, 3, 44), -TV_EPERM);
 	EXPECT_EQ(vcpu_set_reg((uint64_t)p, 0, TV_REG_PC, 0), -TV_EPERM);
 	EXPECT_EQ(vms[0].vcpus[0].ctxt.regs[3], 33);
-	EXPECT_EQ(vcpu_create((uint64_t)p), -TV_EPERM);
+	EXPECT_EQ(vcpu_create((uint64_t)p, 0), -TV_EPERM);
 	EXPECT_EQ(vm_of(p)->nr_vcpus, 1);
 	/* A VM that is not protected stays open. */
 	EXPECT_EQ(vcpu_set_reg((uint64_t)n, 0, 3, 44), 0);
 	EXPECT_EQ(vcpu_get_reg((uint64_t)n, 0, 3, &val), 0);
 	EXPECT_EQ(val, 44);
-	EXPECT_EQ(vcpu_create((uint64_t)n), 1);
+	EXPECT_EQ(vcpu_create((uint64_t)n, 0), 1);
 
 	/* Running is what starts it: a fresh protected VM sealed by a real VCPU_RUN. */
 	p = vm_create(TV_VM_PROTECTED, IPA0, 16 * PAGE_SIZE, 2);
-	ASSERT_EQ(vcpu_create((uint64_t)p), 0);
+	ASSERT_EQ(vcpu_create((uint64_t)p, 0), 0);
 	fake_set_guest(NULL, NULL); /* the run ends at once with an IRQ exit */
 	EXPECT_EQ(vcpu_run((uint64_t)p, 0, 0, 0, &exit), 0);
 	EXPECT_EQ(exit.reason, TV_EXIT_IRQ);
 	EXPECT_EQ(vcpu_get_reg((uint64_t)p, 0, 0, &val), -TV_EPERM);
-	EXPECT_EQ(vcpu_create((uint64_t)p), -TV_EPERM);
+	EXPECT_EQ(vcpu_create((uint64_t)p, 0), -TV_EPERM);
 	/* A failed run does not start it. */
 	p = vm_create(TV_VM_PROTECTED, IPA0, 16 * PAGE_SIZE, 2);
-	ASSERT_EQ(vcpu_create((uint64_t)p), 0);
+	ASSERT_EQ(vcpu_create((uint64_t)p, 0), 0);
 	EXPECT_EQ(vcpu_run((uint64_t)p, 0, TV_RUN_HVC_RET, 0, &exit), -TV_EINVAL);
 	EXPECT_EQ(vcpu_run((uint64_t)p, 1, 0, 0, &exit), -TV_ENOENT);
 	EXPECT_EQ(vcpu_get_reg((uint64_t)p, 0, 0, &val), 0);

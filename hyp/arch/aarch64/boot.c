@@ -205,7 +205,8 @@ void enter_host(struct hyp_cpu *cpu, uint64_t pc, uint64_t x0, uint64_t x1)
 	host->pstate = PSR_MODE_EL1H | PSR_DAIF;
 	host->sys[CTX_SCTLR_EL1] = 0x30d00800; /* its reset value: MMU and caches off */
 	cpu->loaded = host;
-	cpu->fp_owner = host;
+	cpu->fp_owner = host; /* whatever the registers hold, they are the host's now */
+	host->fp_cpu = cpu->idx + 1;
 	write_sysreg(sctlr_el1, host->sys[CTX_SCTLR_EL1]);
 	load_host_el2_config(cpu);
 	write_sysreg(elr_el2, host->pc);

@@ -100,6 +100,20 @@ void arch_tlb_inval_ipa(uint16_t vmid, uint64_t ipa)
 	}
 }
 
+void arch_tlb_inval_ipa_local(uint16_t vmid, uint64_t ipa)
+{
+	uint64_t vttbr = read_sysreg(vttbr_el2);
+
+	write_sysreg(vttbr_el2, (vttbr & ~(0xffffull << 48)) | (uint64_t)vmid << 48);
+	isb();
+	__asm__ volatile("tlbi ipas2e1, %0" : : "r"(ipa >> 12));
+	dsb(nsh);
+	__asm__ volatile("tlbi vmalle1");
+	dsb(nsh);
+	write_sysreg(vttbr_el2, vttbr);
+	isb();
+}
+
 void arch_tlb_inval_vmid(uint16_t vmid)
 {
 	uint64_t vttbr = read_sysreg(vttbr_el2);

@@ -13,6 +13,7 @@
 #include <hyp/host_psci.h>
 #include <hyp/hyp.h>
 #include <hyp/log.h>
+#include <hyp/mem_protect.h>
 #include <hyp/psci.h>
 #include <hyp/trap.h>
 
@@ -30,6 +31,9 @@ static void host_abort(struct cpu_context *host, uint64_t esr)
 
 	if (host_gicr_emulate(host, esr, ipa)) {
 		return;
+	}
+	if (fsc_is_translation(esr) && host_fault_was_transient(ipa)) {
+		return; /* the same instruction again: the page is mapped now */
 	}
 	uint64_t ec = ESR_EC(esr) == EC_DABT_LOW ? EC_DABT_CUR : EC_IABT_CUR;
 	uint64_t iss = (ESR_ISS(esr) & ~0x3full & ~ESR_ABT_S1PTW) | FSC_SEA;

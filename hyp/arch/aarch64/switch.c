@@ -4,7 +4,10 @@
  * swapped for the guest's on entry and back on exit to the host; traps that EL2
  * handles by itself (PSCI queries, ID registers) resume the guest without it.
  * FP/SIMD registers move lazily, on the first use by a context that does not own
- * them, so an MMIO exit to a host that never touches FP costs nothing there.
+ * them, so an MMIO exit to a host that never touches FP costs nothing there. A vCPU's
+ * are saved whenever it leaves the CPU (it may run on another next); the registers
+ * still hold them after, and a later run here uses them as long as no other CPU has
+ * loaded that vCPU's since (cpu_context.fp_cpu).
  */
 #include <arch/percpu.h>
 #include <arch/switch.h>
@@ -37,36 +40,42 @@ uint64_t debug_guest_mdcr(const struct vcpu *vcpu);
 	(HCR_COMMON | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI | \
 	 HCR_TID3 | HCR_TACR)
 
+/* Whether this CPU's FP/SIMD registers hold ctxt's. */
+static bool fp_owned(const struct hyp_cpu *cpu, const struct cpu_context *ctxt)
+{
+	return cpu->fp_owner == ctxt &&
+	       __atomic_load_n(&ctxt->fp_cpu, __ATOMIC_RELAXED) == cpu->idx + 1;
+}
+
 uint64_t cptr_for(const struct hyp_cpu *cpu, const struct cpu_context *ctxt)
 {
-	return CPTR_BASE | (cpu->fp_owner == ctxt ? 0 : CPTR_TFP);
+	return CPTR_BASE | (fp_owned(cpu, ctxt) ? 0 : CPTR_TFP);
 }
 
 void fp_take(struct hyp_cpu *cpu, struct cpu_context *to)
 {
 	write_sysreg(cptr_el2, CPTR_BASE);
 	isb();
-	if (cpu->fp_owner) {
-		fpsimd_save(&cpu->fp_owner->fp);
+	/* Only the host's can be unsaved: a vCPU's were saved when it left the CPU. */
+	if (cpu->fp_owner == &cpu->host && fp_owned(cpu, &cpu->host)) {
+		fpsimd_save(&cpu->host.fp);
 	}
 	fpsimd_load(&to->fp);
 	cpu->fp_owner = to;
+	__atomic_store_n(&to->fp_cpu, cpu->idx + 1, __ATOMIC_RELAXED);
 }
 
 void arch_ctxt_sync_fp(struct cpu_context *ctxt)
 {
-	struct hyp_cpu *cpu = this_cpu();
-	uint64_t cptr;
+	(void)ctxt; /* a vCPU not running has its FP/SIMD registers in its context already */
+}
 
-	if (cpu->fp_owner != ctxt) {
-		return;
+/* A vCPU leaves the CPU: its FP/SIMD registers, if it had them, go to its context. */
+static void fp_put_guest(struct hyp_cpu *cpu, struct cpu_context *g)
+{
+	if (fp_owned(cpu, g)) {
+		fpsimd_save(&g->fp); /* CPTR_EL2 is still the guest's: no trap */
 	}
-	cptr = read_sysreg(cptr_el2);
-	write_sysreg(cptr_el2, cptr & ~CPTR_TFP);
-	isb();
-	fpsimd_save(&ctxt->fp);
-	write_sysreg(cptr_el2, cptr);
-	isb();
 }
 
 uint64_t arch_counter(void)
@@ -77,12 +86,8 @@ uint64_t arch_counter(void)
 
 void arch_ctxt_reset(struct cpu_context *ctxt)
 {
-	struct hyp_cpu *cpu = this_cpu();
-
-	/* The registers keep its values until the next owner loads its own over all of them. */
-	if (cpu->fp_owner == ctxt) {
-		cpu->fp_owner = NULL;
-	}
+	/* No CPU's registers hold its values any more: they are loaded afresh next time. */
+	__atomic_store_n(&ctxt->fp_cpu, 0, __ATOMIC_RELAXED);
 }
 
 uint64_t host_hcr(void)
@@ -156,7 +161,14 @@ static void run_until_exit(struct hyp_cpu *cpu, struct vcpu *vcpu, struct tv_exi
 		g->pc = read_sysreg(elr_el2);
 		g->pstate = read_sysreg(spsr_el2);
 		if (code == EXIT_IRQ && vgic_take_irq(vcpu)) {
-			continue; /* the guest's own timers: delivered without the host */
+			/* The guest's own timers, its doorbell: delivered without the host. */
+			if (__atomic_load_n(&vcpu->vm->system_event, __ATOMIC_ACQUIRE)) {
+				/* Another vCPU turned the VM off or reset it: this one ends too. */
+				*exit = (struct tv_exit){ TV_EXIT_SYSTEM_EVENT,
+							  { vcpu->vm->system_event, 0, 0, 0, 0 } };
+				return;
+			}
+			continue;
 		}
 		if (code != EXIT_SYNC) {
 			if (code == EXIT_SERROR) {
@@ -189,6 +201,14 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	struct hyp_cpu *cpu = this_cpu();
 	bool mte = vm_has_mte(vcpu->vm);
 
+	cpu->vcpu = vcpu;
+	/*
+	 * From here on a CPU that makes something pending for this vCPU rings the doorbell
+	 * here, and EL2 takes it: set before the list registers are filled (vgic_load), so
+	 * that whatever comes later either is in them or rings (vgic.c, arch_vcpu_kick).
+	 */
+	__atomic_store_n(&vcpu->in_guest, true, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	sysreg_save_el1(&cpu->host, hyp_state.host_mte);
 	sysreg_load_el1(&vcpu->ctxt, mte);
 	cpu->loaded = &vcpu->ctxt;
@@ -207,6 +227,7 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	run_until_exit(cpu, vcpu, exit);
 
 	cpu->guest = NULL;
+	fp_put_guest(cpu, &vcpu->ctxt);
 	vgic_stop_hyp_timer();
 	if (mte) {
 		/* Pending asynchronous tag-check faults land in TFSR_EL1 before it is saved. */
@@ -226,4 +247,6 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	vgic_release_held_ppis();
 	cpu->loaded = &cpu->host;
 	load_host_el2_config(cpu);
+	__atomic_store_n(&vcpu->in_guest, false, __ATOMIC_RELEASE);
+	cpu->vcpu = NULL;
 }

@@ -6,6 +6,7 @@
  * without the host.
  */
 #include <arch/percpu.h>
+#include <arch/platform.h>
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
 #include <hyp/pmu.h>
@@ -24,6 +25,7 @@
 #define ICC_HPPIR1_EL1 s3_0_c12_c12_2
 #define ICC_CTLR_EL1 s3_0_c12_c12_4
 #define ICC_DIR_EL1 s3_0_c12_c11_1
+#define ICC_SGI1R_EL1 s3_0_c12_c11_5
 #define ICC_CTLR_EOIMODE (1ull << 1)
 #define ICH_HCR_EN 1ull
 
@@ -289,6 +291,31 @@ void vgic_stop_hyp_timer(void)
 }
 
 /*
+ * The doorbell (TV_DOORBELL_SGI) of the CPU where the vCPU runs, or where its host waits
+ * for it. If it is not in the guest there, the host is to run it: the CPU's EL2 then
+ * gives whatever vCPU it is running back to the host (host_doorbell).
+ */
+void arch_vcpu_kick(struct vcpu *vcpu)
+{
+	unsigned cpu = __atomic_load_n(&vcpu->cpu, __ATOMIC_RELAXED);
+	uint64_t mpidr;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* what was made pending, before in_guest */
+	if (cpu == this_cpu()->idx || cpu >= platform.nr_cpus) {
+		return; /* its host runs here: it sees the news when this vCPU leaves */
+	}
+	if (!__atomic_load_n(&vcpu->in_guest, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&hyp_cpus[cpu].host_doorbell, true, __ATOMIC_RELAXED);
+	}
+	mpidr = platform.cpu_mpidr[cpu];
+	dsb(ish);
+	write_sysreg(ICC_SGI1R_EL1, (mpidr >> 8 & 0xff) << 16 | (mpidr >> 16 & 0xff) << 32 |
+					    (mpidr >> 32 & 0xff) << 48 |
+					    (uint64_t)TV_DOORBELL_SGI << 24 | 1ull << (mpidr & 0xf));
+	isb();
+}
+
+/*
  * A physical interrupt ended the guest's slice: if it is one EL2 takes for the guest
  * (its virtual timer, EL2's timer standing for its physical one, an EOI maintenance),
  * deal with it here. Returns true if the guest can go on, false if it is the host's.
@@ -299,13 +326,19 @@ bool vgic_take_irq(struct vcpu *vcpu)
 	bool gic = vcpu->vm->flags & TV_VM_GIC;
 
 	if (intid != TV_IRQ_VTIMER && intid != PPI_HYP_TIMER && intid != PPI_MAINTENANCE &&
-	    (intid != PPI_PMU || !arch_pmu_loaded(vcpu))) {
+	    intid != TV_DOORBELL_SGI && (intid != PPI_PMU || !arch_pmu_loaded(vcpu))) {
 		return false; /* the host's (a PMU overflow is the guest's only while it has the PMU) */
 	}
 	if ((read_sysreg(ICC_IAR1_EL1) & 0xffffff) != intid) {
 		return false; /* raced with another interrupt (acknowledged for the host) */
 	}
 	switch (intid) {
+	case TV_DOORBELL_SGI:
+		phys_eoi(intid);
+		if (__atomic_exchange_n(&this_cpu()->host_doorbell, false, __ATOMIC_ACQUIRE)) {
+			return false; /* for a vCPU the host is to run here: to the host */
+		}
+		break; /* news for this vCPU: into its list registers below */
 	case TV_IRQ_VTIMER:
 	case PPI_PMU:
 		phys_hold_active(intid);

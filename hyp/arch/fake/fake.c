@@ -49,6 +49,7 @@ void fake_hyp_init(const struct fake_config *cfg)
 	fake_pmu_reset();
 	fake_debug_reset();
 	fake_idst = true;
+	fake_smp_reset();
 	guest_fn = NULL;
 	console_len = 0;
 	console[0] = '\0';
@@ -94,6 +95,11 @@ void arch_tlb_inval_ipa(uint16_t vmid, uint64_t ipa)
 	(void)vmid;
 	(void)ipa;
 	fake_tlbi_ipa++;
+}
+
+void arch_tlb_inval_ipa_local(uint16_t vmid, uint64_t ipa)
+{
+	arch_tlb_inval_ipa(vmid, ipa);
 }
 
 void arch_tlb_inval_vmid(uint16_t vmid)

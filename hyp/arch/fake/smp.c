@@ -2,6 +2,7 @@
 /* The fake machine's CPUs: a number of them, the one "running", and the firmware's view. */
 #include <arch/fake.h>
 #include <hyp/arch.h>
+#include <hyp/host_psci.h>
 #include <hyp/psci.h>
 
 #include <stdio.h>
@@ -52,4 +53,27 @@ void arch_cpu_stop(void)
 
 void arch_cpu_wait(void)
 {
+}
+
+unsigned fake_kicks;
+struct vcpu *fake_last_kicked;
+
+void fake_smp_reset(void)
+{
+	fake_nr_cpus = 1;
+	fake_cpu = 0;
+	fake_cpu_starts = 0;
+	fake_cpu_start_ret = PSCI_RET_SUCCESS;
+	for (unsigned i = 0; i < HYP_MAX_CPUS; i++) {
+		fake_fw_power[i] = i ? PSCI_AFF_OFF : PSCI_AFF_ON;
+	}
+	fake_kicks = 0;
+	fake_last_kicked = NULL;
+	host_psci_init(0);
+}
+
+void arch_vcpu_kick(struct vcpu *vcpu)
+{
+	fake_kicks++;
+	fake_last_kicked = vcpu;
 }

@@ -18,6 +18,8 @@ phys_addr_t hyp_pa(const void *va);
 /* TLB maintenance after a stage-2 change, for one VMID. VMID 0 is the host. */
 void arch_tlb_inval_ipa(uint16_t vmid, uint64_t ipa);
 void arch_tlb_inval_vmid(uint16_t vmid);
+/* This CPU's TLB only: a stale entry of a change already made and broadcast. */
+void arch_tlb_inval_ipa_local(uint16_t vmid, uint64_t ipa);
 
 /* Whether the hardware stores allocation tags (FEAT_MTE2) and has asymmetric checks. */
 bool arch_has_mte(void);
@@ -74,7 +76,6 @@ void arch_console_write(const char *s, size_t n);
 _Noreturn void arch_halt(int code);
 
 /* ---- CPUs: those of the machine, by index 0..arch_nr_cpus()-1 (0 booted) ---- */
-#define HYP_MAX_CPUS 8
 unsigned arch_nr_cpus(void);
 unsigned arch_this_cpu(void);
 /* The index of the CPU with this MPIDR affinity, or -1. */
@@ -116,6 +117,11 @@ void arch_page_copy(phys_addr_t dst, phys_addr_t src);
 bool arch_vgic_pending(void);
 /* Runs vgic_flush() on the running vCPU's list registers, wherever they live now. */
 void arch_vgic_refresh(struct vcpu *vcpu);
+/*
+ * Something new is pending for a vCPU (of this CPU's or another's making): ring the
+ * doorbell of the CPU it runs on, or last ran on, unless that is this CPU.
+ */
+void arch_vcpu_kick(struct vcpu *vcpu);
 
 /* Reads a register of the ID space (op0 3, op1 0, CRn 0); unallocated ones read 0. */
 uint64_t arch_read_id_reg(uint32_t enc);

@@ -60,6 +60,7 @@ struct cpu_context {
 	uint64_t sys[CTX_NR_SYSREGS];
 	struct fpsimd_state fp;
 	bool step_done; /* EL2 completed an instruction the context was single-stepping */
+	uint32_t fp_cpu; /* index + 1 of the CPU that last loaded its FP/SIMD registers */
 };
 
 #define CTX_OFF_REGS 0

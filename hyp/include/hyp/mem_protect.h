@@ -157,8 +157,23 @@ int64_t host_read_guest(struct vm *vm, uint64_t ipa, uint64_t data_pa, uint64_t 
 void vm_reclaim_all(struct vm *vm);
 
 /*
+ * host_lock (hyp/lock.h): page ownership and the host's stage 2. Held by the
+ * transitions here, and by every other user of a host buffer from its check to its
+ * last access, so that the buffer stays the host's meanwhile.
+ */
+void host_lock_component(void);
+void host_unlock_component(void);
+
+/*
+ * A stage-2 fault of the host at pa: whether the page is the host's after all (its
+ * mapping changed on another CPU while the access was made), so the access is retried.
+ */
+bool host_fault_was_transient(uint64_t pa);
+
+/*
  * Checks that [pa, pa + len) is memory the host may read (write: and write) on
  * behalf of a hypercall: RAM, owned or borrowed by the host. 0 or -TV_EFAULT.
+ * host_lock must be held.
  */
 int host_buffer_check(uint64_t pa, uint64_t len, bool write);
 

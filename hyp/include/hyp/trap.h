@@ -53,8 +53,10 @@ void inject_iabt(struct cpu_context *ctxt, uint64_t far);
  * Runs a vCPU until it needs the host, first completing the exit it last took
  * (TV_RUN_* flags, `value`). Returns 0 with *exit filled, or:
  *  -TV_EINVAL  unknown flags, or flags that do not match the pending exit
- *  -TV_EPERM   the vCPU is powered off
- *  handle errors as vcpu_from_handle()
+ *  -TV_EPERM   the VM was turned off or reset (PSCI SYSTEM_*), or the vCPU stopped
+ *  -TV_EBUSY   the vCPU runs on another CPU (or another call has it)
+ *  handle errors as vcpu_get()
+ * A vCPU that is off (PSCI) returns at once with TV_EXIT_CPU_OFF.
  */
 int64_t vcpu_run(uint64_t handle, uint64_t idx, uint64_t flags, uint64_t value, struct tv_exit *exit);
 
@@ -64,6 +66,19 @@ int64_t vcpu_run(uint64_t handle, uint64_t idx, uint64_t flags, uint64_t value, 
  * none), the vCPU is powered off, and its PSTATE and SPSR_EL1 are reset to EL1h.
  */
 void vcpu_stop_aarch32(struct vcpu *vcpu, uint64_t esr, struct tv_exit *exit);
+
+/*
+ * A guest's PSCI call (function ID in x0), if it is one EL2 answers: returns true with
+ * the result in x0 and *resume saying whether the guest goes on (else *exit is for the
+ * host: CPU_OFF, SYSTEM_OFF/RESET, a wait). false: not such a call (guest_psci.c).
+ */
+bool guest_psci_call(struct vcpu *vcpu, struct tv_exit *exit, bool *resume);
+
+/*
+ * The vCPU waits for an interrupt (WFI, CPU_SUSPEND): true to go on at once (one is
+ * pending), else *exit is TV_EXIT_WFI for the host, with the deadline of its timers.
+ */
+bool vcpu_wfi(struct vcpu *vcpu, struct tv_exit *exit);
 
 /* Provided by the arch: enter the vCPU and run it until an exit for the host. */
 void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit);

@@ -16,6 +16,8 @@
 #define GRANULE_SIZE 16u                      /* bytes covered by one allocation tag */
 #define TAGS_PER_PAGE (PAGE_SIZE / GRANULE_SIZE) /* 256 */
 
+#define HYP_MAX_CPUS 8 /* CPUs of the machine the hypervisor can run on */
+
 #define ALIGNED(x, a) (((x) & ((a)-1)) == 0)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -12,6 +12,7 @@
 #define HYP_VGIC_H
 
 #include <abi/hvc.h>
+#include <hyp/lock.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -36,6 +37,12 @@ struct irq_line {
 };
 
 struct vgic_cpu {
+	/*
+	 * Guards lines[] and the SGI state, which other CPUs change (TV_HC_VCPU_IRQ from the
+	 * host, SGIs from other vCPUs) while the vCPU runs; the list registers, vmcr and the
+	 * active priorities are its own CPU's alone.
+	 */
+	struct hyp_lock lock;
 	uint64_t lr[VGIC_MAX_LRS];
 	uint64_t vmcr;
 	uint64_t ap0r;
@@ -98,6 +105,9 @@ int64_t vcpu_irq_state(uint64_t handle, uint64_t idx, uint64_t *pending, uint64_
 
 /* Whether some list register holds an interrupt pending for the guest. */
 bool vgic_pending(const struct vcpu *vcpu);
+
+/* Whether an enabled SGI waits for a list register (sent by another vCPU, say). */
+bool vgic_sgi_waiting(struct vcpu *vcpu);
 
 /* Number of list registers (from ICH_VTR_EL2), set by the arch at boot. */
 extern unsigned vgic_nr_lrs;

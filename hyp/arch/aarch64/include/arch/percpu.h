@@ -39,6 +39,7 @@ struct hyp_cpu {
 	struct vcpu *vcpu;	  /* the vCPU running here (in VCPU_RUN), or NULL */
 	uint32_t ppis_left_active; /* PPIs EL2 acknowledged and left active (vgic.c) */
 	bool hyp_timer_armed;	  /* CNTHP stands for the guest's physical timer (vgic.c) */
+	bool host_doorbell;	  /* the doorbell rang for the host, not the running vCPU */
 };
 
 /* One per CPU of the machine; TPIDR_EL2 points at this CPU's. */

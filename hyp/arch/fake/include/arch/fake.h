@@ -73,6 +73,15 @@ void fake_cache_reset(uint64_t ram_size);
 void fake_cache_write(uint64_t pa, unsigned what);
 unsigned fake_cache_dirty(uint64_t pa);
 
+/*
+ * CPUs (fake/smp.c): how many the machine has, the one calls run on, what the firmware
+ * says of each, what it answers CPU_ON with; doorbells rung (arch_vcpu_kick).
+ */
+extern unsigned fake_nr_cpus, fake_cpu, fake_cpu_starts, fake_kicks;
+extern uint64_t fake_fw_power[], fake_cpu_start_ret;
+extern struct vcpu *fake_last_kicked;
+void fake_smp_reset(void); /* one CPU, on; the rest off (fake_hyp_init) */
+
 /* Console output of the hypervisor since init (for checking log messages). */
 const char *fake_console(void);
 
