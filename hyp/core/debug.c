@@ -43,11 +43,6 @@ void debug_step_done(struct vcpu *vcpu)
 	}
 }
 
-bool debug_in_use(uint64_t mdscr)
-{
-	return mdscr & (MDSCR_SS | MDSCR_KDE | MDSCR_MDE);
-}
-
 /*
  * Registers that read zero and ignore writes for a guest (no external debugger, no
  * memory-mapped debug, no double lock); the read-only ones UNDEF when written.

@@ -198,10 +198,10 @@ static bool handle_wfi(struct vcpu *vcpu, struct tv_exit *exit)
 
 bool handle_guest_trap(struct vcpu *vcpu, const struct trap_info *t, struct tv_exit *exit)
 {
-	struct cpu_view view = { vm_has_mte(vcpu->vm), true };
+	struct cpu_view view;
 
 	/* Nothing is emulated for AArch32 (run.c says why): a 16-bit T32 instruction is not 4 bytes. */
-	if (vcpu->ctxt.pstate & PSR_MODE32) {
+	if (__builtin_expect(vcpu->ctxt.pstate & PSR_MODE32, 0)) {
 		vcpu_stop_aarch32(vcpu, t->esr, exit);
 		return false;
 	}
@@ -217,6 +217,7 @@ bool handle_guest_trap(struct vcpu *vcpu, const struct trap_info *t, struct tv_e
 			return true;
 		}
 		if (!(vcpu->vm->flags & TV_VM_GIC) || !vgic_emulate_sgi(vcpu, t->esr)) {
+			view = (struct cpu_view){ vm_has_mte(vcpu->vm), true };
 			emulate_sysreg(&vcpu->ctxt, t->esr, &view);
 		}
 		return true;

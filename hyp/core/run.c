@@ -83,9 +83,9 @@ void vcpu_stop_aarch32(struct vcpu *vcpu, uint64_t esr, struct tv_exit *exit)
  * state when it leaves the CPU (or when it traps: exit.c) is stopped, so EL2 never
  * emulates an AArch32 instruction.
  */
-static void check_aarch64(struct vcpu *vcpu, struct tv_exit *exit)
+static inline void check_aarch64(struct vcpu *vcpu, struct tv_exit *exit)
 {
-	if ((vcpu->ctxt.pstate & PSR_MODE32) || !tv_spsr_el1_valid(vcpu->ctxt.sys[CTX_SPSR_EL1])) {
+	if (__builtin_expect((vcpu->ctxt.pstate | vcpu->ctxt.sys[CTX_SPSR_EL1]) & PSR_MODE32, 0)) {
 		vcpu_stop_aarch32(vcpu, exit->reason == TV_EXIT_GUEST_ERROR ? exit->data[0] : 0, exit);
 	}
 }
@@ -109,7 +109,9 @@ int64_t vcpu_run(uint64_t handle, uint64_t idx, uint64_t flags, uint64_t value, 
 	if (ret) {
 		return ret;
 	}
-	debug_step_done(vcpu); /* a completed MMIO access the guest was stepping */
+	if (vcpu->ctxt.step_done) {
+		debug_step_done(vcpu); /* a completed MMIO access the guest was stepping */
+	}
 	if (flags & TV_RUN_COMPLETE_ONLY) {
 		*exit = (struct tv_exit){ TV_EXIT_NONE, { 0 } };
 		return 0;

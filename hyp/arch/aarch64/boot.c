@@ -5,6 +5,7 @@
  */
 #include <abi/boot.h>
 #include <abi/hvc.h>
+#include <arch/lazy.h>
 #include <arch/percpu.h>
 #include <arch/switch.h>
 #include <arch/sysreg.h>
@@ -25,8 +26,7 @@ void enable_mmu_el2(uint64_t ttbr0, uint64_t tcr, uint64_t mair, uint64_t sctlr)
 void cpu_features_init(void);
 void console_init(void);
 void vgic_arch_init(void);
-void pmu_arch_init(void);
-void debug_arch_init(void);
+
 
 static struct hyp_cpu cpu0;
 static uint64_t image_sum;
@@ -186,8 +186,8 @@ void hyp_boot(void)
 	setup_pools();
 	vm_init();
 	vgic_arch_init();
-	pmu_arch_init();
-	debug_arch_init();
+	pmu_arch_init(&cpu0);
+	debug_arch_init(&cpu0);
 	if (hdr->magic != TV_HOST_MAGIC) {
 		hyp_panic("no host image at 0x%lx", (uint64_t)TV_HOST_LOAD_ADDR);
 	}

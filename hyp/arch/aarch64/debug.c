@@ -4,6 +4,7 @@
  * breakpoint, watchpoint and claim-tag registers and the OS lock saved and loaded
  * between the host and the vCPU that owns them, and MDCR_EL2's debug traps.
  */
+#include <arch/lazy.h>
 #include <arch/sysreg.h>
 #include <hyp/debug.h>
 #include <hyp/vm.h>
@@ -12,9 +13,7 @@
 #define ID_WRPS(dfr0) ((((dfr0) >> 20) & 0xf) + 1)
 
 static unsigned nr_brps, nr_wrps;
-static uint64_t guest_mdcr_base; /* TDOSA, TDRA, and TDCC where FEAT_FGT provides it */
-static struct debug_state host_state;
-static struct vcpu *loaded;
+static struct debug_state host_state; /* while a vCPU's is loaded (this_cpu()->debug_owner) */
 
 /* The n-th breakpoint or watchpoint register: op2 4..7 = BVR, BCR, WVR, WCR. */
 #define DBG_ONE(reg, write, v)                  \
@@ -63,19 +62,15 @@ static uint64_t bp_access(unsigned n, unsigned op2, bool write, uint64_t v)
 	return v;
 }
 
-void debug_arch_init(void)
+void debug_arch_init(struct hyp_cpu *cpu)
 {
 	uint64_t dfr0 = read_sysreg(id_aa64dfr0_el1);
 	bool fgt = ((read_sysreg(id_aa64mmfr0_el1) >> 56) & 0xf) != 0;
 
 	nr_brps = (unsigned)ID_BRPS(dfr0);
 	nr_wrps = (unsigned)ID_WRPS(dfr0);
-	guest_mdcr_base = MDCR_TDOSA | MDCR_TDRA | (fgt ? MDCR_TDCC : 0);
-}
-
-uint64_t debug_guest_mdcr(const struct vcpu *vcpu)
-{
-	return guest_mdcr_base | (loaded == vcpu ? 0 : MDCR_TDA);
+	/* The OS lock and MDRAR always trap, the DCC too where FEAT_FGT gives TDCC. */
+	cpu->guest_mdcr |= MDCR_TDOSA | MDCR_TDRA | (fgt ? MDCR_TDCC : 0);
 }
 
 static void hw_save(struct debug_state *s)
@@ -110,7 +105,7 @@ static void hw_load(const struct debug_state *s)
 
 bool arch_debug_loaded(const struct vcpu *vcpu)
 {
-	return loaded == vcpu;
+	return this_cpu()->debug_owner == vcpu;
 }
 
 void arch_debug_set_oslk(bool locked)
@@ -119,34 +114,23 @@ void arch_debug_set_oslk(bool locked)
 	isb();
 }
 
-static void take(struct vcpu *vcpu)
+void debug_take(struct hyp_cpu *cpu, struct vcpu *vcpu)
 {
 	hw_save(&host_state);
 	hw_load(&vcpu->debug);
-	loaded = vcpu;
+	cpu->debug_owner = vcpu;
 }
 
 void arch_debug_take(struct vcpu *vcpu)
 {
-	take(vcpu);
+	debug_take(this_cpu(), vcpu);
 	write_sysreg(mdcr_el2, read_sysreg(mdcr_el2) & ~MDCR_TDA);
 	isb();
 }
 
-/* Entering a vCPU: its debug state goes in if its MDSCR_EL1 enables debug events. */
-void debug_enter(struct vcpu *vcpu)
+void debug_give_back(struct hyp_cpu *cpu)
 {
-	if (debug_in_use(vcpu->ctxt.sys[CTX_MDSCR_EL1])) {
-		take(vcpu);
-	}
-}
-
-/* Leaving it: the host's state back if the vCPU's was loaded. */
-void debug_exit(struct vcpu *vcpu)
-{
-	if (loaded == vcpu) {
-		hw_save(&vcpu->debug);
-		hw_load(&host_state);
-		loaded = NULL;
-	}
+	hw_save(&cpu->debug_owner->debug);
+	hw_load(&host_state);
+	cpu->debug_owner = NULL;
 }

@@ -5,6 +5,7 @@
  * its PMU's PPI 23, EL2's timer standing for its physical timer, EOI maintenance)
  * without the host.
  */
+#include <arch/lazy.h>
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
 #include <hyp/pmu.h>
@@ -14,7 +15,6 @@
 
 #define ICH_HCR_EL2 s3_4_c12_c11_0
 #define ICH_VTR_EL2 s3_4_c12_c11_1
-#define ICH_VMCR_EL2 s3_4_c12_c11_7
 #define ICH_AP0R0_EL2 s3_4_c12_c8_0
 #define ICH_AP1R0_EL2 s3_4_c12_c9_0
 #define ICH_VTR_PREBITS(v) ((((v) >> 26) & 7) + 1)
@@ -91,7 +91,7 @@ static void clear_upper_aprs(void)
  * mask, binary points, group enables, EOI mode), no active priorities, no list registers.
  * Every guest runs with HCR_EL2.IMO, so its ICC_* accesses reach this interface whether
  * or not it has a GIC: it is reset whenever a GIC VM leaves the CPU, and a VM without a
- * GIC can only change ICH_VMCR_EL2 (vgic_scrub_vmcr).
+ * GIC can only change ICH_VMCR_EL2 (the world switch clears it, vgic_scrub_vmcr).
  */
 static void reset_interface(void)
 {
@@ -124,9 +124,7 @@ void vgic_arch_init(void)
  */
 void vgic_scrub_vmcr(void)
 {
-	if (read_sysreg(ICH_VMCR_EL2)) {
-		write_sysreg(ICH_VMCR_EL2, 0);
-	}
+	write_sysreg(ICH_VMCR_EL2, 0);
 }
 
 void vgic_load(struct vcpu *vcpu)
@@ -185,9 +183,6 @@ bool arch_vgic_pending(void)
 #define PPI_MAINTENANCE 25
 #define PPI_HYP_TIMER 26 /* CNTHP: armed for the guest's emulated physical timer */
 
-/* PPIs EL2 acknowledged and left active (their sources still assert them). */
-static uint32_t ppis_left_active;
-
 /*
  * EOIR and DIR under the EOI mode an operation needs, whatever the host's own: with
  * EOImode 1 EOIR only drops the running priority (the interrupt stays active until DIR).
@@ -222,25 +217,23 @@ static void phys_eoi(uint64_t intid)
 static void phys_hold_active(uint64_t intid)
 {
 	phys_write_eoi(intid, true, false);
-	ppis_left_active |= 1u << intid;
+	this_cpu()->ppis_held |= 1u << intid;
 }
 
-static void phys_release(uint32_t ppis)
+static void phys_release(struct hyp_cpu *cpu, uint32_t ppis)
 {
-	ppis &= ppis_left_active;
+	ppis &= cpu->ppis_held;
 	for (unsigned intid = 16; intid < 32; intid++) {
 		if (ppis & (1u << intid)) {
 			phys_write_eoi(intid, true, true);
 		}
 	}
-	ppis_left_active &= ~ppis;
+	cpu->ppis_held &= ~ppis;
 }
 
-void vgic_release_held_ppis(void)
+void vgic_release_held_ppis(struct hyp_cpu *cpu)
 {
-	if (ppis_left_active) {
-		phys_release(ppis_left_active);
-	}
+	phys_release(cpu, cpu->ppis_held);
 }
 
 /* The guest deactivated an interrupt EL2 asked to hear about: look at its level again. */
@@ -251,7 +244,7 @@ static void maintenance(struct vcpu *vcpu)
 	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
 		v->lr[i] = lr_access(i, false, 0);
 	}
-	phys_release(vgic_eoi_maintenance(vcpu));
+	phys_release(this_cpu(), vgic_eoi_maintenance(vcpu));
 	vgic_flush(vcpu);
 	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
 		lr_access(i, true, v->lr[i]);
@@ -259,30 +252,27 @@ static void maintenance(struct vcpu *vcpu)
 }
 
 /* CNTHP stands for the guest's emulated EL1 physical timer while the guest runs. */
-static bool hyp_timer_armed;
-
 void arch_ptimer_changed(struct vcpu *vcpu)
 {
+	struct hyp_cpu *cpu = this_cpu();
 	uint64_t at = (vcpu->vm->flags & TV_VM_GIC) ? ptimer_deadline(vcpu) : 0;
 
 	if (at) {
 		write_sysreg(cnthp_cval_el2, at);
 		write_sysreg(cnthp_ctl_el2, CNT_CTL_ENABLE);
-		hyp_timer_armed = true;
-	} else if (hyp_timer_armed) {
+		cpu->hyp_timer_armed = true;
+	} else if (cpu->hyp_timer_armed) {
 		write_sysreg(cnthp_ctl_el2, 0);
-		hyp_timer_armed = false;
+		cpu->hyp_timer_armed = false;
 	}
 	isb();
 }
 
-void vgic_stop_hyp_timer(void)
+void vgic_stop_hyp_timer(struct hyp_cpu *cpu)
 {
-	if (hyp_timer_armed) {
-		write_sysreg(cnthp_ctl_el2, 0);
-		isb();
-		hyp_timer_armed = false;
-	}
+	write_sysreg(cnthp_ctl_el2, 0);
+	isb();
+	cpu->hyp_timer_armed = false;
 }
 
 /*
@@ -308,7 +298,7 @@ bool vgic_take_irq(struct vcpu *vcpu)
 		phys_hold_active(intid);
 		break;
 	case PPI_HYP_TIMER:
-		vgic_stop_hyp_timer(); /* the line falls: the level is EL2's to keep now */
+		vgic_stop_hyp_timer(this_cpu()); /* the line falls: the level is EL2's to keep now */
 		phys_eoi(intid);
 		break;
 	default:

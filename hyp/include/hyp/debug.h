@@ -35,7 +35,10 @@ struct debug_state {
 struct vcpu;
 
 /* Whether a context with this MDSCR_EL1 can take debug events: its state must be loaded. */
-bool debug_in_use(uint64_t mdscr);
+static inline bool debug_in_use(uint64_t mdscr)
+{
+	return mdscr & (MDSCR_SS | MDSCR_KDE | MDSCR_MDE);
+}
 
 /*
  * A trapped debug register access (EC 0x18, op0 2) of a guest: the OS lock registers and

@@ -19,6 +19,8 @@
 #ifndef __ASSEMBLER__
 #include <hyp/context.h>
 
+struct vcpu;
+
 struct hyp_cpu {
 	struct cpu_context *guest;
 	uint64_t hyp_regs[12];
@@ -26,6 +28,14 @@ struct hyp_cpu {
 	struct cpu_context *fp_owner; /* whose FP/SIMD registers are in hardware */
 	uint64_t pad[1];
 	struct cpu_context host;
+	/* State switched lazily (pmu.c, debug.c, vgic.c): which vCPU's is in hardware. */
+	struct vcpu *pmu_owner;	  /* NULL: the host's PMU registers are in hardware */
+	struct vcpu *debug_owner; /* NULL: the host's breakpoints and watchpoints are */
+	uint64_t host_pmcr;	  /* the host's PMCR_EL0 while EL2 stopped its counters, else 0 */
+	uint64_t guest_mdcr;	  /* MDCR_EL2 for a guest whose PMU and debug are both loaded */
+	uint32_t ppis_held;	  /* PPIs EL2 took for the running guest and left active */
+	bool hyp_timer_armed;	  /* CNTHP stands for the running guest's physical timer */
+	bool has_pmu;
 };
 
 static inline struct hyp_cpu *this_cpu(void)

@@ -30,6 +30,7 @@
 #define SYS_TFSR_EL2 s3_4_c5_c6_0
 #define SYS_GMID_EL1 s3_1_c0_c0_4
 #define SYS_ICC_SRE_EL2 s3_4_c12_c9_5
+#define ICH_VMCR_EL2 s3_4_c12_c11_7
 #define SYS_HCRX_EL2 s3_4_c1_c2_2
 #define HCRX_MSCEN (1ull << 11)
 #define SYS_ID_AA64PFR1_EL1 s3_0_c0_c4_1
@@ -62,6 +63,7 @@
 #define CPTR_TAM (1ull << 30)
 
 /* MDCR_EL2 */
+#define MDCR_HPMN_MASK 0x1full
 #define MDCR_TPMCR (1ull << 5)
 #define MDCR_TPM (1ull << 6)
 #define MDCR_TDE (1ull << 8)
