@@ -240,3 +240,26 @@ HOST_TEST(host_breakpoints_do_not_reach_a_guest)
 	__asm__ volatile("msr dbgbcr0_el1, xzr\nisb");
 	guest_destroy(&spy.g);
 }
+
+/*
+ * A guest's DISR_EL1 is its own (with HCR_EL2.AMO every guest's DISR_EL1 is VDISR_EL2,
+ * which was not switched): a deferred SError record written by one VM is not what the
+ * next reads, and the first keeps its own.
+ */
+HOST_TEST(disr_does_not_reach_the_next_vm)
+{
+	static struct probe victim, spy;
+
+	HT_EXPECT_EQ(probe_start(&victim, 0, TV_VM_PROTECTED, side_doors_elf, side_doors_elf_end, 6),
+		     0);
+	HT_EXPECT_TRUE(probe_run(&victim));
+	HT_EXPECT_EQ(victim.x1, 0x80000011);
+	HT_EXPECT_EQ(probe_start(&spy, 1, 0, side_doors_elf, side_doors_elf_end, 7), 0);
+	HT_EXPECT_TRUE(probe_run(&spy));
+	host_log("spy found DISR_EL1 0x%lx", spy.x1);
+	HT_EXPECT_EQ(spy.x1, 0);
+	HT_EXPECT_TRUE(probe_run(&victim));
+	HT_EXPECT_EQ(victim.x1, 0x80000011);
+	guest_destroy(&spy.g);
+	guest_destroy(&victim.g);
+}

@@ -143,6 +143,19 @@ static _Noreturn void enter_host(const struct tv_host_header *hdr)
 	if ((read_sysreg(id_aa64mmfr1_el1) >> 40) & 0xf) {
 		write_sysreg(SYS_HCRX_EL2, HCRX_MSCEN); /* FEAT_MOPS usable at EL1 and EL0 */
 	}
+	/*
+	 * Fine-grained traps all at 0 (their reset value is UNKNOWN): registers of features
+	 * the CPU has but nobody is given, whose "n" bits trap when 0, trap and get an UNDEF
+	 * (TPIDR2_EL0 and SMPRI_EL1 of SME, for one, which CPTR_EL2.TSM does not cover).
+	 */
+	if ((read_sysreg(id_aa64mmfr0_el1) >> 56) & 0xf) {
+		write_sysreg(SYS_HFGRTR_EL2, 0);
+		write_sysreg(SYS_HFGWTR_EL2, 0);
+		write_sysreg(SYS_HFGITR_EL2, 0);
+		write_sysreg(SYS_HDFGRTR_EL2, 0);
+		write_sysreg(SYS_HDFGWTR_EL2, 0);
+	}
+	cpu0.has_ras = ((read_sysreg(id_aa64pfr0_el1) >> 28) & 0xf) != 0;
 	load_host_el2_config(&cpu0);
 	write_sysreg(elr_el2, host->pc);
 	write_sysreg(spsr_el2, host->pstate);

@@ -66,11 +66,15 @@ void debug_arch_init(struct hyp_cpu *cpu)
 {
 	uint64_t dfr0 = read_sysreg(id_aa64dfr0_el1);
 	bool fgt = ((read_sysreg(id_aa64mmfr0_el1) >> 56) & 0xf) != 0;
+	bool trf = ((dfr0 >> 40) & 0xf) != 0;
 
 	nr_brps = (unsigned)ID_BRPS(dfr0);
 	nr_wrps = (unsigned)ID_WRPS(dfr0);
-	/* The OS lock and MDRAR always trap, the DCC too where FEAT_FGT gives TDCC. */
-	cpu->guest_mdcr |= MDCR_TDOSA | MDCR_TDRA | (fgt ? MDCR_TDCC : 0);
+	/*
+	 * The OS lock and MDRAR always trap, the DCC too where FEAT_FGT gives TDCC, and the
+	 * trace filter TRFCR_EL1 (FEAT_TRF: hidden from guests, not switched) where it exists.
+	 */
+	cpu->guest_mdcr |= MDCR_TDOSA | MDCR_TDRA | (fgt ? MDCR_TDCC : 0) | (trf ? MDCR_TTRF : 0);
 }
 
 static void hw_save(struct debug_state *s)

@@ -29,7 +29,7 @@ void sysreg_load_el1(const struct cpu_context *c, bool mte);
 #define HCR_COMMON (HCR_VM | HCR_SWIO | HCR_RW | HCR_TSC | HCR_TIDCP | HCR_TLOR)
 #define HCR_GUEST                                                                   \
 	(HCR_COMMON | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI | \
-	 HCR_TID3 | HCR_TACR)
+	 HCR_TID3 | HCR_TACR | HCR_TERR)
 
 uint64_t cptr_for(const struct hyp_cpu *cpu, const struct cpu_context *ctxt)
 {
@@ -190,6 +190,9 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	cpu->loaded = &vcpu->ctxt;
 	lazy_enter(cpu, vcpu);
 	load_guest_el2_config(cpu, vcpu);
+	if (cpu->has_ras) {
+		write_sysreg(SYS_VDISR_EL2, vcpu->disr_el1); /* what the guest's DISR_EL1 reads */
+	}
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		vgic_load(vcpu);
 	}
@@ -208,6 +211,9 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 		isb();
 	}
 	sysreg_save_el1(&vcpu->ctxt, mte);
+	if (cpu->has_ras) {
+		vcpu->disr_el1 = read_sysreg(SYS_VDISR_EL2);
+	}
 	lazy_exit(cpu);
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		vgic_save(vcpu);

@@ -39,6 +39,7 @@ struct vcpu {
 	struct ptimer ptimer; /* the emulated EL1 physical timer */
 	struct vpmu pmu;      /* its PMU registers, while not in the hardware */
 	struct debug_state debug; /* breakpoints, watchpoints, claim tags, OS lock */
+	uint64_t disr_el1;    /* its deferred SError record (VDISR_EL2 while it runs) */
 };
 
 struct vm {

@@ -36,6 +36,7 @@ struct hyp_cpu {
 	uint32_t ppis_held;	  /* PPIs EL2 took for the running guest and left active */
 	bool hyp_timer_armed;	  /* CNTHP stands for the running guest's physical timer */
 	bool has_pmu;
+	bool has_ras; /* FEAT_RAS: a guest's DISR_EL1 is VDISR_EL2 (HCR_EL2.AMO) */
 };
 
 static inline struct hyp_cpu *this_cpu(void)
