@@ -56,6 +56,24 @@ static bool raz_wi(uint32_t enc, bool read)
 	       enc == ENC_DBGDTRRX_EL0 || enc == ENC_MDCCINT_EL1;
 }
 
+#define DBGBCR_GUEST 0xffc1e7ull	 /* BT, LBN, SSC, BAS, PMC, E (not HMC) */
+#define DBGWCR_GUEST 0x1f1fdfffull /* MASK, WT, LBN, SSC, BAS, LSC, PAC, E (not HMC) */
+#define DBGVR_ADDR (~3ull)	 /* bits 1:0 RES0 */
+
+void debug_state_sanitize(struct debug_state *s)
+{
+	unsigned brps = arch_debug_brps(), wrps = arch_debug_wrps();
+
+	for (unsigned i = 0; i < DEBUG_MAX_BPS; i++) {
+		s->bcr[i] &= i < brps ? DBGBCR_GUEST : 0;
+		s->bvr[i] &= i < brps ? DBGVR_ADDR : 0;
+		s->wcr[i] &= i < wrps ? DBGWCR_GUEST : 0;
+		s->wvr[i] &= i < wrps ? DBGVR_ADDR : 0;
+	}
+	s->claim &= 0xff;
+	s->oslk &= 1;
+}
+
 bool debug_trap(struct vcpu *vcpu, uint64_t esr)
 {
 	uint32_t enc = (uint32_t)(esr & ESR_SYS_ENC_MASK);

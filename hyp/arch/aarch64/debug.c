@@ -107,6 +107,16 @@ static void hw_load(const struct debug_state *s)
 	isb();
 }
 
+unsigned arch_debug_brps(void)
+{
+	return nr_brps;
+}
+
+unsigned arch_debug_wrps(void)
+{
+	return nr_wrps;
+}
+
 bool arch_debug_loaded(const struct vcpu *vcpu)
 {
 	return this_cpu()->debug_owner == vcpu;

@@ -39,7 +39,7 @@ bool arch_pmu_present(void)
 	return this_cpu()->has_pmu;
 }
 
-unsigned pmu_nr_counters(void)
+unsigned arch_pmu_counters(void)
 {
 	return nr_counters;
 }

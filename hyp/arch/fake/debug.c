@@ -19,6 +19,16 @@ void arch_debug_take(struct vcpu *vcpu)
 	owner = vcpu;
 }
 
+unsigned arch_debug_brps(void)
+{
+	return 6; /* as QEMU's max CPU */
+}
+
+unsigned arch_debug_wrps(void)
+{
+	return 4;
+}
+
 bool arch_debug_loaded(const struct vcpu *vcpu)
 {
 	return owner == vcpu;

@@ -55,7 +55,16 @@ bool debug_trap(struct vcpu *vcpu, uint64_t esr);
  */
 void debug_step_done(struct vcpu *vcpu);
 
+/*
+ * Clears what a vCPU's debug registers cannot hold (a restored state): bits outside the
+ * architected fields, matching at EL2 (HMC: a guest has no EL2), registers beyond the
+ * CPU's breakpoints and watchpoints, claim tags beyond 8.
+ */
+void debug_state_sanitize(struct debug_state *s);
+
 /* Provided by the arch. */
+unsigned arch_debug_brps(void);
+unsigned arch_debug_wrps(void);
 void arch_debug_take(struct vcpu *vcpu); /* loads the running vCPU's, saves the host's */
 bool arch_debug_loaded(const struct vcpu *vcpu);
 void arch_debug_set_oslk(bool locked); /* the OS lock in hardware (loaded vCPU's) */

@@ -68,8 +68,16 @@ bool vpmu_level(struct vcpu *vcpu);
  */
 bool pmu_trap(struct vcpu *vcpu, uint64_t esr);
 
+/*
+ * Clears what a vCPU's PMU registers cannot hold on this CPU (a restored state): the
+ * read-only and action bits of PMCR, counters beyond PMCR.N, filters of EL2 and EL3
+ * (a guest has neither), bits PMUSERENR and PMSELR do not have.
+ */
+void pmu_state_sanitize(struct pmu_state *s);
+
 /* Provided by the arch. */
 bool arch_pmu_present(void);
+unsigned arch_pmu_counters(void); /* PMCR_EL0.N: event counters (0 without a PMU) */
 /* Loads the running vCPU's PMU (the host's saved and stopped); stops trapping its accesses. */
 void arch_pmu_take(struct vcpu *vcpu);
 /* Whether the vCPU's PMU is in the hardware now, and its level read from there. */

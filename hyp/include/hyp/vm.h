@@ -40,6 +40,7 @@ struct vcpu {
 	struct vpmu pmu;      /* its PMU registers, while not in the hardware */
 	struct debug_state debug; /* breakpoints, watchpoints, claim tags, OS lock */
 	uint64_t disr_el1;    /* its deferred SError record (VDISR_EL2 while it runs) */
+#define DISR_BITS 0x81ffffffull /* A, IDS, ISS: what DISR_EL1 holds */
 };
 
 struct vm {
