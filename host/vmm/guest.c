@@ -120,6 +120,8 @@ static bool mmio(struct guest *g, struct vcpu_state *vc, const struct hvc_res *r
 		ret = pl011_access(g, ipa - GUEST_UART_IPA, size, write, &data);
 	} else if (ipa >= TV_DOORBELL_IPA && ipa < TV_DOORBELL_IPA + PAGE_SIZE) {
 		ret = g->doorbell ? g->doorbell(g, ipa - TV_DOORBELL_IPA, size, write, &data) : -1;
+	} else if (ipa >= PCI_ECAM_BASE && ipa < PCI_ECAM_BASE + PCI_ECAM_SIZE) {
+		ret = pci_ecam_access(&g->pci, ipa, size, write, &data);
 	} else {
 		ret = vgic_mmio(g, ipa, size, write, &data);
 	}

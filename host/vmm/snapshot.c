@@ -322,6 +322,7 @@ int snapshot_restore(struct guest *g, struct snap_reader *r)
 			}
 			if (c->vm_flags & TV_VM_GIC) {
 				vgic_init(g);
+				g->pci.present = true;
 			}
 		} else if (type == TV_SNAP_PAGES) {
 			struct snap_page_iter it;
