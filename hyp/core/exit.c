@@ -103,6 +103,7 @@ static bool handle_mmio(struct vcpu *vcpu, const struct trap_info *t, uint64_t i
 	uint64_t data = 0;
 
 	vcpu->mmio_far = t->far;
+	vcpu->mmio_write = write; /* WnR is valid without ISV too: an abort reports it */
 	/*
 	 * Without a valid syndrome (LDP, a writeback, ...) the access cannot be emulated: as
 	 * KVM's KVM_EXIT_ARM_NISV, the VMM hears of it and answers with an abort.
@@ -161,7 +162,7 @@ static bool handle_abort(struct vcpu *vcpu, const struct trap_info *t, struct tv
 		return true;
 	}
 	if (t->esr & ESR_ABT_S1PTW) {
-		inject_dabt(&vcpu->ctxt, t->far);
+		inject_dabt(&vcpu->ctxt, t->far, false);
 		return true;
 	}
 	return handle_mmio(vcpu, t, ipa, exit);

@@ -51,7 +51,7 @@ static int64_t complete_pending(struct vcpu *vcpu, uint64_t flags, uint64_t valu
 
 	if (flags & TV_RUN_INJECT_DABT) {
 		/* The guest sees an external abort at the faulting address; pc stays. */
-		inject_dabt(&vcpu->ctxt, vcpu->mmio_far);
+		inject_dabt(&vcpu->ctxt, vcpu->mmio_far, vcpu->mmio_write);
 	} else if (mmio) {
 		if (flags & TV_RUN_MMIO_READ) {
 			complete_mmio_read(vcpu, value);

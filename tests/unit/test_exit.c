@@ -282,7 +282,7 @@ TEST(exit, mmio_without_valid_syndrome_goes_to_the_vmm)
 	EXPECT_EQ(run(TV_RUN_HVC_RET, 0, &e), -TV_EINVAL);
 	ASSERT_EQ(run(TV_RUN_INJECT_DABT, 0, &e), 0);
 	EXPECT_EQ(S.seen[1].pc, VBAR + 0x200);
-	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], ESR_DABT_EL1);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], ESR_DABT_EL1 | ESR_DABT_WNR); /* it was a store */
 	EXPECT_EQ(S.seen[1].sys[CTX_FAR_EL1], 0xfff0);
 	EXPECT_EQ(S.seen[1].sys[CTX_ELR_EL1], IPA0 + 0x80);
 
@@ -738,7 +738,8 @@ static void check_inject_dabt(const struct dabt_case *c)
 	EXPECT_EQ(e.reason, TV_EXIT_IRQ);
 	EXPECT_EQ(S.seen[1].sys[CTX_ELR_EL1], IPA0 + 0x100); /* the access itself */
 	EXPECT_EQ(S.seen[1].sys[CTX_SPSR_EL1], c->pstate);
-	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], c->want_esr);
+	/* A store's abort says so (WnR), as hardware's does. */
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], c->want_esr | (c->write ? ESR_DABT_WNR : 0));
 	EXPECT_EQ(S.seen[1].sys[CTX_FAR_EL1], far);
 	EXPECT_EQ(S.seen[1].pc, c->want_pc);
 	EXPECT_EQ(S.seen[1].pstate, c->want_pstate);

@@ -33,6 +33,7 @@ struct vcpu {
 	uint8_t mmio_size_log2;
 	bool mmio_sign_extend;
 	bool mmio_64bit; /* the destination is an X register */
+	bool mmio_write;   /* the pending MMIO access is a store */
 	uint64_t mmio_far; /* guest VA of the pending MMIO access */
 	bool off;        /* powered off through PSCI */
 	struct vgic_cpu vgic; /* TV_VM_GIC: list registers, CPU interface, interrupt lines */
