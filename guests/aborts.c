@@ -8,11 +8,11 @@
  */
 #include "guest.h"
 
-#define NO_RAM	  0xfffff000ul /* above the guest's RAM, below nothing */
-#define NO_DEVICE 0x09876540ul /* between the PL011's neighbours, nothing there */
-#define EC_IABT_LOW 0x20
-#define EC_IABT_CUR 0x21
-#define SPSR_EL0T 0x0ul
+#define NO_RAM		 0xfffff000ul /* above the guest's RAM, below nothing */
+#define NO_DEVICE	 0x09876540ul /* between the PL011's neighbours, nothing there */
+#define EC_IABT_LOW	 0x20
+#define EC_IABT_CUR	 0x21
+#define SPSR_EL0T	 0x0ul
 #define SPSR_EL1H_MASKED 0x3c5ul
 
 static volatile uint64_t abort_esr, abort_elr, abort_far, resume_at;

@@ -20,10 +20,10 @@ static bool undef(void (*access)(void))
 
 static volatile uint64_t sink;
 
-#define READ_FN(name, reg)                     \
-	static void name(void)                 \
-	{                                      \
-		sink = read_sysreg(reg);       \
+#define READ_FN(name, reg)                                                                         \
+	static void name(void)                                                                     \
+	{                                                                                          \
+		sink = read_sysreg(reg);                                                           \
 	}
 READ_FN(read_actlr, actlr_el1)
 READ_FN(read_lorid, s3_0_c10_c4_7)

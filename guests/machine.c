@@ -76,7 +76,10 @@ static void print_pcie_windows(void)
 			continue;
 		}
 		printf("/pcie window: %s at 0x%lx, 0x%lx bytes\n",
-		       space == 1 ? "I/O" : space == 2 ? "32-bit memory" : "64-bit memory", cpu, size);
+		       space == 1   ? "I/O"
+		       : space == 2 ? "32-bit memory"
+				    : "64-bit memory",
+		       cpu, size);
 	}
 }
 
@@ -88,9 +91,10 @@ static void print_pcie_interrupts(void)
 	const uint8_t *v = node < 0 ? NULL : fdt_get_prop(&fdt, node, "interrupt-map", &len);
 
 	for (uint32_t i = 0; v && i + 40 <= len; i += 40) {
-		printf("/pcie INTx: slot %u pin %u -> %s SPI %u flags 0x%x\n", fdt_be32(v + i) >> 11,
-		       fdt_be32(v + i + 12), fdt_be32(v + i + 16) == gic ? "GIC" : "elsewhere",
-		       fdt_be32(v + i + 32), fdt_be32(v + i + 36));
+		printf("/pcie INTx: slot %u pin %u -> %s SPI %u flags 0x%x\n",
+		       fdt_be32(v + i) >> 11, fdt_be32(v + i + 12),
+		       fdt_be32(v + i + 16) == gic ? "GIC" : "elsewhere", fdt_be32(v + i + 32),
+		       fdt_be32(v + i + 36));
 	}
 }
 

@@ -31,7 +31,8 @@ void guest_main(void)
 		return;
 	}
 	ecam = fdt_read_cells(reg, 2);
-	printf("pci: ECAM at 0x%lx, 0x%lx bytes\n", ecam, fdt_read_cells((const uint8_t *)reg + 8, 2));
+	printf("pci: ECAM at 0x%lx, 0x%lx bytes\n", ecam,
+	       fdt_read_cells((const uint8_t *)reg + 8, 2));
 	for (unsigned dev = 0; dev < 32; dev++) {
 		uint32_t id = *cfg32(ecam, dev, 0);
 
@@ -42,8 +43,9 @@ void guest_main(void)
 		printf("pci: 00:%02x.0 %04x:%04x class %06x header type %u subsystem %08x\n", dev,
 		       id & 0xffff, id >> 16, *cfg32(ecam, dev, 8) >> 8,
 		       (*cfg32(ecam, dev, 0xc) >> 16) & 0x7f, *cfg32(ecam, dev, 0x2c));
-		printf("pci:   BAR0 0x%x, capabilities 0x%x, interrupt pin %u\n", *cfg32(ecam, dev, 0x10),
-		       *cfg32(ecam, dev, 0x34) & 0xff, (*cfg32(ecam, dev, 0x3c) >> 8) & 0xff);
+		printf("pci:   BAR0 0x%x, capabilities 0x%x, interrupt pin %u\n",
+		       *cfg32(ecam, dev, 0x10), *cfg32(ecam, dev, 0x34) & 0xff,
+		       (*cfg32(ecam, dev, 0x3c) >> 8) & 0xff);
 	}
 	printf("pci: %u function(s) on bus 0\n", found);
 	*(volatile uint16_t *)cfg32(ecam, 0, 4) = 0x6; /* memory space, bus master */

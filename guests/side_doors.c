@@ -18,10 +18,10 @@
 
 #include <abi/guest.h>
 
-#define BUSY_LOOPS 10000000ul
-#define ICC_PMR_EL1 s3_0_c4_c6_0
-#define ICC_BPR1_EL1 s3_0_c12_c12_3
-#define ICC_CTLR_EL1 s3_0_c12_c12_4
+#define BUSY_LOOPS	10000000ul
+#define ICC_PMR_EL1	s3_0_c4_c6_0
+#define ICC_BPR1_EL1	s3_0_c12_c12_3
+#define ICC_CTLR_EL1	s3_0_c12_c12_4
 #define ICC_IGRPEN1_EL1 s3_0_c12_c12_7
 
 static void ready(uint64_t a, uint64_t b)
@@ -33,7 +33,8 @@ static void vgic_report(void)
 {
 	uint64_t grp = read_sysreg(ICC_IGRPEN1_EL1), bpr = read_sysreg(ICC_BPR1_EL1);
 
-	ready(read_sysreg(ICC_PMR_EL1), grp | bpr << 8 | (read_sysreg(ICC_CTLR_EL1) & 0xffff) << 16);
+	ready(read_sysreg(ICC_PMR_EL1),
+	      grp | bpr << 8 | (read_sysreg(ICC_CTLR_EL1) & 0xffff) << 16);
 }
 
 static void vgic_victim(void)

@@ -200,9 +200,12 @@ static void write_pcie(struct fdt_writer *w)
 	fdtw_prop_cells(w, "interrupt-map-mask", mask, 4);
 	for (uint32_t slot = 0; slot < 4; slot++) {
 		for (uint32_t pin = 1; pin <= 4; pin++) {
-			const uint32_t entry[10] = { slot << 11, 0, 0, pin, LINUX_DT_PHANDLE_GIC, 0, 0,
-						     GIC_SPI, LINUX_DT_PCIE_SPI + (slot + pin - 1) % 4,
-						     IRQ_TYPE_LEVEL_HIGH };
+			const uint32_t gic = LINUX_DT_PHANDLE_GIC;
+			const uint32_t spi = LINUX_DT_PCIE_SPI + (slot + pin - 1) % 4;
+			/* Child address (3 cells), pin, the GIC, its address and interrupt. */
+			const uint32_t entry[10] = {
+				slot << 11, 0, 0, pin, gic, 0, 0, GIC_SPI, spi, IRQ_TYPE_LEVEL_HIGH
+			};
 
 			memcpy(&map[n], entry, sizeof(entry));
 			n += 10;

@@ -10,15 +10,15 @@
 #include <host/pci.h>
 #include <host/vmm.h>
 
-#define CFG_VENDOR_DEVICE 0x00
+#define CFG_VENDOR_DEVICE  0x00
 #define CFG_COMMAND_STATUS 0x04
 #define CFG_CLASS_REVISION 0x08
-#define CFG_SUBSYSTEM 0x2c
+#define CFG_SUBSYSTEM	   0x2c
 
-#define HOST_BRIDGE_ID 0x00081b36u	 /* Red Hat, QEMU's PCIe host bridge */
-#define HOST_BRIDGE_CLASS 0x06000000u	 /* bridge, host, rev 0 */
+#define HOST_BRIDGE_ID	      0x00081b36u /* Red Hat, QEMU's PCIe host bridge */
+#define HOST_BRIDGE_CLASS     0x06000000u /* bridge, host, rev 0 */
 #define HOST_BRIDGE_SUBSYSTEM 0x11001af4u /* as QEMU gives it */
-#define COMMAND_WRITABLE 0x0547u	 /* I/O, memory, master, parity, SERR, INTx off */
+#define COMMAND_WRITABLE      0x0547u	  /* I/O, memory, master, parity, SERR, INTx off */
 
 /* The host bridge's 32-bit configuration register at `reg` (4-byte aligned). */
 static uint32_t host_bridge_read(const struct pci_bus *bus, unsigned reg)

@@ -201,7 +201,7 @@ bool handle_guest_trap(struct vcpu *vcpu, const struct trap_info *t, struct tv_e
 {
 	struct cpu_view view;
 
-	/* Nothing is emulated for AArch32 (run.c says why): a 16-bit T32 instruction is not 4 bytes. */
+	/* Nothing is emulated for AArch32 (run.c says why): a T32 instruction may be 2 bytes. */
 	if (__builtin_expect(vcpu->ctxt.pstate & PSR_MODE32, 0)) {
 		vcpu_stop_aarch32(vcpu, t->esr, exit);
 		return false;

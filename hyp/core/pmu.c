@@ -13,7 +13,8 @@ bool pmu_is_reg(uint32_t enc)
 		return false;
 	}
 	/* PMCR..PMCEID1, PMCCNTR..PMXEVCNTR, PMUSERENR, PMOVSSET (op1 3, CRn 9). */
-	if (op1 == 3 && crn == 9 && (crm == 12 || crm == 13 || (crm == 14 && (op2 == 0 || op2 == 3)))) {
+	if (op1 == 3 && crn == 9 &&
+	    (crm == 12 || crm == 13 || (crm == 14 && (op2 == 0 || op2 == 3)))) {
 		return true;
 	}
 	/* PMINTENSET, PMINTENCLR, PMMIR (op1 0, CRn 9, CRm 14). */
@@ -25,9 +26,9 @@ bool pmu_is_reg(uint32_t enc)
 }
 
 #define PMU_FILTER_GUEST (1ull << 31 | 1ull << 30) /* P, U: EL1 and EL0 */
-#define PMU_EVTCOUNT 0xffffull
-#define PMUSERENR_BITS 0xfull /* EN, SW, CR, ER */
-#define PMSELR_BITS 0x1full
+#define PMU_EVTCOUNT	 0xffffull
+#define PMUSERENR_BITS	 0xfull /* EN, SW, CR, ER */
+#define PMSELR_BITS	 0x1full
 
 void pmu_state_sanitize(struct pmu_state *s)
 {

@@ -86,7 +86,9 @@ void vcpu_stop_aarch32(struct vcpu *vcpu, uint64_t esr, struct tv_exit *exit)
 static inline void check_aarch64(struct vcpu *vcpu, struct tv_exit *exit)
 {
 	if (__builtin_expect((vcpu->ctxt.pstate | vcpu->ctxt.sys[CTX_SPSR_EL1]) & PSR_MODE32, 0)) {
-		vcpu_stop_aarch32(vcpu, exit->reason == TV_EXIT_GUEST_ERROR ? exit->data[0] : 0, exit);
+		uint64_t esr = exit->reason == TV_EXIT_GUEST_ERROR ? exit->data[0] : 0;
+
+		vcpu_stop_aarch32(vcpu, esr, exit);
 	}
 }
 

@@ -58,7 +58,7 @@ static const struct id_cap id_caps[] = {
 	/* EL0 and EL1 AArch64 only: a vCPU found in AArch32 is stopped (run.c). */
 	{ ENC_ID_AA64PFR0_EL1, 0, 1 },
 	{ ENC_ID_AA64PFR0_EL1, 4, 1 },
-	/* CSV2 without FEAT_CSV2_2: SCXTNUM_EL0/EL1 are not switched (HCR_EL2.EnSCXT traps them). */
+	/* CSV2 without FEAT_CSV2_2: SCXTNUM_EL0/EL1 are not switched (HCR_EL2.EnSCXT 0 traps). */
 	{ ENC_ID_AA64PFR0_EL1, 56, 1 },
 };
 

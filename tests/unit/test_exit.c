@@ -1104,7 +1104,7 @@ TEST(exit, pmu_registers)
 		SYS_ENC(3, 3, 14, 8, 0),  SYS_ENC(3, 3, 14, 11, 6), /* PMEVCNTR0, PMEVCNTR30 */
 		SYS_ENC(3, 3, 14, 12, 0), SYS_ENC(3, 3, 14, 15, 7), /* PMEVTYPER0, PMCCFILTR */
 	};
-	/* Unallocated (two), PMSCR_EL1 (SPE), CNTP_CTL_EL0, and the PMCR encoding in op0 2, op1 1. */
+	/* Unallocated (two), PMSCR_EL1 (SPE), CNTP_CTL_EL0, the PMCR encoding in op0 2, op1 1. */
 	static const uint32_t other[] = {
 		SYS_ENC(3, 3, 9, 14, 1), SYS_ENC(3, 0, 9, 9, 0),  SYS_ENC(3, 0, 9, 14, 0),
 		SYS_ENC(3, 3, 14, 2, 1), SYS_ENC(2, 3, 9, 12, 0), SYS_ENC(3, 1, 9, 12, 0),

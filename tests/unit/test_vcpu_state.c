@@ -96,8 +96,8 @@ static bool aarch32_guest(struct vcpu *v, struct trap_info *t, void *arg)
 TEST(vcpu_state, a_guest_in_aarch32_is_stopped)
 {
 	static const struct aarch32_guest cases[] = {
-		{ 0x30, 0x3c5, true },	      /* T32 EL0, trapping on MMIO */
-		{ 0x10, 0x3c5, false },	      /* A32 EL0, leaving on an interrupt */
+		{ 0x30, 0x3c5, true },		/* T32 EL0, trapping on MMIO */
+		{ 0x10, 0x3c5, false },		/* A32 EL0, leaving on an interrupt */
 		{ PSR_MODE_EL1H, 0x10, false }, /* an AArch32 SPSR_EL1, not yet used */
 	};
 

@@ -16,25 +16,25 @@ static unsigned nr_brps, nr_wrps;
 static struct debug_state host_state; /* while a vCPU's is loaded (this_cpu()->debug_owner) */
 
 /* The n-th breakpoint or watchpoint register: op2 4..7 = BVR, BCR, WVR, WCR. */
-#define DBG_ONE(reg, write, v)                  \
-	do {                                    \
-		if (write) {                    \
-			write_sysreg(reg, v);   \
-		} else {                        \
-			v = read_sysreg(reg);   \
-		}                               \
+#define DBG_ONE(reg, write, v)                                                                     \
+	do {                                                                                       \
+		if (write) {                                                                       \
+			write_sysreg(reg, v);                                                      \
+		} else {                                                                           \
+			v = read_sysreg(reg);                                                      \
+		}                                                                                  \
 	} while (0)
-#define DBG_CASE(n)                                               \
-	case n:                                                   \
-		if (op2 == 4) {                                   \
-			DBG_ONE(dbgbvr##n##_el1, write, v);       \
-		} else if (op2 == 5) {                            \
-			DBG_ONE(dbgbcr##n##_el1, write, v);       \
-		} else if (op2 == 6) {                            \
-			DBG_ONE(dbgwvr##n##_el1, write, v);       \
-		} else {                                          \
-			DBG_ONE(dbgwcr##n##_el1, write, v);       \
-		}                                                 \
+#define DBG_CASE(n)                                                                                \
+	case n:                                                                                    \
+		if (op2 == 4) {                                                                    \
+			DBG_ONE(dbgbvr##n##_el1, write, v);                                        \
+		} else if (op2 == 5) {                                                             \
+			DBG_ONE(dbgbcr##n##_el1, write, v);                                        \
+		} else if (op2 == 6) {                                                             \
+			DBG_ONE(dbgwvr##n##_el1, write, v);                                        \
+		} else {                                                                           \
+			DBG_ONE(dbgwcr##n##_el1, write, v);                                        \
+		}                                                                                  \
 		break;
 
 static uint64_t bp_access(unsigned n, unsigned op2, bool write, uint64_t v)

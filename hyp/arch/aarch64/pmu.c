@@ -10,8 +10,8 @@
 #include <hyp/vm.h>
 
 #define PMUVER(dfr0) (((dfr0) >> 8) & 0xf)
-#define PMUVER_V3P1 4
-#define PMUVER_V3P5 6
+#define PMUVER_V3P1  4
+#define PMUVER_V3P5  6
 
 static unsigned nr_counters;
 static uint64_t counters_mask; /* the event counters and the cycle counter, as in PMCNTENSET */

@@ -287,7 +287,7 @@ bool vgic_take_irq(struct vcpu *vcpu)
 
 	if (intid != TV_IRQ_VTIMER && intid != PPI_HYP_TIMER && intid != PPI_MAINTENANCE &&
 	    (intid != PPI_PMU || !arch_pmu_loaded(vcpu))) {
-		return false; /* the host's (a PMU overflow is the guest's only while it has the PMU) */
+		return false; /* the host's (a PMU overflow is the guest's while it has the PMU) */
 	}
 	if ((read_sysreg(ICC_IAR1_EL1) & 0xffffff) != intid) {
 		return false; /* raced with another interrupt (acknowledged for the host) */
@@ -298,7 +298,7 @@ bool vgic_take_irq(struct vcpu *vcpu)
 		phys_hold_active(intid);
 		break;
 	case PPI_HYP_TIMER:
-		vgic_stop_hyp_timer(this_cpu()); /* the line falls: the level is EL2's to keep now */
+		vgic_stop_hyp_timer(this_cpu()); /* the line falls: EL2 keeps the level now */
 		phys_eoi(intid);
 		break;
 	default:

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The fake arch's debug registers: owned by the host or by the vCPU arch_debug_take() gave them to. */
+/* The fake arch's debug registers: owned by the host or by the vCPU arch_debug_take() gave them to.
+ */
 #include <arch/fake.h>
 #include <hyp/debug.h>
 #include <hyp/vm.h>

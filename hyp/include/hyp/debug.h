@@ -17,19 +17,19 @@
 
 #define DEBUG_MAX_BPS 16 /* breakpoint and watchpoint register pairs, as architected */
 
-#define MDSCR_SS (1ull << 0)
+#define MDSCR_SS  (1ull << 0)
 #define MDSCR_KDE (1ull << 13)
 #define MDSCR_MDE (1ull << 15)
 
 #define OSLSR_OSLM_IMPLEMENTED 0x8u /* OSLM 0b10: the OS lock is implemented */
-#define OSLSR_OSLK 0x2u
+#define OSLSR_OSLK	       0x2u
 
 /* A context's breakpoint, watchpoint and claim-tag registers, and its OS lock. */
 struct debug_state {
 	uint64_t bcr[DEBUG_MAX_BPS], bvr[DEBUG_MAX_BPS];
 	uint64_t wcr[DEBUG_MAX_BPS], wvr[DEBUG_MAX_BPS];
 	uint64_t claim; /* DBGCLAIM tags, bits 7:0 */
-	uint64_t oslk;  /* OSLSR_EL1.OSLK: 1 at reset, as on a CPU out of cold reset */
+	uint64_t oslk;	/* OSLSR_EL1.OSLK: 1 at reset, as on a CPU out of cold reset */
 };
 
 struct vcpu;

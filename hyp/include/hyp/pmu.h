@@ -14,13 +14,13 @@
 #include <stdint.h>
 
 #define PMU_MAX_COUNTERS 31 /* event counters; the cycle counter is bit 31 of the masks */
-#define PMU_CYCLE_BIT (1ull << 31)
+#define PMU_CYCLE_BIT	 (1ull << 31)
 
-#define PMCR_E (1ull << 0)
-#define PMCR_P (1ull << 1) /* write-only: reset the event counters */
-#define PMCR_C (1ull << 2) /* write-only: reset the cycle counter */
-#define PMCR_D (1ull << 3)
-#define PMCR_X (1ull << 4)
+#define PMCR_E	(1ull << 0)
+#define PMCR_P	(1ull << 1) /* write-only: reset the event counters */
+#define PMCR_C	(1ull << 2) /* write-only: reset the cycle counter */
+#define PMCR_D	(1ull << 3)
+#define PMCR_X	(1ull << 4)
 #define PMCR_DP (1ull << 5)
 #define PMCR_LC (1ull << 6)
 #define PMCR_LP (1ull << 7)

@@ -31,7 +31,7 @@ struct hyp_cpu {
 	/* State switched lazily (pmu.c, debug.c, vgic.c): which vCPU's is in hardware. */
 	struct vcpu *pmu_owner;	  /* NULL: the host's PMU registers are in hardware */
 	struct vcpu *debug_owner; /* NULL: the host's breakpoints and watchpoints are */
-	uint64_t host_pmcr;	  /* the host's PMCR_EL0 while EL2 stopped its counters, else 0 */
+	uint64_t host_pmcr;	  /* the host's PMCR_EL0 while EL2 stopped its counters, or 0 */
 	uint64_t guest_mdcr;	  /* MDCR_EL2 for a guest whose PMU and debug are both loaded */
 	uint32_t ppis_held;	  /* PPIs EL2 took for the running guest and left active */
 	bool hyp_timer_armed;	  /* CNTHP stands for the running guest's physical timer */
