@@ -19,7 +19,7 @@ HOST_CFLAGS := -std=c11 -O2 -g $(WARN) -MMD -MP -Iinclude
 
 DEPS_STAMP := $(B)/.deps-ok
 
-.PHONY: all deps test unit-test qemu-test demo bench fuzz clean format linux
+.PHONY: all deps test unit-test qemu-test demo bench fuzz clean format linux install
 all: $(B)/hyp.elf $(B)/host.elf guests $(B)/tagvisor $(B)/unit-tests
 
 deps: $(DEPS_STAMP)
@@ -29,7 +29,7 @@ $(DEPS_STAMP): scripts/install-deps.sh
 	@touch $@
 
 # ---- freestanding library, built once per image kind --------------------------------------
-LIB_SRCS := lib/string.c lib/fmt.c lib/fdt.c lib/semihost.c lib/tagcodec.c
+LIB_SRCS := lib/string.c lib/fmt.c lib/fdt.c lib/tagcodec.c
 
 # ---- the hypervisor (EL2) ----------------------------------------------------------------
 HYP_SRCS := $(wildcard hyp/core/*.c) $(wildcard hyp/arch/aarch64/*.c) \
@@ -64,6 +64,7 @@ $(B)/guests/%.bin: $(B)/guests/%.elf
 
 # ---- the host (EL1): VMM and test driver --------------------------------------------------
 HOST_SRCS := $(wildcard host/*.c) $(wildcard host/*.S) $(wildcard host/vmm/*.c) \
+	$(wildcard host/drivers/*.c) \
 	$(wildcard host/tests/*.c) $(LIB_SRCS) lib/tagpattern.c lib/snapshot.c lib/crc32c.c \
 	lib/fdt_write.c lib/linux_dt.c lib/linux_image.c
 HOST_OBJS := $(patsubst %,$(B)/host/%.o,$(HOST_SRCS))
@@ -82,20 +83,22 @@ $(B)/host.elf: $(HOST_OBJS) host/host.ld
 
 # ---- host-native tools and unit tests ----------------------------------------------------
 TOOL_SRCS := $(wildcard tools/tagvisor/*.c)
+GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null)
 $(B)/tagvisor: $(TOOL_SRCS) $(wildcard tools/tagvisor/*.h) $(wildcard include/abi/*.h) \
-		lib/snapshot.c lib/crc32c.c lib/tagcodec.c lib/fmt.c $(wildcard include/lib/*.h)
+		lib/snapshot.c lib/crc32c.c lib/tagcodec.c lib/fmt.c lib/linux_image.c $(wildcard include/lib/*.h)
 	@mkdir -p $(B)
-	$(HOSTCC) $(HOST_CFLAGS) -Itools/tagvisor $(TOOL_SRCS) lib/snapshot.c lib/crc32c.c \
-		lib/tagcodec.c lib/fmt.c -o $@
+	$(HOSTCC) $(HOST_CFLAGS) -Itools/tagvisor $(if $(GIT_COMMIT),'-DTV_GIT_COMMIT=" ($(GIT_COMMIT))"') \
+		$(TOOL_SRCS) lib/snapshot.c lib/crc32c.c lib/tagcodec.c lib/fmt.c lib/linux_image.c -o $@
 
 # The core is built natively against the fake arch; lib/string.h is libc's there.
-UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard hyp/core/*.c) $(wildcard hyp/arch/fake/*.c) \
+UNIT_SRCS := $(wildcard tests/unit/*.c) tests/common/tagcodec_ref.c $(wildcard hyp/core/*.c) \
+	$(wildcard hyp/arch/fake/*.c) host/drivers/virtqueue.c tools/tagvisor/options.c \
 	lib/fmt.c lib/fdt.c lib/tagcodec.c lib/tagpattern.c lib/snapshot.c lib/crc32c.c \
 	lib/fdt_write.c lib/linux_dt.c lib/linux_image.c
-UNIT_CFLAGS := $(HOST_CFLAGS) -Ihyp/include -Ihyp/arch/fake/include -fsanitize=address,undefined \
+UNIT_CFLAGS := $(HOST_CFLAGS) -Ihyp/include -Ihyp/arch/fake/include -Ihost/include -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -DTV_FAKE_ARCH
 $(B)/unit-tests: $(UNIT_SRCS) $(wildcard hyp/include/hyp/*.h) $(wildcard include/*/*.h) \
-		$(wildcard tests/unit/*.h)
+		$(wildcard tests/unit/*.h) $(wildcard host/include/drivers/*.h) $(wildcard tests/common/*.h)
 	@mkdir -p $(B)
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_SRCS) -o $@
 
@@ -121,6 +124,15 @@ bench: all linux
 
 fuzz: $(DEPS_STAMP)
 	@./tests/fuzz/run.sh
+
+# make install PREFIX=DIR: DIR/bin/tagvisor, and in DIR/share/tagvisor the hypervisor and
+# host images it runs (found there as ../share/tagvisor beside the binary) and the guests.
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tagvisor/guests
+	install -m 0755 $(B)/tagvisor $(DESTDIR)$(PREFIX)/bin/tagvisor
+	install -m 0644 $(B)/hyp.elf $(B)/host.elf $(DESTDIR)$(PREFIX)/share/tagvisor/
+	install -m 0644 $(GUEST_ELFS) $(DESTDIR)$(PREFIX)/share/tagvisor/guests/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

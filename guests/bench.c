@@ -35,6 +35,20 @@ static uint64_t hvc_cost(void)
 	return counter() - t0;
 }
 
+/*
+ * An SMCCC call no one implements (owner 11 is reserved): EL2 answers NOT_SUPPORTED.
+ * Returns 0 if any answer was something else, so that a wrong path cannot look fast.
+ */
+static uint64_t smccc_unknown_cost(void)
+{
+	uint64_t t0 = counter(), bad = 0;
+
+	for (unsigned i = 0; i < ITERS; i++) {
+		bad |= psci_call(0x4b000000, 0, 0, 0) + 1;
+	}
+	return bad ? 0 : counter() - t0;
+}
+
 static uint64_t mmio_cost(void)
 {
 	uint64_t t0 = counter();
@@ -47,15 +61,22 @@ static uint64_t mmio_cost(void)
 
 void guest_main(void)
 {
-	uint64_t base, hvc, mmio;
+	uint64_t base, hvc, mmio, smccc;
 
 	loop_cost(); /* warm up: populate the pages the loops touch */
 	hvc_cost();
 	mmio_cost();
+	smccc_unknown_cost();
 	base = loop_cost();
 	hvc = hvc_cost();
 	mmio = mmio_cost();
+	smccc = smccc_unknown_cost();
 	printf("bench: counter %lu Hz\n", read_sysreg(cntfrq_el0));
 	printf("bench: hvc_round_trip %lu\n", ticks_to_ns(hvc - base) / ITERS);
 	printf("bench: mmio_round_trip %lu\n", ticks_to_ns(mmio - base) / ITERS);
+	if (smccc) {
+		printf("bench: smccc_unknown_round_trip %lu\n", ticks_to_ns(smccc - base) / ITERS);
+	} else {
+		printf("bench: an unknown SMCCC call did not get NOT_SUPPORTED\n");
+	}
 }

@@ -10,6 +10,7 @@
  * lines interleave can still be compared.
  */
 #include "guest.h"
+#include "el0.h"
 #include "mmu.h"
 
 #include <lib/fmt.h>
@@ -190,87 +191,12 @@ static void clear_tfsr(void)
 /* ---- EL0 ---- */
 
 /*
- * EL0 code is copied to the EL0 region (EL1 code is not executable at EL0). An
- * excursion erets to it with x0..x3 given; it ends with SVC, whose vector (in
- * el0_vectors, installed only meanwhile) returns from el0_run() with EL0's x0..x3,
- * SPSR_EL1 and PSTATE.TCO as the vector found them. Every other exception goes to
- * the library's vectors: a tag-check fault at EL0 is recorded and skipped as at
- * EL1. The EL0 code leaves x17 alone: the vector needs one register to look at ESR.
+ * EL0 programs, run by the library's excursions (guests/lib/el0.h): each ends with
+ * SVC, and a tag-check fault at EL0 is recorded and skipped as at EL1.
  */
-struct el0_regs {
-	uint64_t x[4];
-	uint64_t spsr;
-	uint64_t tco;
-};
-
-void el0_run(uint64_t pc, uint64_t sp, uint64_t spsr, struct el0_regs *regs);
 extern const char el0_code_start[], el0_load[], el0_store[], el0_tags[], el0_code_end[];
 
 __asm__(".pushsection .text\n"
-	"	.balign 0x800\n"
-	"el0_vectors:\n"
-	"	.irp i, 0, 1, 2, 3, 4, 5, 6, 7\n"
-	"	.balign 0x80\n"
-	"	b	guest_vectors + \\i * 0x80\n"
-	"	.endr\n"
-	"	.balign 0x80\n" /* lower EL, synchronous */
-	"	mrs	x17, esr_el1\n"
-	"	lsr	x17, x17, #26\n"
-	"	cmp	x17, #0x15\n" /* SVC */
-	"	b.eq	el0_back\n"
-	"	b	guest_vectors + 0x400\n"
-	"	.irp i, 9, 10, 11, 12, 13, 14, 15\n"
-	"	.balign 0x80\n"
-	"	b	guest_vectors + \\i * 0x80\n"
-	"	.endr\n"
-	"\n"
-	"	.global el0_run\n"
-	"el0_run:\n"
-	"	stp	x29, x30, [sp, #-112]!\n"
-	"	stp	x19, x20, [sp, #16]\n"
-	"	stp	x21, x22, [sp, #32]\n"
-	"	stp	x23, x24, [sp, #48]\n"
-	"	stp	x25, x26, [sp, #64]\n"
-	"	stp	x27, x28, [sp, #80]\n"
-	/* The way back runs in the exception's PSTATE: restore TCO and PAN from here. */
-	"	mrs	x9, tco\n"
-	"	mrs	x10, pan\n"
-	"	orr	x9, x9, x10\n"
-	"	stp	x3, x9, [sp, #96]\n"
-	"	msr	elr_el1, x0\n"
-	"	msr	sp_el0, x1\n"
-	"	msr	spsr_el1, x2\n"
-	"	adr	x9, el0_vectors\n"
-	"	msr	vbar_el1, x9\n"
-	"	isb\n"
-	"	ldp	x0, x1, [x3]\n"
-	"	ldp	x2, x3, [x3, #16]\n"
-	"	eret\n"
-	/* From the vector: SP_EL1 is as el0_run left it. */
-	"el0_back:\n"
-	"	mrs	x17, tco\n"
-	"	ldr	x9, [sp, #96]\n"
-	"	stp	x0, x1, [x9]\n"
-	"	stp	x2, x3, [x9, #16]\n"
-	"	mrs	x10, spsr_el1\n"
-	"	stp	x10, x17, [x9, #32]\n"
-	"	adrp	x9, guest_vectors\n"
-	"	add	x9, x9, :lo12:guest_vectors\n"
-	"	msr	vbar_el1, x9\n"
-	"	ldr	x9, [sp, #104]\n"
-	"	and	x10, x9, #(1 << 25)\n"
-	"	msr	tco, x10\n"
-	"	and	x10, x9, #(1 << 22)\n"
-	"	msr	pan, x10\n"
-	"	isb\n"
-	"	ldp	x19, x20, [sp, #16]\n"
-	"	ldp	x21, x22, [sp, #32]\n"
-	"	ldp	x23, x24, [sp, #48]\n"
-	"	ldp	x25, x26, [sp, #64]\n"
-	"	ldp	x27, x28, [sp, #80]\n"
-	"	ldp	x29, x30, [sp], #112\n"
-	"	ret\n"
-	"\n"
 	/* EL0 programs (position independent; copied). */
 	"	.balign 16\n"
 	"el0_code_start:\n"
@@ -295,27 +221,11 @@ __asm__(".pushsection .text\n"
 	"	.global el0_code_start, el0_load, el0_store, el0_tags, el0_code_end\n"
 	".popsection\n");
 
-static void el0_install(void)
-{
-	size_t n = (size_t)(el0_code_end - el0_code_start);
-
-	memcpy((void *)EL0_CODE, el0_code_start, n);
-	/* New instructions: clean to the point of unification, then invalidate the I-cache. */
-	for (size_t i = 0; i < n; i += 4) {
-		__asm__ volatile("dc cvau, %0" : : "r"(EL0_CODE + i) : "memory");
-	}
-	__asm__ volatile("dsb ish" ::: "memory");
-	for (size_t i = 0; i < n; i += 4) {
-		__asm__ volatile("ic ivau, %0" : : "r"(EL0_CODE + i) : "memory");
-	}
-	__asm__ volatile("dsb ish\n\tisb" ::: "memory");
-}
-
 static struct el0_regs el0_call(const char *fn, uint64_t spsr, uint64_t a0, uint64_t a1)
 {
 	struct el0_regs r = { { a0, a1, 0, 0 }, 0, 0 };
 
-	el0_run(EL0_CODE + (uint64_t)(fn - el0_code_start), EL0_STACK, spsr, &r);
+	el0_run(el0_addr(EL0_CODE, el0_code_start, fn), EL0_STACK, spsr, &r);
 	return r;
 }
 
@@ -1008,7 +918,7 @@ static void el0_section(void)
 	struct el0_regs regs;
 
 	section("EL0: TCF0, ATA0, TFSRE0_EL1");
-	el0_install();
+	el0_install(el0_code_start, el0_code_end);
 	el0_case("TCF0 0, tag 5", TCF_NONE, true, false, 5);
 	el0_case("TCF0 1, tag 5", TCF_SYNC, true, false, 5);
 	el0_case("TCF0 1, tag 3", TCF_SYNC, true, false, 3);

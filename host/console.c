@@ -1,18 +1,24 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The host's log and its end. Log lines go to the hypervisor's console (TV_HC_LOG),
+ * which the CLI shows on stderr; the run's status goes to the CLI over the link,
+ * and then the machine powers off (PSCI SYSTEM_OFF, which the hypervisor carries
+ * out). A host without a link can still log, and its run ends as a host error.
+ */
+#include <abi/link.h>
 #include <host/host.h>
+#include <host/link.h>
 #include <lib/fmt.h>
-#include <lib/semihost.h>
 
-static int64_t stderr_fd = -1;
+#define PSCI_SYSTEM_OFF 0x84000008ul
 
 void console_init(void)
 {
-	stderr_fd = semihost_open(":tt", SH_MODE_A);
 }
 
 static void vprint(const char *prefix, const char *fmt, va_list ap, bool newline)
 {
-	char line[512];
+	char line[TV_LOG_MAX];
 	int n = fmt_snprintf(line, sizeof(line), "%s", prefix);
 
 	n += fmt_vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
@@ -22,8 +28,8 @@ static void vprint(const char *prefix, const char *fmt, va_list ap, bool newline
 	if (newline) {
 		line[n++] = '\n';
 	}
-	if (stderr_fd >= 0) {
-		semihost_write(stderr_fd, line, (size_t)n);
+	if (n > 0) {
+		tv_hvc(TV_HC_LOG, (uint64_t)line, (uint64_t)n, 0, 0, 0, 0, NULL);
 	}
 }
 
@@ -47,7 +53,17 @@ void host_printf(const char *fmt, ...)
 
 void host_exit(int status)
 {
-	semihost_exit(status);
+	uint32_t s = (uint32_t)status;
+
+	if (link_up()) {
+		link_send(TV_LINK_STATUS, &s, sizeof(s));
+		link_flush();
+	}
+	for (;;) {
+		register uint64_t x0 __asm__("x0") = PSCI_SYSTEM_OFF;
+
+		__asm__ volatile("smc #0" : "+r"(x0) : : "memory");
+	}
 }
 
 void host_panic(const char *fmt, ...)

@@ -104,6 +104,25 @@ void free_pages(void *p, size_t n)
 	nr_free += n;
 }
 
+int mem_reserve(uint64_t pa, uint64_t n)
+{
+	uint64_t first = pa / PAGE_SIZE - first_pfn;
+
+	if (pa % PAGE_SIZE || pa / PAGE_SIZE < first_pfn || first + n > nr_pages || first + n < first) {
+		return -1;
+	}
+	for (uint64_t i = first; i < first + n; i++) {
+		if (!page_free(i)) {
+			return -1;
+		}
+	}
+	for (uint64_t i = first; i < first + n; i++) {
+		set_free(i, false);
+	}
+	nr_free -= n;
+	return 0;
+}
+
 size_t free_page_count(void)
 {
 	return nr_free;

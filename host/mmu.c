@@ -28,19 +28,11 @@
 
 static uint64_t l1_table[512] __attribute__((aligned(4096)));
 
-void mmu_init(bool tagged)
-{
-	uint64_t mair = (tagged ? MAIR_NORMAL_TAGGED : MAIR_NORMAL) | MAIR_DEVICE_nGnRE << 8;
-	/* T0SZ 25 (39 bits), WB caches, inner shareable, 4 KiB, 40-bit IPS, TBI0, no TTBR1. */
-	uint64_t tcr = 25 | 1ull << 8 | 1ull << 10 | 3ull << 12 | 1ull << 23 | 2ull << 32 | 1ull << 37;
-	uint64_t sctlr = SCTLR_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | (tagged ? SCTLR_ATA : 0);
+static uint64_t mair, tcr, sctlr;
 
-	/* 1 GiB blocks: the first is the device region, the rest RAM. */
-	l1_table[0] = DESC_BLOCK | DESC_AF | DESC_ATTR(ATTR_IDX_DEVICE) | DESC_PXN | DESC_UXN;
-	for (unsigned i = 1; i < 64; i++) {
-		l1_table[i] = (uint64_t)i << 30 | DESC_BLOCK | DESC_AF | DESC_SH_INNER |
-			      DESC_ATTR(ATTR_IDX_NORMAL) | DESC_UXN;
-	}
+/* Loads the configuration mmu_init() chose on this CPU and turns its MMU on. */
+void mmu_enable_this_cpu(void)
+{
 	__asm__ volatile("msr mair_el1, %0\n"
 			 "msr tcr_el1, %1\n"
 			 "msr ttbr0_el1, %2\n"
@@ -56,4 +48,20 @@ void mmu_init(bool tagged)
 			 :
 			 : "r"(mair), "r"(tcr), "r"((uint64_t)l1_table), "r"(sctlr)
 			 : "memory");
+}
+
+void mmu_init(bool tagged)
+{
+	mair = (tagged ? MAIR_NORMAL_TAGGED : MAIR_NORMAL) | MAIR_DEVICE_nGnRE << 8;
+	/* T0SZ 25 (39 bits), WB caches, inner shareable, 4 KiB, 40-bit IPS, TBI0, no TTBR1. */
+	tcr = 25 | 1ull << 8 | 1ull << 10 | 3ull << 12 | 1ull << 23 | 2ull << 32 | 1ull << 37;
+	sctlr = SCTLR_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | (tagged ? SCTLR_ATA : 0);
+
+	/* 1 GiB blocks: the first is the device region, the rest RAM. */
+	l1_table[0] = DESC_BLOCK | DESC_AF | DESC_ATTR(ATTR_IDX_DEVICE) | DESC_PXN | DESC_UXN;
+	for (unsigned i = 1; i < 64; i++) {
+		l1_table[i] = (uint64_t)i << 30 | DESC_BLOCK | DESC_AF | DESC_SH_INNER |
+			      DESC_ATTR(ATTR_IDX_NORMAL) | DESC_UXN;
+	}
+	mmu_enable_this_cpu();
 }

@@ -22,6 +22,23 @@ _start:
 4:	wfi
 	b	4b
 
+/*
+ * Every other CPU, turned on by smp_init (host/smp.c) through PSCI: x0 = its index,
+ * MMU off. Its stack top was cleaned to memory for it to read uncached.
+ */
+	.global _secondary_start
+_secondary_start:
+	ldr	x1, =host_stack_tops
+	ldr	x1, [x1, x0, lsl #3]
+	mov	sp, x1
+	msr	tpidr_el1, x0
+	ldr	x2, =host_vectors
+	msr	vbar_el1, x2
+	isb
+	bl	host_secondary_main
+5:	wfi
+	b	5b
+
 /* Exception vectors: save the interrupted registers in a frame, call C, restore. */
 .macro vector handler
 	.balign 0x80

@@ -206,3 +206,64 @@ const void *fdt_get_prop(const struct fdt *fdt, int node, const char *name, uint
 		}
 	}
 }
+
+/* Whether a "compatible" value (NUL-separated strings) lists `compat`. */
+static bool compat_lists(const char *v, uint32_t len, const char *compat)
+{
+	size_t n = strlen(compat);
+
+	for (uint32_t i = 0; i < len;) {
+		uint32_t j = i;
+
+		while (j < len && v[j]) {
+			j++;
+		}
+		if (j - i == n && !strncmp(v + i, compat, n)) {
+			return true;
+		}
+		i = j + 1;
+	}
+	return false;
+}
+
+int fdt_next_compatible(const struct fdt *fdt, int after, const char *compat)
+{
+	uint32_t off = 0, prop;
+	const char *name;
+	int nlen;
+
+	if (after >= 0) {
+		off = (uint32_t)after;
+		if (next_token(fdt, &off, &name, &nlen, &prop) != FDT_BEGIN_NODE) {
+			return -1;
+		}
+	}
+	for (;;) {
+		uint32_t at = off;
+		uint32_t tok = next_token(fdt, &off, &name, &nlen, &prop);
+
+		if (tok == FDT_END) {
+			return -1;
+		}
+		if (tok == FDT_BEGIN_NODE) {
+			uint32_t len;
+			const char *v = fdt_get_prop(fdt, (int)at, "compatible", &len);
+
+			if (v && compat_lists(v, len, compat)) {
+				return (int)at;
+			}
+		}
+	}
+}
+
+int fdt_find_alias(const struct fdt *fdt, const char *alias)
+{
+	uint32_t len;
+	const char *path = fdt_get_prop(fdt, fdt_find_node(fdt, "/aliases"), alias, &len);
+
+	/* The value is a NUL-terminated absolute path. */
+	if (!path || len < 2 || path[len - 1] != '\0' || path[0] != '/') {
+		return -1;
+	}
+	return fdt_find_node(fdt, path);
+}

@@ -17,7 +17,7 @@ qemu_ok() {
 
 host_tools_ok() {
 	have aarch64-linux-gnu-gcc && have gdb-multiarch && have clang && have cpio &&
-		have dtc && [ -f /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ]
+		have dtc && have ip && [ -f /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ]
 }
 
 if qemu_ok && host_tools_ok; then
@@ -39,7 +39,7 @@ fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq -t bookworm-backports qemu-system-arm >/dev/null
 $SUDO apt-get install -y -qq gcc-aarch64-linux-gnu gdb-multiarch clang libclang-rt-14-dev \
-	cpio device-tree-compiler >/dev/null
+	cpio device-tree-compiler iproute2 >/dev/null
 
 if ! qemu_ok; then
 	echo "install-deps: qemu-system-aarch64 >= $need_qemu_major is required (Debian 12's 7.2 corrupts MTE tags)" >&2

@@ -4,14 +4,18 @@
  * on the guest's request (a VMM call or the doorbell page, abi/guest.h), and live
  * migration. The run loop asks control_poll()
  * between time slices; control_deadline() tells it when to interrupt the guest.
- *   snapshot=PATH [snapshot-at=NS] [snapshot-continue]   save (and stop, by default)
- *   migrate-to=PATH migrate-ack=PATH [migrate-at=NS]     live migration, source side
- *   restore=PATH [restore-ack=PATH]                      start from a stream
+ *   snapshot [snapshot-at=NS] [snapshot-continue]   save (and stop, by default)
+ *   migrate-to [migrate-at=NS]                       live migration, source side
+ *   restore | incoming                               start from a stream (a file, a peer)
+ * Every stream travels over the link (host/link.c): the CLI holds the file or the
+ * connection, and answers each stream with its verdict.
  * Times count from the start of the guest, in nanoseconds of the counter (under
  * -icount shift=0, instructions).
  */
 #include <abi/guest.h>
 #include <host/control.h>
+#include <abi/link.h>
+#include <host/link.h>
 #include <host/snapshot.h>
 #include <lib/string.h>
 
@@ -19,7 +23,7 @@
 enum request { REQ_NONE, REQ_CALL, REQ_DOORBELL };
 
 static struct {
-	const char *snapshot_path, *migrate_path, *migrate_ack;
+	bool snapshot_wanted, migrate_wanted;
 	uint64_t snapshot_at, migrate_at; /* counter values, 0: none */
 	enum request requested;
 	uint32_t doorbell_result; /* what the doorbell's RESULT reads */
@@ -34,7 +38,7 @@ static uint64_t ns_to_ticks(uint64_t ns)
 
 static bool snapshot_wanted(void)
 {
-	return ctl.snapshot_path && !ctl.snapshot_done;
+	return ctl.snapshot_wanted && !ctl.snapshot_done;
 }
 
 static bool on_vmm_call(struct guest *g, const uint64_t args[5], uint64_t *ret)
@@ -73,15 +77,14 @@ static int on_doorbell(struct guest *g, uint64_t offset, unsigned size, bool wri
 
 void control_init(struct guest *g)
 {
-	ctl.snapshot_path = bootarg("snapshot");
-	ctl.migrate_path = bootarg("migrate-to");
-	ctl.migrate_ack = bootarg("migrate-ack");
+	ctl.snapshot_wanted = bootarg("snapshot") != NULL;
+	ctl.migrate_wanted = bootarg("migrate-to") != NULL;
 	ctl.snapshot_continue = bootarg("snapshot-continue") != NULL;
 	ctl.progress = bootarg("progress") != NULL;
 	if (bootarg("snapshot-at")) {
 		ctl.snapshot_at = read_cntpct() + ns_to_ticks(bootarg_u64("snapshot-at", 0));
 	}
-	if (ctl.migrate_path) {
+	if (ctl.migrate_wanted) {
 		ctl.migrate_at = read_cntpct() + ns_to_ticks(bootarg_u64("migrate-at", 0));
 	}
 	ctl.doorbell_result = ctl.restored ? TV_DOORBELL_RESTORED : TV_DOORBELL_REFUSED;
@@ -109,21 +112,26 @@ bool control_busy(void)
 
 static int save(struct guest *g, bool request)
 {
-	static struct host_file f;
-	struct snap_writer w = { .write = host_file_write, .ctx = &f };
-	int ret;
+	struct snap_writer w = { .write = link_out_write, .ctx = NULL };
+	char why[128];
+	int err;
 
-	if (host_file_open(&f, ctl.snapshot_path, true)) {
+	if (link_out_begin(TV_LINK_STREAM_SNAPSHOT, why, sizeof(why))) {
+		host_log("snapshot not saved: %s", why);
 		return -1;
 	}
-	ret = snapshot_save(g, &w, request);
-	host_file_close(&f);
-	if (ret) {
-		host_log("snapshot to %s failed", ctl.snapshot_path);
+	if (snapshot_save(g, &w, request)) {
+		link_out_abort();
+		host_log("snapshot failed");
 		return -1;
 	}
-	host_log("snapshot saved to %s: %lu pages, %lu tag bytes, %lu bytes", ctl.snapshot_path,
-		 w.pages, w.tag_bytes, w.bytes);
+	err = link_out_end(why, sizeof(why));
+	if (err) {
+		host_log("snapshot not saved: %s", why);
+		return -1;
+	}
+	host_log("snapshot saved: %lu pages, %lu tag bytes, %lu bytes", w.pages, w.tag_bytes,
+		 w.bytes);
 	return 0;
 }
 
@@ -147,13 +155,13 @@ enum control_result control_poll(struct guest *g)
 	}
 	if (ctl.migrate_at && !ctl.migrating && !ctl.migrate_done && now >= ctl.migrate_at) {
 		ctl.migrate_done = true;
-		if (migrate_begin(g, ctl.migrate_path)) {
+		if (migrate_begin(g)) {
 			return CONTROL_RUN; /* the guest goes on here */
 		}
 		ctl.migrating = true;
 	}
 	if (ctl.migrating) {
-		r = migrate_step(g, ctl.migrate_ack);
+		r = migrate_step(g);
 		if (r) {
 			ctl.migrating = false;
 		}
@@ -164,28 +172,25 @@ enum control_result control_poll(struct guest *g)
 	return CONTROL_RUN;
 }
 
-int control_restore(struct guest *g, const char *path)
+int control_restore(struct guest *g)
 {
-	static struct host_file in;
-	const char *ack_path = bootarg("restore-ack");
-	/* A migration arrives over a pipe that stays open: END is the end. */
-	struct snap_reader r = { .read = host_file_read, .ctx = &in, .live = ack_path != NULL };
+	bool incoming = bootarg("incoming") != NULL;
+	/* A migration's peer stays connected after END: END is the end of it. */
+	struct snap_reader r = { .read = link_in_read, .ctx = NULL, .live = incoming };
+	const char *mte = bootarg("mte");
+	struct restore_expect expect = { bootarg_u64("mem", 0), mte ? !strcmp(mte, "on") : -1,
+					 (unsigned)bootarg_u64("cpus", 0),
+					 bootarg("protected") != NULL };
 	uint64_t t0 = read_cntpct();
-	int ret;
+	char why[128];
+	int ret = snapshot_restore(g, &r, &expect);
 
-	if (host_file_open(&in, path, false)) {
-		return -1;
+	if (ret && link_in_error(why, sizeof(why))) {
+		host_log("the stream broke off: %s", why);
 	}
-	ret = snapshot_restore(g, &r);
-	host_file_close(&in);
-	if (ack_path) {
-		struct host_file ack;
-
-		/* The source waits for this: only "OK" makes it give the guest up. */
-		if (!host_file_open(&ack, ack_path, true)) {
-			host_file_write(&ack, ret ? "ERR\n" : "OK\n", 3);
-			host_file_close(&ack);
-		}
+	if (incoming) {
+		/* The source waits for this: only success makes it give the guest up. */
+		link_send_verdict(ret ? 22 /* EINVAL */ : 0, ret ? r.error : "");
 	}
 	if (ret) {
 		return -1;
@@ -193,7 +198,7 @@ int control_restore(struct guest *g, const char *path)
 	ctl.restored = true;
 	host_log("restored from %s: %lu pages (%lu with tags), %lu tag bytes, %u rounds; loaded in "
 		 "%lu ns",
-		 path, r.pages, r.tagged_pages, r.tag_bytes, r.rounds,
-		 ticks_to_ns(read_cntpct() - t0));
+		 incoming ? "the migration stream" : "the snapshot file", r.pages, r.tagged_pages,
+		 r.tag_bytes, r.rounds, ticks_to_ns(read_cntpct() - t0));
 	return 0;
 }

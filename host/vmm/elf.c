@@ -4,7 +4,6 @@
  * checked against the file and the guest's RAM before anything is copied.
  */
 #include <host/vmm.h>
-#include <lib/semihost.h>
 #include <lib/string.h>
 
 #define PT_LOAD 1
@@ -93,29 +92,4 @@ int guest_load_elf(struct guest *g, const uint8_t *elf, uint64_t size)
 	}
 	return (int)tv_hvc(TV_HC_VCPU_SET_REG, (uint64_t)g->handle, 0, TV_REG_PC, entry, 0, 0,
 			   NULL);
-}
-
-uint8_t *read_host_file(const char *path, uint64_t *size)
-{
-	int64_t fd = semihost_open(path, SH_MODE_RB), len;
-	uint8_t *buf = NULL;
-
-	if (fd < 0) {
-		host_log("cannot open %s", path);
-		return NULL;
-	}
-	len = semihost_flen(fd);
-	if (len > 0 && (uint64_t)len < (256ull << 20)) {
-		buf = alloc_pages(((uint64_t)len + PAGE_SIZE - 1) / PAGE_SIZE);
-	}
-	if (!buf || semihost_read(fd, buf, (size_t)len) != 0) {
-		host_log("cannot read %s (%ld bytes)", path, len);
-		if (buf) {
-			free_pages(buf, ((uint64_t)len + PAGE_SIZE - 1) / PAGE_SIZE);
-		}
-		buf = NULL;
-	}
-	semihost_close(fd);
-	*size = buf ? (uint64_t)len : 0;
-	return buf;
 }

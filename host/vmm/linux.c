@@ -5,7 +5,7 @@
  * aligned base plus its text_offset), a raw binary at RAM + 0x80000, or an ELF file by
  * its program headers; the DTB the VMM generates and the initramfs near the top of RAM,
  * x0 = the DTB's address, MMU and caches off, EL1h with interrupts masked.
- *   kernel=PATH [initrd=PATH] [cmdline=ARGS, %XX-encoded]
+ *   kernel=ADDR:SIZE [initrd=ADDR:SIZE] [cmdline=ARGS, %XX-encoded] (host/images.c)
  */
 #include <host/vmm.h>
 #include <lib/linux_dt.h>
@@ -85,10 +85,10 @@ int linux_load(struct guest *g, const char *kernel, const char *initrd, const ch
 	struct linux_layout at;
 	struct hvc_res features;
 	uint64_t ksize, isize = 0, entry;
-	uint8_t *image = read_host_file(kernel, &ksize), *rd = NULL;
+	uint8_t *image = host_image(kernel, &ksize), *rd = NULL;
 	int dt_size;
 
-	if (!image || (initrd && !(rd = read_host_file(initrd, &isize)))) {
+	if (!image || (initrd && !(rd = host_image(initrd, &isize)))) {
 		return -1;
 	}
 	if (stage_kernel(g, kernel, image, ksize, isize, &at, &entry) ||

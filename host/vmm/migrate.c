@@ -8,6 +8,8 @@
  * decides: "OK" ends the guest here, anything else (or silence: the destination
  * died) stops the migration and the guest simply goes on here.
  */
+#include <abi/link.h>
+#include <host/link.h>
 #include <host/snapshot.h>
 #include <lib/string.h>
 
@@ -16,7 +18,6 @@
 #define MAX_ROUNDS 12
 
 struct migration {
-	struct host_file out, ack;
 	struct snap_writer w;
 	struct snap_batch batch;
 	uint64_t *set;  /* pages to send in this round, a bit each */
@@ -33,8 +34,7 @@ static void abandon(struct guest *g, const char *why)
 {
 	host_log("migration failed: %s; the guest keeps running here", why);
 	tv_hvc(TV_HC_DIRTY_LOG, (uint64_t)g->handle, TV_DIRTY_STOP, 0, 0, 0, 0, NULL);
-	host_file_close(&mig.out);
-	host_file_close(&mig.ack);
+	link_out_abort();
 }
 
 /* Fills the set with the populated pages (round 0). */
@@ -76,13 +76,14 @@ static int64_t next_round(struct guest *g)
 				 mig.w.tag_bytes - tags_before)) {
 		return -1;
 	}
-	host_log("migration: round %u sent %u pages", mig.round, mig.round_pages);
 	dirty = tv_hvc(TV_HC_DIRTY_LOG, (uint64_t)g->handle, TV_DIRTY_GET, GUEST_RAM_IPA,
 		       mig.words * 64, (uint64_t)mig.set, 0, NULL);
 	if (dirty < 0) {
 		host_log("TV_DIRTY_GET failed: %ld", dirty);
 		return -1;
 	}
+	host_log("migration: round %u sent %u pages (%lu stream bytes so far); %ld dirtied meanwhile",
+		 mig.round, mig.round_pages, mig.w.bytes, dirty);
 	mig.round++;
 	mig.round_pages = 0;
 	mig.round_tag_bytes = mig.w.tag_bytes;
@@ -91,9 +92,10 @@ static int64_t next_round(struct guest *g)
 	return dirty;
 }
 
-int migrate_begin(struct guest *g, const char *out_path)
+int migrate_begin(struct guest *g)
 {
 	struct tv_snap_config cfg = { GUEST_RAM_IPA, g->ram_size, g->vm_flags, g->nr_vcpus, { 0 } };
+	char why[128];
 	int64_t ret;
 
 	if (g->vm_flags & TV_VM_PROTECTED) {
@@ -109,10 +111,14 @@ int migrate_begin(struct guest *g, const char *out_path)
 	mig.words = (g->nr_pages + 63) / 64;
 	mig.set = alloc_pages((mig.words * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
 	mig.t_begin = read_cntpct();
-	if (!mig.set || host_file_open(&mig.out, out_path, true)) {
+	if (!mig.set) {
 		return -1;
 	}
-	mig.w = (struct snap_writer){ .write = host_file_write, .ctx = &mig.out };
+	if (link_out_begin(TV_LINK_STREAM_MIGRATION, why, sizeof(why))) {
+		host_log("migration not started: %s; the guest keeps running here", why);
+		return -1;
+	}
+	mig.w = (struct snap_writer){ .write = link_out_write, .ctx = NULL };
 	ret = tv_hvc(TV_HC_DIRTY_LOG, (uint64_t)g->handle, TV_DIRTY_START, 0, 0, 0, 0, NULL);
 	if (ret) {
 		host_log("TV_DIRTY_START failed: %ld", ret);
@@ -130,9 +136,10 @@ int migrate_begin(struct guest *g, const char *out_path)
 }
 
 /* Stop-and-copy, then the destination's verdict. 1: migrated, 0: failed (guest goes on). */
-static int finish(struct guest *g, const char *ack_path)
+static int finish(struct guest *g)
 {
-	char verdict[64] = "";
+	char why[128];
+	int err;
 	int64_t sent;
 	uint64_t t_end;
 
@@ -155,13 +162,11 @@ static int finish(struct guest *g, const char *ack_path)
 		return 0;
 	}
 	t_end = read_cntpct();
-	host_file_close(&mig.out);
-	if (host_file_open(&mig.ack, ack_path, false) ||
-	    host_file_read(&mig.ack, verdict, 3) || memcmp(verdict, "OK\n", 3)) {
-		abandon(g, "the destination did not confirm (it failed or died)");
+	err = link_out_end(why, sizeof(why));
+	if (err) {
+		host_log("migration failed: %s; the guest keeps running here", why);
 		return 0;
 	}
-	host_file_close(&mig.ack);
 	host_log("migration: done: %u rounds, %lu pages, %lu tag bytes, %lu stream bytes; "
 		 "took %lu ns, stop-and-copy %lu ns (%u pages)",
 		 mig.round + 1, mig.w.pages, mig.w.tag_bytes, mig.w.bytes,
@@ -175,7 +180,7 @@ static int finish(struct guest *g, const char *ack_path)
  * guest, 1 when it has moved to the destination, -1 when the migration failed
  * (the guest keeps running here).
  */
-int migrate_step(struct guest *g, const char *ack_path)
+int migrate_step(struct guest *g)
 {
 	int64_t sent = send_some(g, STEP_PAGES), dirty;
 
@@ -195,5 +200,5 @@ int migrate_step(struct guest *g, const char *ack_path)
 	if (dirty > FINAL_PAGES && mig.round < MAX_ROUNDS) {
 		return 0;
 	}
-	return finish(g, ack_path) ? 1 : -1;
+	return finish(g) ? 1 : -1;
 }

@@ -6,58 +6,9 @@
  * refused: the hypervisor will not hand their memory or registers to the host.
  */
 #include <host/snapshot.h>
-#include <lib/semihost.h>
+#include <lib/fmt.h>
 #include <lib/string.h>
 #include <lib/tagcodec.h>
-
-int host_file_open(struct host_file *f, const char *path, bool write)
-{
-	f->fd = semihost_open(path, write ? SH_MODE_WB : SH_MODE_RB);
-	f->failed = f->fd < 0;
-	if (f->failed) {
-		host_log("cannot open %s", path);
-		return -1;
-	}
-	return 0;
-}
-
-void host_file_close(struct host_file *f)
-{
-	if (f->fd >= 0) {
-		semihost_close(f->fd);
-		f->fd = -1;
-	}
-}
-
-int host_file_write(void *ctx, const void *buf, size_t len)
-{
-	struct host_file *f = ctx;
-
-	if (f->failed || semihost_write(f->fd, buf, len) != 0) {
-		f->failed = true;
-		return -1;
-	}
-	return 0;
-}
-
-int host_file_read(void *ctx, void *buf, size_t len)
-{
-	struct host_file *f = ctx;
-	uint8_t *p = buf;
-
-	/* A pipe may hand over less than asked: keep reading until all of it came. */
-	while (len && !f->failed) {
-		int64_t left = semihost_read(f->fd, p, len);
-
-		if (left < 0 || (size_t)left >= len) {
-			f->failed = true; /* error, or the end of the input */
-			break;
-		}
-		p += len - (size_t)left;
-		len = (size_t)left;
-	}
-	return f->failed ? -1 : 0;
-}
 
 /* Every vCPU's pending exit is completed, so that its state is whole. */
 int snapshot_quiesce(struct guest *g, bool request)
@@ -120,10 +71,17 @@ int snapshot_send_page(struct guest *g, struct snap_writer *w, struct snap_batch
 		}
 		tag_len = r.x[1];
 	} else if (g->swap && g->swap->slot[idx]) {
-		/* Swapped out: the swap store has its data and tags. */
+		/* Swapped out: the swap store has its data and tags (the quick encoding). */
+		uint8_t packed[TAGCODEC_PACKED_SIZE];
+
 		src = (const uint8_t *)g->swap->slot[idx];
 		tag_src = g->swap->tags + idx * (TAGCODEC_MAX_SIZE + 1) + 1;
 		tag_len = tag_src[-1];
+		/* Raw there; the stream gets the smallest encoding, as for resident pages. */
+		if (tag_len == TAGCODEC_MAX_SIZE && !tagcodec_decode(tag_src, tag_len, packed)) {
+			tag_len = tagcodec_encode(packed, tags);
+			tag_src = tags;
+		}
 	} else {
 		return 0; /* never touched: it starts zeroed on the other side too */
 	}
@@ -298,7 +256,28 @@ static int restore_page(struct guest *g, const struct tv_snap_page *pg, const ui
 	return 0;
 }
 
-int snapshot_restore(struct guest *g, struct snap_reader *r)
+/* Whether the stream's VM is the one the destination was started for; else why not. */
+static bool config_expected(const struct tv_snap_config *c, const struct restore_expect *e,
+			    char *why, size_t cap)
+{
+	if (e && e->ram_size && e->ram_size != c->ram_size) {
+		fmt_snprintf(why, cap, "the stream's VM has %lu MiB of RAM, this one was started for %lu MiB",
+			     c->ram_size >> 20, e->ram_size >> 20);
+	} else if (e && e->mte >= 0 && !!(c->vm_flags & TV_VM_MTE) != e->mte) {
+		fmt_snprintf(why, cap, "the stream's VM has MTE %s, this one was started with MTE %s",
+			     (c->vm_flags & TV_VM_MTE) ? "on" : "off", e->mte ? "on" : "off");
+	} else if (e && e->nr_vcpus && e->nr_vcpus != c->nr_vcpus) {
+		fmt_snprintf(why, cap, "the stream's VM has %u vCPUs, this one was started for %u",
+			     c->nr_vcpus, e->nr_vcpus);
+	} else if (e && e->protected) {
+		fmt_snprintf(why, cap, "a protected VM cannot be restored from a stream");
+	} else {
+		return true;
+	}
+	return false;
+}
+
+int snapshot_restore(struct guest *g, struct snap_reader *r, const struct restore_expect *expect)
 {
 	static uint8_t payload[TV_SNAP_MAX_PAYLOAD] __attribute__((aligned(16)));
 	uint32_t len;
@@ -312,6 +291,10 @@ int snapshot_restore(struct guest *g, struct snap_reader *r)
 		if (type == TV_SNAP_CONFIG) {
 			const struct tv_snap_config *c = (const void *)payload;
 
+			if (!config_expected(c, expect, r->error, sizeof(r->error))) {
+				host_log("cannot restore: %s", r->error);
+				return -1;
+			}
 			if (c->ram_ipa != GUEST_RAM_IPA) {
 				host_log("cannot restore: guest RAM at 0x%lx, this VMM puts it at 0x%lx",
 					 c->ram_ipa, GUEST_RAM_IPA);

@@ -3,7 +3,7 @@
  * The VMM's main loop: create the guests the boot arguments name, load them,
  * and run their vCPUs round robin, each until it waits (WFI), its time slice
  * ends (the host's timer), or its guest ends.
- *   guest=PATH (repeatable)  mem=SIZE  mte=on|off  protected
+ *   guest=ADDR:SIZE (repeatable, host/images.c)  mem=SIZE  mte=on|off  protected
  */
 #include <host/control.h>
 #include <host/devices.h>
@@ -21,9 +21,12 @@ static int worse(int a, int b)
 	static const int rank[] = {
 		[TV_STATUS_OK] = 0,	     [TV_STATUS_RESET] = 1,	  [TV_STATUS_TEST_FAILED] = 2,
 		[TV_STATUS_GUEST_CRASH] = 3, [TV_STATUS_TIMEOUT] = 4,	  [TV_STATUS_USAGE] = 5,
-		[TV_STATUS_HYP_ERROR] = 6,
+		[TV_STATUS_BAD_INPUT] = 6,   [TV_STATUS_HYP_ERROR] = 7,	  [TV_STATUS_QEMU] = 8,
 	};
 
+	if ((unsigned)a >= ARRAY_SIZE(rank) || (unsigned)b >= ARRAY_SIZE(rank)) {
+		return TV_STATUS_HYP_ERROR;
+	}
 	return rank[a] >= rank[b] ? a : b;
 }
 
@@ -114,12 +117,12 @@ static int run_linux(uint32_t flags)
 	g->trace_mmio = bootarg("trace-mmio") != NULL;
 	pl011_init(&g->uart, false);
 	if (guest_create(g, flags | TV_VM_GIC, mem, 1)) {
-		return TV_STATUS_USAGE;
+		return TV_STATUS_HYP_ERROR;
 	}
 	vgic_init(g);
 	g->pci.present = true;
 	if (linux_load(g, bootarg("kernel"), bootarg("initrd"), bootarg("cmdline"))) {
-		return TV_STATUS_USAGE;
+		return TV_STATUS_BAD_INPUT;
 	}
 	control_init(g);
 	status = vmm_run(guests, 1);
@@ -142,12 +145,12 @@ int vmm_main(void)
 	while (nth_guest(n)) {
 		n++;
 	}
-	if (bootarg("restore")) {
+	if (bootarg("restore") || bootarg("incoming")) {
 		host_finalise();
 		guests[0].id = 0;
 		pl011_init(&guests[0].uart, false);
-		if (control_restore(&guests[0], bootarg("restore"))) {
-			return TV_STATUS_USAGE;
+		if (control_restore(&guests[0])) {
+			return TV_STATUS_BAD_INPUT; /* the stream was refused, and why was said */
 		}
 		control_init(&guests[0]);
 		status = vmm_run(guests, 1);
@@ -159,7 +162,7 @@ int vmm_main(void)
 	}
 	if (!n) {
 		host_log("no guest given: nothing to run");
-		return TV_STATUS_OK;
+		return TV_STATUS_USAGE;
 	}
 	if (n > VMM_MAX_GUESTS || !mem || mem % PAGE_SIZE) {
 		host_log("bad arguments: %u guests (at most %u), mem=0x%lx", n, VMM_MAX_GUESTS, mem);
@@ -169,19 +172,24 @@ int vmm_main(void)
 	for (unsigned i = 0; i < n; i++) {
 		struct guest *g = &guests[i];
 		uint64_t size;
-		uint8_t *image = read_host_file(nth_guest(i), &size);
+		uint8_t *image = host_image(nth_guest(i), &size);
 
 		g->id = i;
 		pl011_init(&g->uart, n > 1);
 		if (!image) {
 			return TV_STATUS_USAGE;
 		}
-		if (guest_create(g, flags, mem, 1) || (resident && swap_enable(g, resident)) ||
-		    guest_load_elf(g, image, size)) {
+		if (guest_create(g, flags, mem, 1)) {
+			return TV_STATUS_HYP_ERROR;
+		}
+		if (resident && swap_enable(g, resident)) {
 			return TV_STATUS_USAGE;
 		}
+		if (guest_load_elf(g, image, size)) {
+			return TV_STATUS_BAD_INPUT;
+		}
 		free_pages(image, (size + PAGE_SIZE - 1) / PAGE_SIZE);
-		host_log("guest %u: %s, %lu MiB%s%s", i, nth_guest(i), mem >> 20,
+		host_log("guest %u: %lu KiB image, %lu MiB%s%s", i, size >> 10, mem >> 20,
 			 (flags & TV_VM_MTE) ? ", MTE" : "", (flags & TV_VM_PROTECTED) ? ", protected" : "");
 	}
 	if (n == 1) {

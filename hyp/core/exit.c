@@ -4,6 +4,7 @@
  * emulated system registers, page sharing), or turned into an exit that the host
  * VMM completes (MMIO, a page to populate, PSCI system events, WFI, errors).
  */
+#include <abi/guest.h>
 #include <abi/hvc.h>
 #include <hyp/arch.h>
 #include <hyp/debug.h>
@@ -48,6 +49,19 @@ static uint64_t psci_features(uint64_t fn)
 	}
 }
 
+/*
+ * The calls the host VMM may answer: its own range and the PSCI functions EL2 leaves
+ * to it. Any other ID no one implements, so EL2 answers NOT_SUPPORTED, as KVM does,
+ * without a round trip to the host.
+ */
+static bool call_for_host(uint32_t fn)
+{
+	uint32_t psci = fn & ~SMCCC_CONV_64;
+
+	return (psci >= PSCI_FN_FIRST && psci <= PSCI_FN_LAST) ||
+	       (fn >= TV_VMM_CALL_FIRST && fn <= TV_VMM_CALL_LAST);
+}
+
 /* HVC #0 or SMC #0 from the guest; pc already points after the instruction. */
 static bool handle_guest_call(struct vcpu *vcpu, struct tv_exit *exit)
 {
@@ -80,6 +94,10 @@ static bool handle_guest_call(struct vcpu *vcpu, struct tv_exit *exit)
 		x[0] = (uint64_t)ret;
 		return true;
 	default:
+		if (!call_for_host(fn)) {
+			x[0] = SMCCC_RET_NOT_SUPPORTED;
+			return true;
+		}
 		vcpu->pending = PENDING_HVC;
 		*exit = (struct tv_exit){ TV_EXIT_HVC, { x[0], x[1], x[2], x[3], x[4] } };
 		return false;
@@ -197,31 +215,40 @@ static bool handle_wfi(struct vcpu *vcpu, struct tv_exit *exit)
 	return exit_to_host(exit, TV_EXIT_WFI, deadline, 0, 0);
 }
 
+/* Emulates a trapped system register access (an SGI, ID or MTE register). */
+static bool handle_sysreg(struct vcpu *vcpu, const struct trap_info *t)
+{
+	if (ptimer_emulate(vcpu, t->esr) || pmu_trap(vcpu, t->esr) || debug_trap(vcpu, t->esr)) {
+		return true;
+	}
+	if (!(vcpu->vm->flags & TV_VM_GIC) || !vgic_emulate_sgi(vcpu, t->esr)) {
+		struct cpu_view view = { vm_has_mte(vcpu->vm), true };
+
+		emulate_sysreg(&vcpu->ctxt, t->esr, &view);
+	}
+	return true;
+}
+
 bool handle_guest_trap(struct vcpu *vcpu, const struct trap_info *t, struct tv_exit *exit)
 {
-	struct cpu_view view;
-
+	/*
+	 * Calls first, before the switch sets up a stack frame: most are answered here.
+	 * (An AArch32 HVC has another EC, so none reaches this from AArch32.)
+	 */
+	if (ESR_EC(t->esr) == EC_HVC64) {
+		return handle_guest_call(vcpu, exit);
+	}
 	/* Nothing is emulated for AArch32 (run.c says why): a T32 instruction may be 2 bytes. */
 	if (__builtin_expect(vcpu->ctxt.pstate & PSR_MODE32, 0)) {
 		vcpu_stop_aarch32(vcpu, t->esr, exit);
 		return false;
 	}
 	switch (ESR_EC(t->esr)) {
-	case EC_HVC64:
-		return handle_guest_call(vcpu, exit);
 	case EC_SMC64:
 		skip_instr(&vcpu->ctxt); /* a trapped SMC returns to itself */
 		return handle_guest_call(vcpu, exit);
 	case EC_SYS64:
-		if (ptimer_emulate(vcpu, t->esr) || pmu_trap(vcpu, t->esr) ||
-		    debug_trap(vcpu, t->esr)) {
-			return true;
-		}
-		if (!(vcpu->vm->flags & TV_VM_GIC) || !vgic_emulate_sgi(vcpu, t->esr)) {
-			view = (struct cpu_view){ vm_has_mte(vcpu->vm), true };
-			emulate_sysreg(&vcpu->ctxt, t->esr, &view);
-		}
-		return true;
+		return handle_sysreg(vcpu, t);
 	case EC_WFX:
 		skip_instr(&vcpu->ctxt);
 		return handle_wfi(vcpu, exit);

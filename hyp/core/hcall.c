@@ -14,6 +14,7 @@
 #include <hyp/trap.h>
 #include <hyp/vgic.h>
 #include <hyp/vm.h>
+#include <lib/string.h>
 
 struct hyp_state hyp_state;
 
@@ -55,10 +56,40 @@ static void handle_mem_info(uint64_t *x)
 
 static void handle_check(uint64_t *x)
 {
+	struct iommu_fault last;
 	unsigned bad = check_invariants();
+
+	(void)arch_iommu_faults(&last); /* and DMA the IOMMU refused, on the console */
 
 	x[0] = bad ? (uint64_t)-TV_EAGAIN : 0;
 	x[1] = bad;
+}
+
+static void handle_log(uint64_t *x)
+{
+	char line[TV_LOG_MAX];
+
+	if (!x[2] || x[2] > TV_LOG_MAX) {
+		x[0] = (uint64_t)-TV_EINVAL;
+	} else if (host_buffer_check(x[1], x[2], false)) {
+		x[0] = (uint64_t)-TV_EFAULT;
+	} else {
+		/* Our own copy: the host may change its buffer while it is written out. */
+		memcpy(line, hyp_va(pa_init(x[1])), x[2]);
+		arch_console_write(line, x[2]);
+		x[0] = 0;
+	}
+}
+
+static void handle_iommu_info(uint64_t *x)
+{
+	struct iommu_fault last;
+
+	x[1] = arch_iommu_faults(&last);
+	x[2] = x[1] ? last.device : 0;
+	x[3] = x[1] ? last.addr : 0;
+	x[4] = x[1] ? (last.write ? TV_IOMMU_WRITE : 0) | last.type : 0;
+	x[0] = 0;
 }
 
 static void handle_selftest(uint64_t *x)
@@ -242,6 +273,8 @@ static const hcall_handler host_hcalls[TV_HC_NR] = {
 	[TV_HC_FEATURES] = handle_features,
 	[TV_HC_MEM_INFO] = handle_mem_info,
 	[TV_HC_CHECK] = handle_check,
+	[TV_HC_LOG] = handle_log,
+	[TV_HC_IOMMU_INFO] = handle_iommu_info,
 	[TV_HC_SELFTEST] = handle_selftest,
 	[TV_HC_FINALISE] = handle_finalise,
 	[TV_HC_VM_CREATE] = handle_vm_create,

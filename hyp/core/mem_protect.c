@@ -24,7 +24,7 @@ static struct hyp_page *meta;
 #define S2_DEVICE_ATTR (S2_MEMATTR_DEVICE | S2_AP_R | S2_AP_W | PTE_AF | S2_XN)
 #define GUEST_ATTR(state) (S2_RAM_ATTR | S2_SW_STATE(state))
 
-static size_t copy_out_tags(phys_addr_t pa, uint64_t tags_pa);
+static size_t copy_out_tags(phys_addr_t pa, uint64_t tags_pa, bool take);
 
 /* Table pages one transition may need: a level-2 and a level-3 table in each of two stage 2s. */
 #define TRANSITION_RESERVE 4
@@ -50,7 +50,7 @@ enum page_state page_state_of(uint64_t pa, uint8_t id)
 	return p->borrower == id ? PS_SHARED_BORROWED : PS_NOPAGE;
 }
 
-int mem_protect_init(struct hyp_page *m, uint64_t device_base, uint64_t device_size)
+int mem_protect_init(struct hyp_page *m, const struct mem_range *devices, unsigned nr)
 {
 	uint64_t ram_end = memmap.ram_base + memmap.ram_size;
 	uint64_t hyp_end = memmap.hyp_base + memmap.hyp_size;
@@ -65,8 +65,15 @@ int mem_protect_init(struct hyp_page *m, uint64_t device_base, uint64_t device_s
 		p->borrower = OWNER_NONE;
 	}
 	ret = pgt_init(&host_s2, &s2_pool, 0);
-	if (!ret && device_size) {
-		ret = pgt_map(&host_s2, device_base, device_size, device_base, S2_DEVICE_ATTR, false);
+	for (unsigned i = 0; !ret && i < nr; i++) {
+		const struct mem_range *d = &devices[i];
+
+		/* Device memory only: RAM reaches the host through ownership, never as MMIO. */
+		if (!ALIGNED(d->base | d->size, PAGE_SIZE) || d->base + d->size < d->base ||
+		    (d->base < ram_end && d->base + d->size > memmap.ram_base)) {
+			return -TV_EINVAL;
+		}
+		ret = pgt_map(&host_s2, d->base, d->size, d->base, S2_DEVICE_ATTR, false);
 	}
 	if (!ret) {
 		ret = pgt_map(&host_s2, memmap.ram_base, memmap.hyp_base - memmap.ram_base,
@@ -302,8 +309,7 @@ int64_t host_reclaim_guest(struct vm *vm, uint64_t ipa, uint64_t tags_pa, uint64
 	/* The guest loses the page before its tags are read, so they cannot change after. */
 	BUG_ON(pgt_unmap(&vm->s2, ipa, PAGE_SIZE));
 	if (vm_has_mte(vm)) {
-		len = copy_out_tags(pa_init(pa), tags_pa);
-		arch_page_clear_tags(pa_init(pa));
+		len = copy_out_tags(pa_init(pa), tags_pa, true);
 	}
 	/* The host may map it any way it likes: DRAM holds the guest's data, not older data. */
 	arch_page_clean_poc(pa_init(pa), vm_has_mte(vm));
@@ -392,20 +398,23 @@ bool guest_mark_young(struct vm *vm, uint64_t ipa)
 	return vm_ipa_in_ram(vm, ipa) && !pgt_update_page(&vm->s2, ipa & PAGE_MASK, 0, PTE_AF);
 }
 
-/* Encodes a guest page's tags into a host buffer; returns the length. */
-static size_t copy_out_tags(phys_addr_t pa, uint64_t tags_pa)
+/*
+ * Encodes a guest page's tags into a host buffer (checked for TAGCODEC_MAX_SIZE bytes);
+ * returns the length. The encoder only writes its output, so the host's buffer takes it
+ * directly. Reclaim (`take`: the tags are cleared too) uses the quick encoding: the
+ * host's swap store has a fixed slot per page, where a run list would save nothing.
+ * Snapshots and migration, whose streams carry each page's length, get the smallest.
+ */
+static size_t copy_out_tags(phys_addr_t pa, uint64_t tags_pa, bool take)
 {
 	uint8_t tags[TAGCODEC_PACKED_SIZE] __attribute__((aligned(8)));
-	uint8_t encoded[TAGCODEC_MAX_SIZE];
-	uint8_t *dst = hyp_va(pa_init(tags_pa));
-	size_t len;
 
-	arch_page_get_tags(pa, tags);
-	len = tagcodec_encode(tags, encoded);
-	for (size_t i = 0; i < len; i++) {
-		dst[i] = encoded[i];
+	if (take) {
+		arch_page_take_tags(pa, tags);
+		return tagcodec_encode_quick(tags, hyp_va(pa_init(tags_pa)));
 	}
-	return len;
+	arch_page_get_tags(pa, tags);
+	return tagcodec_encode(tags, hyp_va(pa_init(tags_pa)));
 }
 
 int64_t host_read_guest(struct vm *vm, uint64_t ipa, uint64_t data_pa, uint64_t tags_pa,
@@ -437,6 +446,6 @@ int64_t host_read_guest(struct vm *vm, uint64_t ipa, uint64_t data_pa, uint64_t 
 		return -TV_EFAULT;
 	}
 	arch_page_copy(pa_init(data_pa), pa_init(pte_pa(pte)));
-	*tags_len = vm_has_mte(vm) ? copy_out_tags(pa_init(pte_pa(pte)), tags_pa) : 0;
+	*tags_len = vm_has_mte(vm) ? copy_out_tags(pa_init(pte_pa(pte)), tags_pa, false) : 0;
 	return 0;
 }

@@ -219,6 +219,25 @@ static uint64_t *leaf_ptep(const struct pgtable *pgt, uint64_t addr, unsigned *l
 	}
 }
 
+const uint64_t *pgt_leaf_table(const struct pgtable *pgt, uint64_t addr, unsigned *count)
+{
+	const uint64_t *table = pgt->root;
+
+	if (addr >> PGT_IA_BITS) {
+		return NULL;
+	}
+	for (unsigned l = PGT_START_LEVEL; l < LEAF_LEVEL; l++) {
+		uint64_t pte = table[index_at(addr, l)];
+
+		if (!is_table(pte, l)) {
+			return NULL;
+		}
+		table = table_of(pte);
+	}
+	*count = ENTRIES - index_at(addr, LEAF_LEVEL);
+	return &table[index_at(addr, LEAF_LEVEL)];
+}
+
 uint64_t pgt_lookup(const struct pgtable *pgt, uint64_t addr, unsigned *level)
 {
 	unsigned l = 0;

@@ -27,7 +27,7 @@ static void expect(bool cond, const char *what)
 
 static void fill_tags(phys_addr_t pa, uint8_t seed)
 {
-	uint8_t tags[TAGCODEC_PACKED_SIZE];
+	uint8_t tags[TAGCODEC_PACKED_SIZE] __attribute__((aligned(8)));
 
 	for (unsigned i = 0; i < sizeof(tags); i++) {
 		tags[i] = (uint8_t)(seed + i * 37);
@@ -37,7 +37,7 @@ static void fill_tags(phys_addr_t pa, uint8_t seed)
 
 static bool tags_are(phys_addr_t pa, uint8_t seed, bool zero)
 {
-	uint8_t tags[TAGCODEC_PACKED_SIZE];
+	uint8_t tags[TAGCODEC_PACKED_SIZE] __attribute__((aligned(8)));
 
 	arch_page_get_tags(pa, tags);
 	for (unsigned i = 0; i < sizeof(tags); i++) {

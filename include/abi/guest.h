@@ -8,7 +8,12 @@
 #ifndef ABI_GUEST_H
 #define ABI_GUEST_H
 
-/* VMM calls: x0 the function, the result in x0; -1 (NOT_SUPPORTED) if not offered. */
+/*
+ * VMM calls: x0 the function, the result in x0; -1 (NOT_SUPPORTED) if not offered.
+ * EL2 hands the host only this range (and PSCI); it answers other unknown IDs itself.
+ */
+#define TV_VMM_CALL_FIRST 0xc6001000ul
+#define TV_VMM_CALL_LAST 0xc6001ffful
 #define TV_VMM_CALL_READY 0xc6001000ul    /* the test service guest: x1 base, x2 bytes */
 #define TV_VMM_CALL_SNAPSHOT 0xc6001001ul /* 0 when saved, 1 in the restored guest */
 

@@ -32,6 +32,8 @@ enum tv_hc_num {
 	TV_HC_FEATURES = 1,
 	TV_HC_MEM_INFO = 2,
 	TV_HC_CHECK = 3,
+	TV_HC_LOG = 4,
+	TV_HC_IOMMU_INFO = 5,
 	/* Setup phase only: refused with -TV_EPERM once the host has finalised. */
 	TV_HC_SELFTEST = 8,
 	TV_HC_FINALISE = 9,
@@ -90,6 +92,15 @@ enum tv_err {
 #define TV_FEAT_DEBUG (1u << 4)     /* hypervisor built with self-checks */
 #define TV_FEAT_PMU (1u << 5)       /* guests get a virtual PMUv3 (TV_IRQ_PMU) */
 
+/* TV_HC_LOG: x1 = host PA of the text, x2 = its length (1..TV_LOG_MAX bytes). */
+#define TV_LOG_MAX 512
+
+/*
+ * TV_HC_IOMMU_INFO: DMA the IOMMU refused since boot. x1 = how many; for the last one
+ * x2 = device (PCI requester ID), x3 = address, x4 = TV_IOMMU_WRITE | fault type.
+ */
+#define TV_IOMMU_WRITE (1u << 8)
+
 /* TV_HC_VM_CREATE: x1 = flags, x2 = RAM IPA base, x3 = RAM size, x4 = max vCPUs. */
 #define TV_VM_MTE (1u << 0)       /* allocation tags for the guest */
 #define TV_VM_PROTECTED (1u << 1) /* the host may never see the guest's memory again */
@@ -110,6 +121,15 @@ enum tv_err {
 #define TV_IRQ_VTIMER 27 /* the virtual timer's PPI: its level is EL2's */
 #define TV_IRQ_PTIMER 30 /* the EL1 physical timer's PPI: its level is EL2's */
 #define TV_IRQ_PMU 23    /* the PMU's overflow interrupt (PPI 7): its level is EL2's */
+
+/*
+ * The hypervisor's doorbell: EL2 raises this SGI (Group 1) on the host CPU where a vCPU
+ * runs or last ran when something is made pending for it (another vCPU's SGI or
+ * CPU_ON, TV_HC_VCPU_IRQ), so that a host waiting for that vCPU wakes up and runs it.
+ * While a guest runs, EL2 takes the SGI itself. The host enables it and otherwise
+ * only acknowledges it.
+ */
+#define TV_DOORBELL_SGI 15
 #define TV_MAX_IRQ_LINES 16
 
 #define TV_MAX_VMS 8

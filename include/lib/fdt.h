@@ -34,6 +34,15 @@ int fdt_find_node(const struct fdt *fdt, const char *path);
 /* Returns the property's value and sets *len, or NULL if the node has no such property. */
 const void *fdt_get_prop(const struct fdt *fdt, int node, const char *name, uint32_t *len);
 
+/*
+ * Returns the first node after the node at offset `after` (-1: from the start) whose
+ * "compatible" property lists `compat`, or -1 if there is none.
+ */
+int fdt_next_compatible(const struct fdt *fdt, int after, const char *compat);
+
+/* Resolves an entry of /aliases ("serial1") to its node, or -1. */
+int fdt_find_alias(const struct fdt *fdt, const char *alias);
+
 /* Reads a big-endian cell. */
 static inline uint32_t fdt_be32(const void *p)
 {

@@ -21,6 +21,15 @@
 size_t tagcodec_encode(const uint8_t packed[TAGCODEC_PACKED_SIZE], uint8_t out[TAGCODEC_MAX_SIZE]);
 
 /*
+ * The same for pages of at most 6 runs (1 to 8 bytes, cheap to find); pages of more are
+ * stored raw without listing their runs, which costs about 35 instructions a run each
+ * way. For reclaim: the host keeps a fixed slot per page, so the smaller run list would
+ * save it nothing, and EL2 runs with interrupts masked. Any decoder reads the result.
+ */
+size_t tagcodec_encode_quick(const uint8_t packed[TAGCODEC_PACKED_SIZE],
+			     uint8_t out[TAGCODEC_MAX_SIZE]);
+
+/*
  * Decodes exactly `len` bytes of `in`. Returns 0, or -1 if the input is corrupt,
  * truncated or has trailing bytes; then `packed` is left unspecified but nothing
  * outside it or `in` is read or written. len 0 and len > TAGCODEC_MAX_SIZE are always

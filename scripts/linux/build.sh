@@ -27,6 +27,10 @@ die() {
 	exit 1
 }
 
+say() {
+	echo "linux/build: $*" >&2
+}
+
 have() {
 	command -v "$1" >/dev/null 2>&1
 }
@@ -61,9 +65,11 @@ if [ -z "$(kernel_deb)" ] || [ -z "$(busybox_deb)" ]; then
 	# Only now is the network needed: arm64 packages are visible to apt once dpkg knows
 	# the architecture and the lists have been fetched for it.
 	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		say "adding the arm64 architecture to apt and fetching its package lists"
 		as_root dpkg --add-architecture arm64
 		as_root apt-get update -qq
 	elif ! apt-cache show linux-image-arm64:arm64 >/dev/null 2>&1; then
+		say "fetching apt's package lists"
 		as_root apt-get update -qq
 	fi
 	# The meta-package names the current ABI's signed image, e.g.
@@ -74,6 +80,7 @@ if [ -z "$(kernel_deb)" ] || [ -z "$(busybox_deb)" ]; then
 		head -n 1)
 	[ -n "$signed" ] || die "cannot find the kernel package linux-image-arm64:arm64 depends on"
 	mkdir -p "$debs.tmp"
+	say "downloading $signed-unsigned:arm64 (Debian's arm64 kernel, ~60 MB) and busybox-static:arm64"
 	# As root, apt would warn that its sandbox user cannot write here; the download is of
 	# signed archive files either way.
 	(cd "$debs.tmp" && apt-get download -qq -o APT::Sandbox::User=root \
@@ -134,7 +141,7 @@ install -m 0755 guests/linux/init "$stage/init"
 # The test programs are static: the initramfs has no C library. No -march: they must
 # run (and say "no MTE") on any arm64 CPU; the MTE instructions name their extension.
 cflags=(-std=c11 -static -O2 -Wall -Wextra -Werror -Iinclude)
-for prog in mte_user cntvct; do
+for prog in mte_user cntvct semihost_user; do
 	aarch64-linux-gnu-gcc "${cflags[@]}" -o "$stage/$prog" "guests/linux/$prog.c"
 	aarch64-linux-gnu-strip "$stage/$prog"
 done

@@ -21,6 +21,8 @@ printf '| guest HVC handled at EL2 (PSCI_VERSION), MTE guest | %s | 1,980 | 1,43
 printf '| guest HVC handled at EL2, non-MTE guest | %s | | | | |\n' "$(value "$nomte" hvc_round_trip)"
 printf '| MMIO exit to the host VMM and back, MTE guest | %s | 5,400 | 5,240 | 5,420 | <= 1,500 |\n' "$(value "$mte" mmio_round_trip)"
 printf '| MMIO exit to the host VMM and back, non-MTE guest | %s | | | | |\n' "$(value "$nomte" mmio_round_trip)"
+printf '| SMCCC call no one implements (0x4b000000), answered at EL2 | %s | | | | <= 150 |\n' \
+	"$(value "$mte" smccc_unknown_round_trip)"
 printf '| extra cost of MTE on an MMIO world switch | %s | | | | <= 30 |\n' \
 	"$(($(value "$mte" mmio_round_trip) - $(value "$nomte" mmio_round_trip)))"
 printf '| extra cost of MTE on an HVC round trip | %s | | | | <= 30 |\n' \
@@ -29,8 +31,8 @@ printf '| extra cost of MTE on an HVC round trip | %s | | | | <= 30 |\n' \
 host=$("$TV" run --icount --host-test bench_mte_pages </dev/null 2>&1 | sed -n 's/^bench: \([a-z_0-9]*\) \([0-9]*\).*/\1=\2/p')
 printf '\n## MTE pages (instructions per 4 KiB page; host/tests/bench_mte.c, 64 MiB)\n\n'
 printf '| operation | tagvisor | KVM | aim |\n|---|---:|---:|---:|\n'
-printf '| copy tags from a guest (TV_HC_MTE_COPY_TAGS) | %s | 2,911 | <= 300 |\n' "$(value "$host" copy_tags_from_guest_per_page)"
-printf '| copy tags to a guest | %s | 2,179 | <= 300 |\n' "$(value "$host" copy_tags_to_guest_per_page)"
+printf '| copy tags from a guest (TV_HC_MTE_COPY_TAGS) | %s | 2,911 | <= 150 |\n' "$(value "$host" copy_tags_from_guest_per_page)"
+printf '| copy tags to a guest | %s | 2,179 | <= 150 |\n' "$(value "$host" copy_tags_to_guest_per_page)"
 printf '| populate a zeroed page, MTE guest (data and tags) | %s | | |\n' "$(value "$host" populate_page_mte)"
 printf '| populate a zeroed page, non-MTE guest (data only) | %s | | |\n' "$(value "$host" populate_page_plain)"
 r=$(value "$host" populate_ratio_x100)
@@ -53,6 +55,13 @@ for c in zero uniform alloc random; do
 		"$(x100 "$(value "$rec" reclaim_ratio_${c}_x100)")"
 done
 
+printf '\n## Reclaim: tag bytes handed to the host per page (the quick encoding; snapshots use the smallest)\n\n'
+printf '| page | reclaim (TV_HC_MEM_RECLAIM) | smallest encoding (TV_HC_MEM_READ) |\n|---|---:|---:|\n'
+for c in zero uniform alloc random; do
+	printf '| MTE guest, %s tags | %s | %s |\n' "$c" "$(x100 "$(value "$rec" reclaim_${c}_tag_bytes_x100)")" \
+		"$(x100 "$(value "$rec" codec_${c}_bytes_x100)")"
+done
+
 # Live migration of guests/memfill.c (its RAM above 8 MiB filled, a quarter of the
 # pages with allocator-like tags) at three sizes, started after the fill.
 printf '\n## Live migration (instructions, -icount; guests/memfill.c, a quarter of pages heap-tagged)\n\n'
@@ -73,6 +82,24 @@ for spec in "16M 40000000" "32M 80000000" "64M 160000000"; do
 		"$((bytes / pages))" "$((tags * 100 / bytes))" "$((tags * 10000 / bytes % 100))" "$took" \
 		"$((took / pages))" "$load" "$stop"
 done
+
+# The same 64 MiB guest migrated between two tagvisor processes over TCP (run --incoming,
+# run --migrate-to; tests/qemu/migrate-tcp.sh): instructions per page at the source, bytes
+# on the wire per page (the stream as sent), the downtime (the source's stop-and-copy).
+printf '\n## Live migration over TCP (instructions, -icount at both ends; guests/memfill.c, 64 MiB)\n\n'
+printf '| guest RAM | pages sent | rounds | bytes on the wire per page | source per page | destination load | downtime (stop-and-copy) |\n'
+printf '|---:|---:|---:|---:|---:|---:|---:|\n'
+log=$(tests/qemu/migrate-tcp.sh --dst --icount --icount --mem 64M --migrate-at 160000000 \
+	build/guests/memfill.elf </dev/null 2>&1 >/dev/null)
+done_line=$(echo "$log" | grep 'migration: done')
+pages=$(echo "$done_line" | sed -n 's/.* rounds, \([0-9]*\) pages.*/\1/p')
+rounds=$(echo "$done_line" | sed -n 's/.*done: \([0-9]*\) rounds.*/\1/p')
+bytes=$(echo "$done_line" | sed -n 's/.* \([0-9]*\) stream bytes.*/\1/p')
+took=$(echo "$done_line" | sed -n 's/.*took \([0-9]*\) ns.*/\1/p')
+stop=$(echo "$done_line" | sed -n 's/.*stop-and-copy \([0-9]*\) ns.*/\1/p')
+load=$(echo "$log" | sed -n 's/.*loaded in \([0-9]*\) ns.*/\1/p')
+printf '| 64M | %s | %s | %s | %s | %s | %s |\n' "$pages" "$rounds" "$((bytes / pages))" \
+	"$((took / pages))" "$load" "$stop"
 
 # Linux boot: Debian's kernel and the test initramfs (make linux), from the guest's
 # power-on to its /init (the guest's virtual counter there: tagvisor and KVM both start

@@ -17,6 +17,7 @@
 
 /* Every error each call documents; a call without a row is not checked (may do anything). */
 static const int hcall_errors[TV_HC_NR][HC_MAX_ERRS] = {
+	[TV_HC_LOG] = { TV_EINVAL, TV_EFAULT },
 	[TV_HC_SELFTEST] = { TV_EINVAL, TV_EPERM },
 	[TV_HC_VM_CREATE] = { TV_EINVAL, TV_ENODEV, TV_ENOMEM },
 	[TV_HC_VM_DESTROY] = { TV_EINVAL, TV_ESTALE },
@@ -48,7 +49,7 @@ static const int hcall_errors[TV_HC_NR][HC_MAX_ERRS] = {
 /* Calls every phase allows and that cannot fail. */
 static inline bool hcall_always_ok(unsigned n)
 {
-	return n <= TV_HC_CHECK;
+	return n <= TV_HC_CHECK || n == TV_HC_IOMMU_INFO;
 }
 
 /*

@@ -29,6 +29,7 @@
  * -DFUZZ_TRACE logs every call and guest trap (to replay a crash: build with it and run
  * the target on the crash file).
  */
+#include <abi/guest.h>
 #include <abi/hvc.h>
 #include <arch/fake.h>
 #include <hyp/arch.h>
@@ -216,7 +217,8 @@ static bool fuzz_guest(struct vcpu *v, struct trap_info *t, void *unused)
 	static const uint64_t fns[] = { PSCI_VERSION,	     PSCI_FEATURES,	PSCI_CPU_OFF,
 					PSCI_SYSTEM_OFF,     PSCI_SYSTEM_RESET, TV_GUEST_HC_SHARE,
 					TV_GUEST_HC_UNSHARE, SMCCC_VERSION,	PSCI_CPU_ON_64,
-					0xc2000000 };
+					0xc2000000,	     TV_VMM_CALL_FIRST, TV_VMM_CALL_LAST,
+					0x4b000000 };
 	static const uint32_t encs[] = {
 		ENC_ID_AA64PFR0_EL1,  ENC_ID_AA64PFR1_EL1,    ENC_ID_AA64PFR2_EL1,
 		ENC_ID_AA64ISAR1_EL1, ENC_ID_AA64ZFR0_EL1,    ENC_GMID_EL1,

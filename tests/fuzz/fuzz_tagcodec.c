@@ -6,24 +6,31 @@
  *   /tmp/fuzz_tagcodec -max_total_time=120 [corpus-dir]
  * The whole input is a candidate encoding; its first 128 bytes are also a page to encode,
  * and its bytes, read as (tag, length) pairs, also build a page of runs, which random
- * 128-byte pages (nearly always raw) rarely are.
+ * 128-byte pages (nearly always raw) rarely are. The fast codec must agree with the
+ * reference one (tests/common/tagcodec_ref.c): the same bytes for every page, the same
+ * verdict and page for every candidate encoding.
  *
  * A seed corpus (encodings of generated pages), natively:
  *   gcc -DTAGCODEC_FUZZ_SEEDS -I include lib/tagcodec.c lib/tagpattern.c \
  *       tests/fuzz/fuzz_tagcodec.c -o /tmp/tagcodec_seeds && /tmp/tagcodec_seeds DIR
  */
+#include "../common/tagcodec_ref.h"
+
 #include <lib/tagcodec.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Encodes packed, checks the bound, and that decoding gives packed back. */
+/* Encodes packed, checks the bound, the reference's bytes, and that decoding gives it back. */
 static void check_round_trip(const uint8_t *packed)
 {
-	uint8_t enc[TAGCODEC_MAX_SIZE], dec[TAGCODEC_PACKED_SIZE];
+	uint8_t enc[TAGCODEC_MAX_SIZE], ref[TAGCODEC_MAX_SIZE], dec[TAGCODEC_PACKED_SIZE];
 	size_t n = tagcodec_encode(packed, enc);
 	uint8_t *copy;
 
 	if (n < 1 || n > TAGCODEC_MAX_SIZE) {
+		abort();
+	}
+	if (tagcodec_ref_encode(packed, ref) != n || memcmp(ref, enc, n)) {
 		abort();
 	}
 	/* An exact-size heap copy, so that ASan sees any read beyond n. */
@@ -36,6 +43,13 @@ static void check_round_trip(const uint8_t *packed)
 		abort();
 	}
 	free(copy);
+	/* Reclaim's quick encoding: the same bytes or raw, and it decodes back as well. */
+	n = tagcodec_encode_quick(packed, enc);
+	if ((n != TAGCODEC_MAX_SIZE &&
+	     (n != tagcodec_ref_encode(packed, ref) || memcmp(ref, enc, n))) ||
+	    tagcodec_decode(enc, n, dec) || memcmp(dec, packed, sizeof(dec))) {
+		abort();
+	}
 }
 
 /* Pairs of bytes: the tag in the low nibble of the first, the length - 1 in the second. */
@@ -61,10 +75,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t packed[TAGCODEC_PACKED_SIZE];
+	uint8_t packed[TAGCODEC_PACKED_SIZE], ref[TAGCODEC_PACKED_SIZE];
+	int ret;
 
 	/* libFuzzer's buffer is exactly size bytes long: overreads are caught. */
-	if (tagcodec_decode(data, size, packed) == 0) {
+	ret = tagcodec_decode(data, size, packed);
+	if (ret != tagcodec_ref_decode(data, size, ref) ||
+	    (ret == 0 && memcmp(packed, ref, sizeof(ref)))) {
+		abort();
+	}
+	if (ret == 0) {
 		check_round_trip(packed);
 	}
 	if (size >= TAGCODEC_PACKED_SIZE) {

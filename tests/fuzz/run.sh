@@ -10,8 +10,9 @@
 #   FUZZ_SECONDS=N           run each target for N seconds (default 60)
 #   FUZZ_TARGETS="a b"       only these targets (names without fuzz_, e.g. "hcall fdt")
 #
-# fuzz_tagcodec needs only lib/tagcodec.c and fuzz_snapshot the stream library
-# (lib/snapshot.c and what it uses); the other targets are built with the hypervisor
+# fuzz_tagcodec needs only the codec and its reference (tests/common/tagcodec_ref.c),
+# fuzz_snapshot the stream library (lib/snapshot.c and what it uses), fuzz_virtqueue the
+# host's virtqueue; the other targets are built with the hypervisor
 # core and the fake arch, as the unit tests are (UNIT_SRCS in the Makefile).
 set -eu
 cd "$(dirname "$0")/../.."
@@ -37,11 +38,15 @@ for src in tests/fuzz/fuzz_*.c; do
 	fi
 	case $name in
 	tagcodec)
-		srcs="lib/tagcodec.c"
-		seed_srcs="lib/tagcodec.c lib/tagpattern.c"
+		srcs="lib/tagcodec.c tests/common/tagcodec_ref.c"
+		seed_srcs="lib/tagcodec.c lib/tagpattern.c tests/common/tagcodec_ref.c"
 		;;
 	snapshot)
 		srcs="lib/snapshot.c lib/crc32c.c lib/tagcodec.c lib/fmt.c"
+		seed_srcs=$srcs
+		;;
+	virtqueue)
+		srcs="-Ihost/include host/drivers/virtqueue.c"
 		seed_srcs=$srcs
 		;;
 	*)

@@ -8,6 +8,8 @@
  */
 #include "test.h"
 
+#include <abi/guest.h>
+
 #include <arch/fake.h>
 #include <hyp/arch.h>
 #include <hyp/debug.h>
@@ -576,7 +578,7 @@ TEST(exit, guest_hvc_goes_to_the_host)
 
 	setup(false, 0);
 	trap(hvc_esr(), 0, 0);
-	with_reg(0, 0xc2000123);
+	with_reg(0, TV_VMM_CALL_FIRST + 0x123);
 	with_reg(1, 11);
 	with_reg(2, 22);
 	with_reg(3, 33);
@@ -584,11 +586,11 @@ TEST(exit, guest_hvc_goes_to_the_host)
 	with_reg(0, PSCI_CPU_ON_64); /* not one the hypervisor answers */
 	with_reg(4, 44);
 	trap(ESR(EC_SMC64, 0), 0, 0);
-	with_reg(0, 0x82000000);
+	with_reg(0, TV_VMM_CALL_LAST);
 
 	ASSERT_EQ(run(0, 0, &e), 0);
 	EXPECT_EQ(e.reason, TV_EXIT_HVC);
-	EXPECT_EQ(e.data[0], 0xc2000123);
+	EXPECT_EQ(e.data[0], TV_VMM_CALL_FIRST + 0x123);
 	EXPECT_EQ(e.data[1], 11);
 	EXPECT_EQ(e.data[2], 22);
 	EXPECT_EQ(e.data[3], 33);
@@ -606,11 +608,67 @@ TEST(exit, guest_hvc_goes_to_the_host)
 	ASSERT_EQ(run(0, 0, &e), 0);
 	EXPECT_EQ(S.seen[2].regs[0], SMCCC_RET_NOT_SUPPORTED);
 	EXPECT_EQ(e.reason, TV_EXIT_HVC);
-	EXPECT_EQ(e.data[0], 0x82000000);
+	EXPECT_EQ(e.data[0], TV_VMM_CALL_LAST);
 	EXPECT_EQ(vcpu->ctxt.pc, IPA0 + 4); /* the SMC was stepped over */
 	ASSERT_EQ(run(TV_RUN_HVC_RET, 7, &e), 0);
 	EXPECT_EQ(S.seen[3].regs[0], 7);
 	EXPECT_EQ(e.reason, TV_EXIT_IRQ);
+}
+
+/* Only PSCI and the VMM's range reach the host: see call_for_host(). */
+TEST(exit, calls_no_one_implements_answered_at_el2)
+{
+	static const uint64_t to_host[] = {
+		PSCI_FN_FIRST + 3, /* CPU_ON, SMC32 */
+		PSCI_FN_LAST,
+		PSCI_AFFINITY_INFO_64,
+		PSCI_FN_LAST | SMCCC_CONV_64,
+		TV_VMM_CALL_FIRST,
+		TV_VMM_CALL_LAST,
+		0xffffffff00000000ull | TV_VMM_CALL_FIRST, /* W0 is the ID */
+	};
+	static const uint64_t answered[] = {
+		0x4b000000,    /* reserved owner, SMC64 */
+		0x82000000,    /* SiP */
+		0xc2000123,    /* SiP, SMC64 */
+		SMCCC_VERSION, /* Arm architecture calls: not offered */
+		SMCCC_ARCH_FEATURES,
+		0x86001000, /* the VMM's range, but SMC32 */
+		TV_HC_BASE, /* the host's hypercalls are not the guest's */
+		TV_VMM_CALL_FIRST - 1,
+		TV_VMM_CALL_LAST + 1,
+		PSCI_FN_FIRST - 1,
+		PSCI_FN_LAST + 1,
+		(PSCI_FN_LAST + 1) | SMCCC_CONV_64,
+		0x00000000,
+		0xffffffff,
+	};
+	struct tv_exit e;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(to_host); i++) {
+		setup(false, 0);
+		trap(hvc_esr(), 0, 0);
+		with_reg(0, to_host[i]);
+		ASSERT_EQ(run(0, 0, &e), 0);
+		EXPECT_EQ(e.reason, TV_EXIT_HVC);
+		EXPECT_EQ(e.data[0], to_host[i]);
+	}
+	/* One run, HVCs and SMCs alternating: no exit until the script ends. */
+	setup(true, TV_VM_MTE);
+	for (unsigned i = 0; i < ARRAY_SIZE(answered); i++) {
+		trap(i & 1 ? ESR(EC_SMC64, 0) : hvc_esr(), 0, 0);
+		with_reg(0, answered[i]);
+		with_reg(1, 0x1111);
+	}
+	ASSERT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_IRQ);
+	ASSERT_EQ(S.entries, ARRAY_SIZE(answered) + 1);
+	for (unsigned i = 0; i < ARRAY_SIZE(answered); i++) {
+		EXPECT_EQ(S.seen[i + 1].regs[0], SMCCC_RET_NOT_SUPPORTED);
+		EXPECT_EQ(S.seen[i + 1].regs[1], 0x1111);	       /* nothing else changes */
+		EXPECT_EQ(S.seen[i + 1].pc, IPA0 + 4 * ((i + 1) / 2)); /* each SMC stepped over */
+	}
+	EXPECT_EQ(vcpu->pending, PENDING_NONE);
 }
 
 TEST(exit, guest_share_calls)
@@ -668,7 +726,7 @@ TEST(exit, run_completion_flags_validated)
 
 	setup(false, 0);
 	trap(hvc_esr(), 0, 0);
-	with_reg(0, 0x1234);
+	with_reg(0, TV_VMM_CALL_FIRST);
 	trap(dabt(2, false, 3, false, false), 0, MMIO_IPA);
 	trap(dabt(2, false, 3, false, true), 0, MMIO_IPA);
 

@@ -621,3 +621,98 @@ TEST(fdt, unit_address_in_a_later_component)
 	EXPECT_EQ(fdt_find_node(&fdt, "/intc@9000000/its"), -1);
 	EXPECT_EQ(fdt_find_node(&fdt, "/intc/its@9080000"), -1);
 }
+
+/* ---- searching by "compatible" and by alias ---- */
+
+/* Two PL011s (a list of two strings each), an SMMU, aliases naming the UARTs. */
+static void build_device_tree(struct fdtb *b)
+{
+	static const char pl011[] = "arm,pl011\0arm,primecell";
+
+	memset(b, 0, sizeof(*b));
+	begin(b, "");
+	begin(b, "aliases");
+	prop_str(b, "serial0", "/pl011@9000000");
+	prop_str(b, "serial1", "/pl011@9040000");
+	prop(b, "broken", "pl011@9040000", 13); /* not NUL-terminated, not absolute */
+	end(b);
+	begin(b, "pl011@9000000");
+	prop(b, "compatible", pl011, sizeof(pl011));
+	end(b);
+	begin(b, "smmuv3@9050000");
+	prop_str(b, "compatible", "arm,smmu-v3");
+	end(b);
+	begin(b, "pl011@9040000");
+	prop(b, "compatible", pl011, sizeof(pl011));
+	end(b);
+	begin(b, "fake");
+	prop_str(b, "compatible", "arm,pl0111"); /* a longer name is not a match */
+	end(b);
+	end(b);
+	finish(b);
+}
+
+static const char *node_name(const struct fdt *fdt, int node)
+{
+	return node < 0 ? "" : (const char *)fdt->blob + fdt->off_struct + node + 4;
+}
+
+TEST(fdt, next_compatible_walks_every_match_in_order)
+{
+	static struct fdtb b;
+	struct fdt fdt;
+	int n;
+
+	build_device_tree(&b);
+	ASSERT_EQ(init_exact(&fdt, &b), 0);
+	n = fdt_next_compatible(&fdt, -1, "arm,pl011");
+	EXPECT_EQ(strcmp(node_name(&fdt, n), "pl011@9000000"), 0);
+	n = fdt_next_compatible(&fdt, n, "arm,pl011");
+	EXPECT_EQ(strcmp(node_name(&fdt, n), "pl011@9040000"), 0);
+	EXPECT_EQ(fdt_next_compatible(&fdt, n, "arm,pl011"), -1);
+	/* The second string of a list matches as well. */
+	EXPECT_EQ(strcmp(node_name(&fdt, fdt_next_compatible(&fdt, -1, "arm,primecell")),
+			 "pl011@9000000"),
+		  0);
+	EXPECT_EQ(strcmp(node_name(&fdt, fdt_next_compatible(&fdt, -1, "arm,smmu-v3")),
+			 "smmuv3@9050000"),
+		  0);
+	EXPECT_EQ(fdt_next_compatible(&fdt, -1, "arm,pl01"), -1);
+	EXPECT_EQ(fdt_next_compatible(&fdt, -1, "arm,gic-v3"), -1);
+	EXPECT_EQ(fdt_next_compatible(&fdt, 3, "arm,pl011"), -1); /* not a node offset */
+}
+
+TEST(fdt, aliases_resolve_to_their_nodes)
+{
+	static struct fdtb b;
+	struct fdt fdt;
+
+	build_device_tree(&b);
+	ASSERT_EQ(init_exact(&fdt, &b), 0);
+	EXPECT_EQ(strcmp(node_name(&fdt, fdt_find_alias(&fdt, "serial0")), "pl011@9000000"), 0);
+	EXPECT_EQ(strcmp(node_name(&fdt, fdt_find_alias(&fdt, "serial1")), "pl011@9040000"), 0);
+	EXPECT_EQ(fdt_find_alias(&fdt, "serial2"), -1);
+	EXPECT_EQ(fdt_find_alias(&fdt, "broken"), -1);
+}
+
+TEST(fdt, searches_survive_truncated_trees)
+{
+	static struct fdtb b;
+	struct fdt fdt;
+
+	build_device_tree(&b);
+	/* Every shorter structure block: the searches end, with or without a match. */
+	for (uint32_t cut = 0; cut < b.st_len; cut += 4) {
+		uint32_t saved = b.st_len;
+
+		b.st_len = cut;
+		finish(&b);
+		b.st_len = saved;
+		if (init_exact(&fdt, &b) == 0) {
+			(void)fdt_next_compatible(&fdt, -1, "arm,pl011");
+			(void)fdt_find_alias(&fdt, "serial1");
+		}
+		build_device_tree(&b);
+	}
+	EXPECT_EQ(init_exact(&fdt, &b), 0);
+}

@@ -179,7 +179,7 @@ TEST(hcall, run_band_only_after_finalise)
 TEST(hcall, unknown_function_ids)
 {
 	/* Unassigned numbers in our range, in every band. */
-	static const unsigned nums[] = { 4,  5,	 6,	   7,  10,    11,    15,
+	static const unsigned nums[] = { 6,  7,  10, 11, 12, 14, 15, 30, 31,
 					 38, 39, TV_HC_NR, 41, 0x100, 0x101, 0xffff };
 	/* Other owners and call types: PSCI, SMCCC arch, SMC32 vendor-hyp, owner 5 and 7,
 	 * a yielding call, reserved bits 23:16 set, nothing. */
@@ -771,4 +771,42 @@ TEST(hcall, storm_with_mte)
 TEST(hcall, storm_without_mte)
 {
 	storm(false, 0x5eed0002, 30000);
+}
+
+TEST(hcall, log_writes_the_hosts_text_and_checks_its_buffer)
+{
+	char *text;
+
+	init(false);
+	text = (char *)hyp_va(pa_init(HOST_PAGE(3)));
+	memcpy(text, "tagvisor-host: hello\n", 21);
+	for (int phase = 0; phase < 2; phase++) {
+		size_t before = strlen(fake_console());
+
+		EXPECT_EQ(hc(TV_HC_LOG, HOST_PAGE(3), 21, 0, 0, 0, 0), 0);
+		EXPECT_EQ(strcmp(fake_console() + before, "tagvisor-host: hello\n"), 0);
+		/* Empty, too long, not host memory (the hypervisor's), wrapping. */
+		EXPECT_EQ(hc(TV_HC_LOG, HOST_PAGE(3), 0, 0, 0, 0, 0), -TV_EINVAL);
+		EXPECT_EQ(hc(TV_HC_LOG, HOST_PAGE(3), TV_LOG_MAX + 1, 0, 0, 0, 0), -TV_EINVAL);
+		EXPECT_EQ(hc(TV_HC_LOG, FAKE_RAM_BASE, 16, 0, 0, 0, 0), -TV_EFAULT);
+		EXPECT_EQ(hc(TV_HC_LOG, ~0ull - 4, 16, 0, 0, 0, 0), -TV_EFAULT);
+		EXPECT_EQ(strlen(fake_console()), before + 21);
+		EXPECT_EQ(HC0(TV_HC_FINALISE), phase ? -TV_EPERM : 0);
+	}
+}
+
+TEST(hcall, iommu_info_reports_the_faults_the_iommu_saw)
+{
+	init(false);
+	fake_iommu_faults = 0;
+	EXPECT_EQ(HC0(TV_HC_IOMMU_INFO), 0);
+	EXPECT_EQ(X(1), 0);
+	EXPECT_EQ(X(2), 0);
+	fake_iommu_faults = 3;
+	EXPECT_EQ(HC0(TV_HC_IOMMU_INFO), 0);
+	EXPECT_EQ(X(1), 3);
+	EXPECT_EQ(X(2), 0x8);
+	EXPECT_EQ(X(3), 0x40201000);
+	EXPECT_EQ(X(4), TV_IOMMU_WRITE | 0x10);
+	fake_iommu_faults = 0;
 }

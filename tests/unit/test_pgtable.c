@@ -290,6 +290,38 @@ TEST(pgtable, lookup_unmapped_and_out_of_range)
 	pgt_destroy(&pgt);
 }
 
+TEST(pgtable, leaf_table_gives_the_entries_to_the_end_of_their_table)
+{
+	struct pgtable pgt;
+	const uint64_t *ptes;
+	unsigned count = 7;
+
+	setup(16);
+	ASSERT_EQ(pgt_init(&pgt, &pool, 1), 0);
+	/* Nothing mapped, a block, and above the input range: no level-3 table. */
+	EXPECT_TRUE(pgt_leaf_table(&pgt, SZ_2M, &count) == NULL);
+	ASSERT_EQ(pgt_map(&pgt, 4 * SZ_2M, SZ_2M, 0x80000000ull, ATTR, false), 0);
+	EXPECT_TRUE(pgt_leaf_table(&pgt, 4 * SZ_2M + SZ_4K, &count) == NULL);
+	EXPECT_TRUE(pgt_leaf_table(&pgt, 1ull << PGT_IA_BITS, &count) == NULL);
+	EXPECT_EQ(count, 7);
+	/* Pages 1, 2 and 511 of the first 2 MiB: entries as pgt_lookup() sees them. */
+	ASSERT_EQ(pgt_map(&pgt, SZ_4K, 2 * SZ_4K, 0x10000, ATTR, true), 0);
+	ASSERT_EQ(pgt_map(&pgt, 511 * SZ_4K, SZ_4K, 0x30000, ATTR, true), 0);
+	ptes = pgt_leaf_table(&pgt, 0, &count);
+	ASSERT_TRUE(ptes != NULL);
+	EXPECT_EQ(count, 512);
+	for (unsigned i = 0; i < count; i++) {
+		EXPECT_EQ(ptes[i], pgt_lookup(&pgt, i * SZ_4K, NULL));
+	}
+	EXPECT_EQ(ptes[0], 0);
+	EXPECT_EQ(ptes[2], 0x11000 | ATTR | TYPE_PAGE);
+	ptes = pgt_leaf_table(&pgt, 510 * SZ_4K, &count);
+	ASSERT_TRUE(ptes != NULL);
+	EXPECT_EQ(count, 2);
+	EXPECT_EQ(ptes[1], 0x30000 | ATTR | TYPE_PAGE);
+	pgt_destroy(&pgt);
+}
+
 TEST(pgtable, partial_unmap_splits_1g_block)
 {
 	struct pgtable pgt;

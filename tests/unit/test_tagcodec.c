@@ -6,6 +6,8 @@
  */
 #include "test.h"
 
+#include "../common/tagcodec_ref.h"
+
 #include <lib/tagcodec.h>
 #include <lib/tagpattern.h>
 #include <stdlib.h>
@@ -484,6 +486,173 @@ TEST(tagcodec, decode_survives_corruption)
 		ASSERT_TRUE(same_page(dec, dec2));
 	}
 	/* Both outcomes must have happened, or the test is not testing much. */
+	EXPECT_NE(accepted, 0);
+	EXPECT_NE(rejected, 0);
+}
+
+/* ---- the fast codec against the reference one (tests/common/tagcodec_ref.c) ---- */
+
+/* Both decoders on exactly len bytes: the same verdict, and the same page if accepted. */
+static void expect_same_decode(const uint8_t *in, size_t len)
+{
+	uint8_t a[PAGE], b[PAGE];
+	uint8_t *copy = malloc(len ? len : 1);
+	int ra, rb;
+
+	if (!copy) {
+		abort();
+	}
+	for (size_t i = 0; i < len; i++) {
+		copy[i] = in[i];
+	}
+	ra = tagcodec_decode(copy, len, a);
+	rb = tagcodec_ref_decode(copy, len, b);
+	free(copy);
+	EXPECT_EQ(ra, rb);
+	if (ra == 0 && rb == 0) {
+		EXPECT_TRUE(same_page(a, b));
+	}
+}
+
+/* Pages of n runs of random lengths (at least 1) and random tags. */
+static void runs_page(uint64_t *rng, unsigned int n, uint8_t *packed)
+{
+	unsigned int g = 0, tag = 0;
+
+	for (unsigned int r = 0; r < n && g < 256; r++) {
+		unsigned int left = 256 - g - (n - r - 1 < 256 - g ? n - r - 1 : 0);
+		unsigned int len =
+		    r + 1 == n ? 256 - g : 1 + (unsigned int)(tagpattern_rand(rng) % left);
+
+		tag = (unsigned int)tagpattern_rand(rng) & 0xf;
+		for (unsigned int e = g + len; g < e && g < 256; g++) {
+			packed[g >> 1] = (uint8_t)((packed[g >> 1] & (0xf0 >> ((g & 1) * 4))) |
+						   tag << ((g & 1) * 4));
+		}
+	}
+	for (; g < 256; g++) {
+		packed[g >> 1] =
+		    (uint8_t)((packed[g >> 1] & (0xf0 >> ((g & 1) * 4))) | tag << ((g & 1) * 4));
+	}
+}
+
+TEST(tagcodec, encodes_every_page_as_the_reference_does)
+{
+	/* One spare byte in front: the codec must not care how its buffers are aligned. */
+	uint8_t buf[PAGE + 1] __attribute__((aligned(8))), enc[MAXENC + 1], ref[MAXENC];
+	uint64_t rng = 7;
+	unsigned int modes[8] = { 0 };
+
+	for (unsigned int iter = 0; iter < 60000; iter++) {
+		uint8_t *page = buf + (iter & 1);
+		uint8_t *out = enc + ((iter >> 1) & 1);
+		size_t n, nr;
+
+		if (iter < 20000) {
+			tagpattern_generate((enum tagpattern_class)(iter % TAGPATTERN_NR_CLASSES),
+					    iter, page);
+		} else {
+			/* 1..160 runs: every mode and both sides of the raw limit. */
+			runs_page(&rng, 1 + iter % 160, page);
+		}
+		n = tagcodec_encode(page, out);
+		nr = tagcodec_ref_encode(page, ref);
+		ASSERT_EQ(n, nr);
+		for (size_t i = 0; i < n; i++) {
+			ASSERT_EQ(out[i], ref[i]);
+		}
+		modes[out[0] >> 4 & 7]++;
+		expect_same_decode(out, n);
+	}
+	/* Uniform, run list, raw and inline encodings were all among them. */
+	EXPECT_NE(modes[0], 0);
+	EXPECT_NE(modes[1], 0);
+	EXPECT_NE(modes[7], 0);
+	EXPECT_NE(modes[0] + modes[1] + modes[7], 60000);
+}
+
+/* Reclaim's encoder: the same bytes up to 6 runs, raw beyond; either decodes back. */
+TEST(tagcodec, quick_encoding_lists_no_more_than_six_runs)
+{
+	uint8_t buf[PAGE + 1] __attribute__((aligned(8))), enc[MAXENC + 9], ref[MAXENC], dec[PAGE];
+	uint64_t rng = 5;
+
+	for (unsigned int iter = 0; iter < 30000; iter++) {
+		uint8_t *page = buf + (iter & 1), *out = enc + (iter % 9);
+		unsigned int runs;
+		size_t n, nr;
+
+		runs_page(&rng, 1 + iter % 40, page);
+		runs = tagpattern_count_runs(page);
+		for (unsigned int i = 0; i < MAXENC; i++) {
+			out[i] = 0xa5; /* canaries: nothing past the returned length is written */
+		}
+		n = tagcodec_encode_quick(page, out);
+		nr = tagcodec_ref_encode(page, ref);
+		if (runs <= 6) {
+			ASSERT_EQ(n, nr);
+			for (size_t i = 0; i < n; i++) {
+				ASSERT_EQ(out[i], ref[i]);
+			}
+		} else {
+			ASSERT_EQ(n, MAXENC);
+			EXPECT_EQ(out[0], 0x70);
+			EXPECT_TRUE(same_page(page, out + 1));
+		}
+		for (size_t i = n; i < MAXENC; i++) {
+			ASSERT_EQ(out[i], 0xa5);
+		}
+		ASSERT_EQ(decode_copy(out, n, dec), 0);
+		ASSERT_TRUE(same_page(page, dec));
+	}
+}
+
+TEST(tagcodec, rejects_exactly_what_the_reference_rejects)
+{
+	uint8_t page[PAGE], enc[MAXENC + 2], dec[PAGE];
+	uint64_t rng = 11;
+	unsigned int accepted = 0, rejected = 0;
+
+	for (unsigned int iter = 0; iter < 60000; iter++) {
+		uint64_t r = tagpattern_rand(&rng);
+		size_t n;
+
+		runs_page(&rng, 1 + iter % 140, page);
+		n = tagcodec_encode(page, enc);
+		switch (iter % 4) {
+		case 0: /* one to three bytes changed */
+			for (unsigned int k = 0; k <= (r >> 8) % 3; k++) {
+				enc[tagpattern_rand(&rng) % n] ^=
+				    (uint8_t)(1 + tagpattern_rand(&rng) % 255);
+			}
+			break;
+		case 1: /* cut short or extended */
+			if (r & 1 && n > 1) {
+				n -= 1 + (r >> 8) % (n - 1);
+			} else if (n < MAXENC) {
+				enc[n++] = (uint8_t)(r >> 16);
+				enc[n] = (uint8_t)(r >> 24);
+				n += (r >> 32) & 1 && n < MAXENC;
+			}
+			break;
+		case 2: /* random bytes behind a run-list header */
+			n = 2 + (r >> 8) % (MAXENC - 1);
+			enc[0] = (uint8_t)(0x10 | (r & 0xf));
+			for (size_t i = 1; i < n; i++) {
+				enc[i] = (uint8_t)tagpattern_rand(&rng);
+			}
+			break;
+		default: /* a low nibble of the padding byte, or a varint's top nibble, set */
+			enc[n - 1] ^= (uint8_t)(r & 0x88);
+			break;
+		}
+		expect_same_decode(enc, n);
+		if (tagcodec_decode(enc, n, dec)) {
+			rejected++;
+		} else {
+			accepted++;
+		}
+	}
 	EXPECT_NE(accepted, 0);
 	EXPECT_NE(rejected, 0);
 }

@@ -7,47 +7,85 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define TV_MAX_IMAGES 8
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* A file QEMU's generic loader puts into the host's memory before the machine starts. */
+struct image {
+	const char *key;  /* the host's boot argument naming it: guest, kernel, initrd */
+	char path[4096];  /* absolute */
+	uint64_t size;
+	uint64_t addr;    /* chosen by machine_place_images() */
+};
+
 /* How to start one QEMU machine with the hypervisor and the host. */
 struct machine {
-	const char *machine_mem; /* -m, e.g. "1G" */
+	uint64_t machine_bytes;  /* RAM of the machine (-m) */
+	unsigned cpus;           /* CPUs of the machine (-smp) */
 	bool mte;                /* the emulated CPU has MTE (mte=on) */
 	bool icount;             /* -icount shift=0,sleep=off: deterministic instruction counts */
-	bool gdb;                /* halted, gdb stub on :1234 */
+	unsigned gdb_port;       /* halted, gdb stub on 127.0.0.1:gdb_port; 0: no stub */
 	bool verbose;            /* print the QEMU command line */
+	bool dma_test_device;    /* a virtio-rng PCI device: DMA writes on demand, for host tests */
 	unsigned timeout;        /* seconds, 0 for none */
 	char bootargs[4096];     /* the host's boot arguments */
-	const char *stdin_path;  /* QEMU's stdin (the guest console input), NULL to inherit */
-	const char *stdout_path; /* where the guest console goes, NULL to inherit */
+	const char *stdin_path;  /* the guest console's input, NULL: ours */
 	const char *bare_guest;  /* run this guest on bare QEMU instead (reference runs) */
-	const char *bare_append; /* its command line (-append), or NULL */
+	const char *bare_append; /* and give it this command line */
+	struct image images[TV_MAX_IMAGES];
+	unsigned nr_images;
 };
 
 void machine_defaults(struct machine *m);
 /* Appends " key=value" (or " key" when value is NULL) to the boot arguments. */
 int machine_arg(struct machine *m, const char *key, const char *value);
-/* Appends " key=ABSOLUTE_PATH" (the file must exist). */
-int machine_path_arg(struct machine *m, const char *key, const char *path);
 /* Appends " key=value" with spaces, '%' and quotes %XX-encoded (the host decodes them). */
 int machine_arg_encoded(struct machine *m, const char *key, const char *value);
-/* Runs the machine to its end. Returns a TV_STATUS_* (include/abi/status.h). */
-int machine_run(const struct machine *m);
-/* Starts the machine with its stdout on stdout_fd (-1: inherited). Returns its pid or -1. */
-int machine_spawn(const struct machine *m, int stdout_fd);
-/* The TV_STATUS_* of a QEMU that ended with wait status `status`. */
-int machine_status(int status);
+/*
+ * Adds an image for the host, named by boot argument `key`. The file must be
+ * readable; `what` names it in messages ("guest", "kernel"). 0 or -1 (said why).
+ */
+int machine_add_image(struct machine *m, const char *key, const char *path, const char *what);
+/* Adds a guest ELF (refused with a message unless it is a 64-bit arm64 ELF). 0 or -1. */
+int machine_add_guest(struct machine *m, const char *path);
 
-/* Parses a time: "N" instructions (with --icount, one nanosecond each), or N with a unit
- * "ns", "us", "ms", "s". Returns nanoseconds, or 0 for a malformed time. */
-uint64_t parse_time_ns(const char *s);
+/* The file descriptors a machine's QEMU is given (socketpairs, our ends here). */
+struct machine_fds {
+	int console; /* the guests' PL011: its output is our stdout, our stdin its input */
+	int log;     /* the hypervisor's PL011: the hypervisor's and the host's messages */
+	int link;    /* the host's virtio console: include/abi/link.h */
+};
+
+/*
+ * Places the images at the top of the machine's RAM and names them in the boot
+ * arguments. 0, or -1 (said why) if they do not fit.
+ */
+int machine_place_images(struct machine *m);
+
+/*
+ * Starts QEMU for the machine, its own process group, killed if we die. Returns
+ * its pid and sets *fds, or -1 (said why: QEMU could not be started).
+ */
+int machine_spawn(struct machine *m, struct machine_fds *fds);
+/* Builds QEMU's argument vector (for -v and the tests); returns the number of arguments. */
+int machine_argv(struct machine *m, char **argv, size_t max, char *buf, size_t buflen);
+
 
 /* Fails with a message unless QEMU >= 8 is installed. */
 int qemu_check_version(void);
+/* The QEMU version found ("10.0.2"), or NULL. */
+const char *qemu_version(void);
 
-/* Directory holding hyp.elf and host.elf (that of the tagvisor binary). */
-const char *build_dir(void);
+/*
+ * The folder holding hyp.elf and host.elf: $TAGVISOR_DATA, else the tagvisor binary's
+ * own folder (a build tree), else ../share/tagvisor beside it (make install). Exits
+ * with a message listing where it looked if none has them.
+ */
+const char *data_dir(void);
 
-/* Parses "64M", "1G", "4096"; returns 0 on a malformed size. */
-uint64_t parse_size(const char *s);
+/* The version of this tagvisor ("0.4.0" and, in a git checkout, the commit). */
+extern const char tagvisor_version[];
+
 
 /* Subcommands. */
 int cmd_run(int argc, char **argv);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli.h"
 
+#include <abi/hvc.h>
+#include <abi/link.h>
+#include <abi/snapshot.h>
 #include <abi/status.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +25,18 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
 	}
+	fprintf(f, "  %-10s %s\n", "version", "print the version of tagvisor and of the QEMU it found");
 	fprintf(f, "\n'tagvisor COMMAND --help' describes a command's options.\n");
+}
+
+static int version(void)
+{
+	const char *q = qemu_version();
+
+	printf("tagvisor %s (hypercall ABI %u.%u, snapshot format %u, link %u)\n", tagvisor_version,
+	       TV_ABI_MAJOR, TV_ABI_MINOR, TV_SNAP_VERSION, TV_LINK_VERSION);
+	printf("QEMU: %s\n", q ? q : "not found (scripts/install-deps.sh installs it)");
+	return TV_STATUS_OK;
 }
 
 int main(int argc, char **argv)
@@ -34,6 +48,9 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return TV_STATUS_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		return version();
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(argv[1], commands[i].name)) {

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tagvisor restore: a fresh QEMU continues a guest from a snapshot file.
- * tagvisor migrate: two QEMUs, a source that runs the guest and a destination
- * that receives it, with this process between them relaying the stream through
- * FIFOs. It keeps the guest's console in order (the source's output, then the
- * destination's), and tells the source the outcome: only "OK" from the
- * destination lets it give the guest up; if the destination dies, the source is
- * told so and its guest keeps running.
+ * tagvisor migrate: both ends of a live migration in one command, built on the
+ * same path as two machines: it runs `tagvisor run --incoming` and `tagvisor run
+ * --migrate-to` as children, joined through us by a pair of sockets (where a real
+ * migration has TCP), keeps the guest's console in order (the source's, then the
+ * destination's) and reports which side the guest ended on.
  */
 #define _GNU_SOURCE
 #include "cli.h"
+
+#include "options.h"
+#include "outq.h"
+#include "session.h"
 
 #include <abi/status.h>
 #include <errno.h>
@@ -21,7 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,19 +58,22 @@ static const struct option common_options[] = {
 /* Options every command here takes; returns 1 if handled, -1 on a bad value. */
 static int machine_option(struct machine *m, int opt, const char *arg)
 {
+	uint64_t v;
+
 	switch (opt) {
 	case 'i':
 		m->icount = true;
 		return 1;
 	case 't':
-		m->timeout = (unsigned)strtoul(arg, NULL, 0);
-		return 1;
-	case 'm':
-		if (!parse_size(arg)) {
-			fprintf(stderr, "tagvisor: bad size '%s'\n", arg);
+		if (opt_uint("--timeout", arg, 1, 604800, &v)) {
 			return -1;
 		}
-		m->machine_mem = arg;
+		m->timeout = (unsigned)v;
+		return 1;
+	case 'm':
+		if (opt_size("--machine-mem", arg, 256ull << 20, 4ull << 30, &m->machine_bytes)) {
+			return -1;
+		}
 		return 1;
 	case 'v':
 		m->verbose = true;
@@ -79,10 +86,11 @@ static int machine_option(struct machine *m, int opt, const char *arg)
 int cmd_restore(int argc, char **argv)
 {
 	struct machine m;
-	char path[PATH_MAX];
+	struct session_cfg sc;
 	int opt, r;
 
 	machine_defaults(&m);
+	session_defaults(&sc, &m);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "vh", common_options, NULL)) != -1) {
 		r = machine_option(&m, opt, optarg);
@@ -97,14 +105,16 @@ int cmd_restore(int argc, char **argv)
 	if (argc - optind != 1) {
 		return restore_usage(stderr, TV_STATUS_USAGE);
 	}
-	if (!realpath(argv[optind], path)) {
-		fprintf(stderr, "tagvisor: cannot read '%s'\n", argv[optind]);
+	if (access(argv[optind], R_OK)) {
+		fprintf(stderr, "tagvisor: cannot read '%s': %s\n", argv[optind], strerror(errno));
+		return TV_STATUS_BAD_INPUT;
+	}
+	if (machine_arg(&m, "restore", NULL) || machine_place_images(&m)) {
 		return TV_STATUS_USAGE;
 	}
-	if (machine_arg(&m, "restore", path)) {
-		return TV_STATUS_USAGE;
-	}
-	return machine_run(&m);
+	sc.restore_path = argv[optind];
+	sc.progress = isatty(STDERR_FILENO);
+	return session_run(&sc);
 }
 
 /* ---- migrate ---- */
@@ -116,8 +126,9 @@ static int migrate_usage(FILE *f, int status)
 		"       tagvisor migrate [options] --kernel Image [--initrd FILE] [--append ARGS]\n"
 		"\n"
 		"Runs GUEST.elf in a source QEMU and live-migrates it, with its tags, to a\n"
-		"destination QEMU (pre-copy over a stream: dirty pages in rounds, then a short\n"
-		"stop-and-copy). The guest's console is the source's, then the destination's.\n"
+		"destination QEMU (pre-copy: dirty pages in rounds, then a short stop-and-copy),\n"
+		"as `tagvisor run --incoming` and `tagvisor run --migrate-to` would between two\n"
+		"machines. The guest's console is the source's, then the destination's.\n"
 		"  --mem SIZE, --mte, --no-mte   the guest, as for tagvisor run\n"
 		"  --kernel, --initrd, --append  a Linux guest instead, as for tagvisor run\n"
 		"  --migrate-at TIME   start migrating after N instructions (with --icount) or\n"
@@ -129,185 +140,199 @@ static int migrate_usage(FILE *f, int status)
 	return status;
 }
 
-struct relay {
-	pid_t src, dst;
-	int src_status, dst_status;
-	bool src_done, dst_done;
-	int fd_stream_in, fd_stream_out; /* source -> us -> destination */
-	int fd_ack_in, fd_ack_out;       /* destination -> us -> source */
-	int src_out, dst_out;            /* their stdout pipes */
-	char pending[65536];             /* stream bytes waiting for the destination */
-	size_t pending_len;
-	uint64_t relayed, kill_after;
-	bool told_source, verdict_ok, dst_dead;
-	char *dst_console; /* the destination's output, held until the source is done */
-	size_t dst_console_len, dst_console_cap;
+struct side {
+	pid_t pid;
+	int status;
+	bool done;
+	int out;     /* its stdout, the guest's console */
+	int stream;  /* our end of its migration socket */
+	bool stream_eof;
+	struct outq to; /* bytes for it */
 };
 
-static void tell_source(struct relay *r, const char *verdict)
+struct relay {
+	struct side src, dst;
+	uint64_t relayed, kill_after;
+	char verdict[256]; /* the line the destination sent back */
+	size_t verdict_len;
+	struct outq dst_console; /* held until the source is done */
+	bool dst_died_early;     /* the destination ended while the source still ran */
+};
+
+static pid_t spawn_side(char **args, int stream_fd, int *out)
 {
-	if (!r->told_source) {
-		r->told_source = true;
-		r->verdict_ok = !memcmp(verdict, "OK\n", 3);
-		if (write(r->fd_ack_out, verdict, 3) != 3) {
-			fprintf(stderr, "tagvisor: cannot answer the source\n");
-		}
-	}
-}
+	static char self[PATH_MAX];
+	int pipefd[2];
+	pid_t pid, parent = getpid();
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-static void reap(struct relay *r)
-{
-	int status;
-
-	if (!r->src_done && waitpid(r->src, &status, WNOHANG) == r->src) {
-		r->src_done = true;
-		r->src_status = machine_status(status);
-	}
-	if (!r->dst_done && waitpid(r->dst, &status, WNOHANG) == r->dst) {
-		r->dst_done = true;
-		r->dst_status = machine_status(status);
-		if (!r->told_source) {
-			/* Died before confirming: the source must keep the guest. */
-			r->dst_dead = true;
-			tell_source(r, "NO\n");
-		}
-	}
-}
-
-static void forward_console(struct relay *r, int fd, bool source)
-{
-	char buf[4096];
-	ssize_t n = read(fd, buf, sizeof(buf));
-
+	/* Our own binary by its name, so that ps shows the two sides as tagvisor. */
 	if (n <= 0) {
-		return;
-	}
-	if (source || r->src_done) {
-		fwrite(buf, 1, (size_t)n, stdout);
-		fflush(stdout);
-		return;
-	}
-	if (r->dst_console_len + (size_t)n > r->dst_console_cap) {
-		r->dst_console_cap = 2 * (r->dst_console_len + (size_t)n);
-		r->dst_console = realloc(r->dst_console, r->dst_console_cap);
-	}
-	memcpy(r->dst_console + r->dst_console_len, buf, (size_t)n);
-	r->dst_console_len += (size_t)n;
-}
-
-static void relay_stream(struct relay *r)
-{
-	ssize_t n;
-
-	if (r->pending_len == 0) {
-		n = read(r->fd_stream_in, r->pending, sizeof(r->pending));
-
-		if (n > 0) {
-			r->pending_len = (size_t)n;
-		}
-	}
-	if (r->pending_len && !r->dst_dead) {
-		n = write(r->fd_stream_out, r->pending, r->pending_len);
-		if (n > 0) {
-			memmove(r->pending, r->pending + n, r->pending_len - (size_t)n);
-			r->pending_len -= (size_t)n;
-			r->relayed += (uint64_t)n;
-		}
-		if (r->kill_after && r->relayed >= r->kill_after && !r->dst_done) {
-			fprintf(stderr, "tagvisor: killing the destination after %llu bytes of the stream\n",
-				(unsigned long long)r->relayed);
-			kill(r->dst, SIGKILL);
-			r->kill_after = 0;
-		}
-	} else if (r->dst_dead) {
-		r->pending_len = 0; /* nobody to give it to: let the source write on */
-	}
-}
-
-/* Makes a FIFO and opens it read-write, so neither side's open blocks. */
-static int fifo(const char *dir, const char *name, char *path, size_t len)
-{
-	int fd;
-
-	snprintf(path, len, "%s/%s", dir, name);
-	if (mkfifo(path, 0600)) {
-		perror("tagvisor: mkfifo");
 		return -1;
 	}
-	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		perror("tagvisor: open fifo");
+	self[n] = '\0';
+
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		return -1;
 	}
-	return fd;
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent) {
+			_exit(TV_STATUS_HYP_ERROR);
+		}
+		if (dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(stream_fd, 10) < 0) {
+			_exit(TV_STATUS_HYP_ERROR);
+		}
+		execv(self, args);
+		_exit(TV_STATUS_HYP_ERROR);
+	}
+	close(pipefd[1]);
+	*out = pipefd[0];
+	return pid;
 }
 
-static int run_relay(struct relay *r, unsigned timeout)
+static void reap(struct side *s)
 {
-	time_t deadline = time(NULL) + (timeout ? timeout : 1000000);
+	int st;
 
-	while (!(r->src_done && r->dst_done)) {
-		struct pollfd p[4] = {
-			{ r->fd_stream_in, POLLIN, 0 },
-			{ r->fd_ack_in, POLLIN, 0 },
-			{ r->src_out, POLLIN, 0 },
-			{ r->dst_out, POLLIN, 0 },
+	if (!s->done && waitpid(s->pid, &st, WNOHANG) == s->pid) {
+		s->done = true;
+		s->status = WIFEXITED(st) ? WEXITSTATUS(st) : TV_STATUS_HYP_ERROR;
+	}
+}
+
+/* Moves what one side's stream socket has to the other side. */
+static void pump(struct relay *r, struct side *from, struct side *to, bool forward)
+{
+	uint8_t buf[65536];
+	ssize_t n = read(from->stream, buf, sizeof(buf));
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			from->stream_eof = true;
+			shutdown(to->stream, SHUT_WR);
+		}
+		return;
+	}
+	if (forward) {
+		r->relayed += (uint64_t)n;
+		if (r->kill_after && r->relayed >= r->kill_after && !r->dst.done) {
+			fprintf(stderr, "tagvisor: killing the destination after %llu bytes of the stream\n",
+				(unsigned long long)r->relayed);
+			kill(r->dst.pid, SIGKILL);
+			r->kill_after = 0;
+		}
+	} else {
+		size_t k = MIN((size_t)n, sizeof(r->verdict) - 1 - r->verdict_len);
+
+		memcpy(r->verdict + r->verdict_len, buf, k);
+		r->verdict_len += k;
+	}
+	outq_push(&to->to, buf, (size_t)n);
+}
+
+static void console(struct relay *r, struct side *s)
+{
+	char buf[16384];
+	ssize_t n = read(s->out, buf, sizeof(buf));
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			close(s->out);
+			s->out = -1;
+		}
+		return;
+	}
+	if (s == &r->dst && !r->src.done) {
+		outq_push(&r->dst_console, buf, (size_t)n);
+	} else if (write(STDOUT_FILENO, buf, (size_t)n) < 0) {
+		/* our stdout is gone */
+	}
+}
+
+static bool moved(const struct relay *r)
+{
+	return r->verdict_len >= 3 && !memcmp(r->verdict, "OK\n", 3);
+}
+
+static int run_relay(struct relay *r)
+{
+	for (;;) {
+		struct pollfd p[5] = {
+			{ signal_fd(), POLLIN, 0 },
+			{ r->src.stream_eof ? -1 : r->src.stream,
+			  (short)(POLLIN | (outq_len(&r->src.to) ? POLLOUT : 0)), 0 },
+			{ r->dst.stream_eof ? -1 : r->dst.stream,
+			  (short)(POLLIN | (outq_len(&r->dst.to) ? POLLOUT : 0)), 0 },
+			{ r->src.out, POLLIN, 0 },
+			{ r->dst.out, POLLIN, 0 },
 		};
 
-		poll(p, 4, 20);
-		if (p[0].revents & POLLIN || r->pending_len) {
-			relay_stream(r);
-		}
-		if (p[1].revents & POLLIN) {
-			char verdict[3];
+		poll(p, 5, 50);
+		if (p[0].revents & POLLIN) {
+			int sig = signal_taken();
 
-			if (read(r->fd_ack_in, verdict, 3) == 3) {
-				tell_source(r, memcmp(verdict, "OK\n", 3) ? "NO\n" : "OK\n");
+			if (sig) {
+				/* Each side stops its own QEMU and cleans up after itself. */
+				kill(r->src.pid, SIGTERM);
+				kill(r->dst.pid, SIGTERM);
+				while (waitpid(r->src.pid, NULL, 0) < 0 && errno == EINTR) {
+				}
+				while (waitpid(r->dst.pid, NULL, 0) < 0 && errno == EINTR) {
+				}
+				return signal_status(sig);
 			}
 		}
-		if (p[2].revents & (POLLIN | POLLHUP)) {
-			forward_console(r, r->src_out, true);
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			pump(r, &r->src, &r->dst, true);
 		}
-		if (p[3].revents & (POLLIN | POLLHUP)) {
-			forward_console(r, r->dst_out, false);
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+			pump(r, &r->dst, &r->src, false);
 		}
-		reap(r);
-		if (r->src_done && r->dst_console_len) {
-			fwrite(r->dst_console, 1, r->dst_console_len, stdout);
-			fflush(stdout);
-			r->dst_console_len = 0;
+		if (outq_len(&r->dst.to) && outq_flush(r->dst.stream, &r->dst.to) < 0) {
+			outq_clear(&r->dst.to); /* the destination is gone */
 		}
-		if (r->src_done && !r->verdict_ok && !r->dst_done) {
-			/* The guest did not move: the destination has nothing to run. */
-			kill(r->dst, SIGKILL);
+		if (outq_len(&r->src.to) && outq_flush(r->src.stream, &r->src.to) < 0) {
+			outq_clear(&r->src.to);
 		}
-		if (time(NULL) > deadline) {
-			fprintf(stderr, "tagvisor: timeout after %u s\n", timeout);
-			kill(r->src, SIGKILL);
-			kill(r->dst, SIGKILL);
-			return TV_STATUS_TIMEOUT;
+		if (r->src.out >= 0 && p[3].revents & (POLLIN | POLLHUP | POLLERR)) {
+			console(r, &r->src);
+		}
+		if (r->dst.out >= 0 && p[4].revents & (POLLIN | POLLHUP | POLLERR)) {
+			console(r, &r->dst);
+		}
+		reap(&r->src);
+		if (!r->dst.done) {
+			reap(&r->dst);
+			r->dst_died_early = r->dst.done && !r->src.done;
+		}
+		if (r->src.done && r->src.out < 0 && outq_len(&r->dst_console)) {
+			outq_flush(STDOUT_FILENO, &r->dst_console);
+		}
+		if (r->src.done && !moved(r) && !r->dst.done) {
+			kill(r->dst.pid, SIGTERM); /* the guest did not move: nothing to run there */
+		}
+		if (r->src.done && r->dst.done && r->src.out < 0 && r->dst.out < 0) {
+			outq_flush(STDOUT_FILENO, &r->dst_console);
+			return -1;
 		}
 	}
-	/* Drain what is left of both consoles, in order. */
-	forward_console(r, r->src_out, true);
-	forward_console(r, r->dst_out, true);
-	return -1;
 }
 
 int cmd_migrate(int argc, char **argv)
 {
-	struct machine src, dst;
-	struct relay r = { .fd_stream_in = -1 };
-	char dir[] = "/tmp/tagvisor-migrate-XXXXXX", guest[PATH_MAX];
-	char p_stream_src[PATH_MAX], p_ack_src[PATH_MAX], p_stream_dst[PATH_MAX], p_ack_dst[PATH_MAX];
+	struct machine m;
+	struct relay r = { .src = { .stream = -1 }, .dst = { .stream = -1 } };
 	const char *mem = NULL, *at = "20ms", *kernel = NULL, *initrd = NULL, *append = NULL;
-	int mte = -1, opt, pipes[2][2], status, ret;
-	unsigned timeout;
-	char at_ns[32];
+	char timeout[16] = "", machine_mem[32], *src_args[40], *dst_args[24];
+	int mte = -1, opt, ret, ns = 0, nd = 0, src_sv[2], dst_sv[2], insns;
+	uint64_t v;
 
-	machine_defaults(&src);
+	machine_defaults(&m);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "vh", common_options, NULL)) != -1) {
-		ret = machine_option(&src, opt, optarg);
+		ret = machine_option(&m, opt, optarg);
 		if (ret < 0) {
 			return TV_STATUS_USAGE;
 		}
@@ -317,6 +342,9 @@ int cmd_migrate(int argc, char **argv)
 		switch (opt) {
 		case 'M':
 			mem = optarg;
+			if (opt_size("--mem", mem, 1ull << 20, 64ull << 30, &v)) {
+				return TV_STATUS_USAGE;
+			}
 			break;
 		case 'T':
 			mte = 1;
@@ -326,12 +354,14 @@ int cmd_migrate(int argc, char **argv)
 			break;
 		case 'a':
 			at = optarg;
-			if (optarg[strspn(optarg, "0123456789")] == '\0') {
-				src.icount = true;
+			if (opt_time("--migrate-at", at, &v, &insns)) {
+				return TV_STATUS_USAGE;
 			}
 			break;
 		case 'k':
-			r.kill_after = strtoull(optarg, NULL, 0);
+			if (opt_uint("--kill-destination-after", optarg, 1, UINT64_MAX, &r.kill_after)) {
+				return TV_STATUS_USAGE;
+			}
 			break;
 		case 'K':
 			kernel = optarg;
@@ -348,73 +378,120 @@ int cmd_migrate(int argc, char **argv)
 			return migrate_usage(stderr, TV_STATUS_USAGE);
 		}
 	}
-	if (argc - optind != !kernel || !parse_time_ns(at) || ((initrd || append) && !kernel)) {
+	if (argc - optind != !kernel || ((initrd || append) && !kernel)) {
 		return migrate_usage(stderr, TV_STATUS_USAGE);
 	}
-	if (!kernel && !realpath(argv[optind], guest)) {
-		fprintf(stderr, "tagvisor: cannot read guest '%s'\n", argv[optind]);
-		return TV_STATUS_USAGE;
+	/* The source's inputs, checked here: the failure is then ours to name. */
+	if (kernel ? machine_add_image(&m, "kernel", kernel, "kernel") ||
+			     (initrd && machine_add_image(&m, "initrd", initrd, "initrd"))
+		   : machine_add_guest(&m, argv[optind])) {
+		return TV_STATUS_BAD_INPUT;
 	}
 	if (qemu_check_version()) {
-		return TV_STATUS_USAGE;
+		return TV_STATUS_QEMU;
 	}
-	if (!mkdtemp(dir)) {
-		perror("tagvisor: mkdtemp");
+	snprintf(machine_mem, sizeof(machine_mem), "%lluM", (unsigned long long)(m.machine_bytes >> 20));
+	if (m.timeout) {
+		snprintf(timeout, sizeof(timeout), "%u", m.timeout);
+	}
+#define ADD(v, n, s) ((v)[(n)++] = (char *)(s))
+	ADD(src_args, ns, "tagvisor");
+	ADD(src_args, ns, "run");
+	ADD(src_args, ns, "--migrate-to=fd:10");
+	ADD(src_args, ns, "--migrate-at");
+	ADD(src_args, ns, at);
+	ADD(dst_args, nd, "tagvisor");
+	ADD(dst_args, nd, "run");
+	ADD(dst_args, nd, "--incoming=fd:10");
+	if (mem) {
+		ADD(src_args, ns, "--mem");
+		ADD(src_args, ns, mem);
+	}
+	if (mte >= 0) {
+		ADD(src_args, ns, mte ? "--mte" : "--no-mte");
+	}
+	if (m.icount) {
+		ADD(src_args, ns, "--icount");
+		ADD(dst_args, nd, "--icount");
+	}
+	if (m.verbose) {
+		ADD(src_args, ns, "-v");
+		ADD(dst_args, nd, "-v");
+	}
+	if (timeout[0]) {
+		ADD(src_args, ns, "--timeout");
+		ADD(src_args, ns, timeout);
+		ADD(dst_args, nd, "--timeout");
+		ADD(dst_args, nd, timeout);
+	}
+	ADD(src_args, ns, "--machine-mem");
+	ADD(src_args, ns, machine_mem);
+	ADD(dst_args, nd, "--machine-mem");
+	ADD(dst_args, nd, machine_mem);
+	if (kernel) {
+		ADD(src_args, ns, "--kernel");
+		ADD(src_args, ns, kernel);
+		if (initrd) {
+			ADD(src_args, ns, "--initrd");
+			ADD(src_args, ns, initrd);
+		}
+		if (append) {
+			ADD(src_args, ns, "--append");
+			ADD(src_args, ns, append);
+		}
+	} else {
+		ADD(src_args, ns, "--");
+		ADD(src_args, ns, argv[optind]);
+	}
+	src_args[ns] = NULL;
+	dst_args[nd] = NULL;
+#undef ADD
+	signals_init();
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, src_sv) ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, dst_sv)) {
+		perror("tagvisor: socketpair");
 		return TV_STATUS_HYP_ERROR;
 	}
-	r.fd_stream_in = fifo(dir, "stream-src", p_stream_src, sizeof(p_stream_src));
-	r.fd_ack_out = fifo(dir, "ack-src", p_ack_src, sizeof(p_ack_src));
-	r.fd_stream_out = fifo(dir, "stream-dst", p_stream_dst, sizeof(p_stream_dst));
-	r.fd_ack_in = fifo(dir, "ack-dst", p_ack_dst, sizeof(p_ack_dst));
-	if (r.fd_stream_in < 0 || r.fd_ack_out < 0 || r.fd_stream_out < 0 || r.fd_ack_in < 0 ||
-	    pipe2(pipes[0], O_CLOEXEC) || pipe2(pipes[1], O_CLOEXEC)) {
+	r.dst.pid = spawn_side(dst_args, dst_sv[1], &r.dst.out);
+	r.src.pid = spawn_side(src_args, src_sv[1], &r.src.out);
+	close(src_sv[1]);
+	close(dst_sv[1]);
+	if (r.src.pid < 0 || r.dst.pid < 0) {
 		return TV_STATUS_HYP_ERROR;
 	}
-	snprintf(at_ns, sizeof(at_ns), "%llu", (unsigned long long)parse_time_ns(at));
-	dst = src;
-	if ((kernel ? machine_path_arg(&src, "kernel", kernel) ||
-			  (initrd && machine_path_arg(&src, "initrd", initrd)) ||
-			  (append && machine_arg_encoded(&src, "cmdline", append))
-		    : machine_arg(&src, "guest", guest)) ||
-	    (mem && machine_arg(&src, "mem", mem)) ||
-	    machine_arg(&src, "mte", (mte < 0 ? src.mte : mte) ? "on" : "off") ||
-	    machine_arg(&src, "migrate-to", p_stream_src) ||
-	    machine_arg(&src, "migrate-ack", p_ack_src) || machine_arg(&src, "migrate-at", at_ns) ||
-	    machine_arg(&dst, "restore", p_stream_dst) ||
-	    machine_arg(&dst, "restore-ack", p_ack_dst)) {
-		return TV_STATUS_USAGE;
-	}
-	timeout = src.timeout;
-	src.timeout = dst.timeout = 0; /* the relay keeps the time */
-	signal(SIGPIPE, SIG_IGN);
-	r.dst = machine_spawn(&dst, pipes[1][1]);
-	r.src = machine_spawn(&src, pipes[0][1]);
-	close(pipes[0][1]);
-	close(pipes[1][1]);
-	r.src_out = pipes[0][0];
-	r.dst_out = pipes[1][0];
-	if (r.src < 0 || r.dst < 0) {
-		return TV_STATUS_HYP_ERROR;
-	}
-	ret = run_relay(&r, timeout);
-	unlink(p_stream_src);
-	unlink(p_ack_src);
-	unlink(p_stream_dst);
-	unlink(p_ack_dst);
-	rmdir(dir);
+	r.src.stream = src_sv[0];
+	r.dst.stream = dst_sv[0];
+	fcntl(r.src.stream, F_SETFL, O_NONBLOCK);
+	fcntl(r.dst.stream, F_SETFL, O_NONBLOCK);
+	ret = run_relay(&r);
+	outq_free(&r.src.to);
+	outq_free(&r.dst.to);
+	outq_free(&r.dst_console);
 	if (ret >= 0) {
 		return ret;
 	}
-	if (r.verdict_ok) {
+	if (moved(&r)) {
 		fprintf(stderr, "tagvisor: the guest moved to the destination (%llu stream bytes)\n",
 			(unsigned long long)r.relayed);
-	} else if (r.dst_dead) {
+		return r.dst.status;
+	}
+	r.verdict[r.verdict_len] = '\0';
+	if (!strncmp(r.verdict, "ERR ", 4)) {
+		*strchrnul(r.verdict, '\n') = '\0';
+		fprintf(stderr, "tagvisor: the destination refused the stream: %s; the guest ran on at "
+				"the source\n",
+			r.verdict + 4);
+	} else if (r.dst_died_early) {
 		fprintf(stderr, "tagvisor: the destination died during the migration; the guest ran "
 				"on at the source\n");
+	} else if (!r.relayed && r.src.status == TV_STATUS_OK) {
+		fprintf(stderr, "tagvisor: the guest ended at the source before the migration began "
+				"(--migrate-at)\n");
+	} else if (!r.relayed) {
+		fprintf(stderr, "tagvisor: the source failed (exit status %d) before migrating\n",
+			r.src.status);
 	} else {
-		fprintf(stderr, "tagvisor: the guest was not migrated; it ran at the source\n");
+		fprintf(stderr, "tagvisor: the guest was not migrated; it ran on at the source\n");
 	}
-	status = r.verdict_ok ? r.dst_status : r.src_status;
-	free(r.dst_console);
-	return status;
+	return r.src.status;
 }

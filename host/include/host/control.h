@@ -20,7 +20,7 @@ uint64_t control_deadline(void);
 bool control_busy(void);
 /* Called between time slices of the guest. */
 enum control_result control_poll(struct guest *g);
-/* Creates guest g from the stream at path (restore=...). 0 or -1. */
-int control_restore(struct guest *g, const char *path);
+/* Creates guest g from the incoming stream (restore, incoming). 0 or -1. */
+int control_restore(struct guest *g);
 
 #endif

@@ -16,7 +16,14 @@ void irq_init(void);
 /* Fires the timer interrupt after `ticks` counter ticks. */
 void slice_timer_arm(uint64_t ticks);
 void slice_timer_stop(void);
+/* Enables or disables a shared peripheral interrupt (a device's line) at the distributor. */
+void irq_line_enable(unsigned intid, bool on);
 /* Acknowledges pending interrupts (after a TV_EXIT_IRQ). Returns how many. */
 unsigned irq_ack_all(void);
+/* Sets this CPU's redistributor and CPU interface up (every CPU, irq_init on CPU 0). */
+void irq_cpu_init(void);
+/* Sends SGI intid to the CPU with this MPIDR. */
+void irq_send_sgi(uint64_t mpidr, unsigned intid);
+#define SGI_WORK 0 /* host/smp.c: work was handed to the CPU */
 
 #endif

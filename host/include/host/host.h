@@ -14,7 +14,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
-/* ---- console (stderr through semihosting) and exit ---- */
+/* ---- log (the hypervisor's console, the CLI's stderr) and exit (over the link) ---- */
 void console_init(void);
 /* One line prefixed "tagvisor-host: ". */
 void host_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -41,8 +41,16 @@ void *alloc_pages(size_t n);
 /* The same, without zeroing, for pages about to be overwritten or zeroed by EL2. */
 void *alloc_pages_raw(size_t n);
 void free_pages(void *p, size_t n);
+/* Takes n pages at pa out of the free memory (they hold something). 0, or -1 if not free. */
+int mem_reserve(uint64_t pa, uint64_t n);
 size_t free_page_count(void);
 extern uint64_t hyp_base, hyp_size, ram_base, ram_size;
+
+/* ---- images the CLI loaded into host memory (host/images.c) ---- */
+/* Reserves the pages of every image the boot arguments name. */
+void images_init(void);
+/* The image a boot argument value ("ADDR:SIZE") names, or NULL; free_pages() it when done. */
+uint8_t *host_image(const char *spec, uint64_t *size);
 
 /* ---- exceptions ---- */
 struct exc_frame {

@@ -7,16 +7,6 @@
 #include <lib/snapshot.h>
 
 
-/* A stream over a file (or FIFO) of the machine running QEMU, through semihosting. */
-struct host_file {
-	int64_t fd;
-	bool failed;
-};
-int host_file_open(struct host_file *f, const char *path, bool write);
-void host_file_close(struct host_file *f);
-int host_file_write(void *ctx, const void *buf, size_t len);
-int host_file_read(void *ctx, void *buf, size_t len);
-
 /*
  * Writes the stopped guest as a TV_SNAP_KIND_SNAPSHOT stream. `request`: the save
  * answers the guest's TV_VMM_CALL_SNAPSHOT (the saved guest will see 1, this one 0).
@@ -24,13 +14,24 @@ int host_file_read(void *ctx, void *buf, size_t len);
  */
 int snapshot_save(struct guest *g, struct snap_writer *w, bool request);
 
-/* Creates the guest from a stream (snapshot or migration). 0 or -1 with a message. */
-int snapshot_restore(struct guest *g, struct snap_reader *r);
+/* What the destination was started for: a stream of another VM is refused. */
+struct restore_expect {
+	uint64_t ram_size; /* 0: any */
+	int mte;           /* -1: any, else 0 or 1 */
+	unsigned nr_vcpus; /* 0: any */
+	bool protected;    /* started as a protected VM: no stream can be restored into one */
+};
+
+/*
+ * Creates the guest from a stream (snapshot or migration), refusing a VM other than
+ * `expect` (NULL: any). 0 or -1 with a message (in r->error too).
+ */
+int snapshot_restore(struct guest *g, struct snap_reader *r, const struct restore_expect *expect);
 
 /* Live migration, source side (migrate.c). */
-int migrate_begin(struct guest *g, const char *out_path);
+int migrate_begin(struct guest *g);
 /* 0: keep running the guest; 1: it moved to the destination; -1: failed, it stays. */
-int migrate_step(struct guest *g, const char *ack_path);
+int migrate_step(struct guest *g);
 
 /* Pieces shared with migration. */
 int snapshot_quiesce(struct guest *g, bool request);

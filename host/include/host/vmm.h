@@ -96,8 +96,6 @@ int guest_load_elf(struct guest *g, const uint8_t *elf, uint64_t size);
  */
 int guest_stage_elf(struct guest *g, const uint8_t *elf, uint64_t size, uint64_t *entry,
 		    uint64_t *end);
-/** Reads a file through semihosting into newly allocated pages; *size set. NULL on error. */
-uint8_t *read_host_file(const char *path, uint64_t *size);
 
 enum run_result {
 	RUN_YIELD, /* the vCPU waits or its slice ended: run someone else */

@@ -7,6 +7,8 @@
 #include <abi/hvc.h>
 #include <arch/lazy.h>
 #include <arch/percpu.h>
+#include <arch/platform.h>
+#include <arch/smp.h>
 #include <arch/switch.h>
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
@@ -26,9 +28,10 @@ void enable_mmu_el2(uint64_t ttbr0, uint64_t tcr, uint64_t mair, uint64_t sctlr)
 void cpu_features_init(void);
 void console_init(void);
 void vgic_arch_init(void);
+void vgic_cpu_init(void);
+void smmu_reserve(uint64_t (*carve_aligned)(uint64_t size, uint64_t align));
+void smmu_init(void);
 
-
-static struct hyp_cpu cpu0;
 static uint64_t image_sum;
 static struct page_pool hyp_s1_pool;
 static struct pgtable hyp_s1;
@@ -45,6 +48,18 @@ static void *carve(uint64_t size)
 		hyp_panic("hypervisor memory too small for %lu bytes", size);
 	}
 	return p;
+}
+
+/* Zeroed memory aligned to `align` (a power of two), for tables devices read. */
+static uint64_t carve_aligned(uint64_t size, uint64_t align)
+{
+	uint64_t skip = (align - ((uint64_t)carve_next & (align - 1))) & (align - 1);
+	uint8_t *p;
+
+	carve(skip);
+	p = carve(size);
+	memset(p, 0, size);
+	return (uint64_t)p;
 }
 
 static bool bootarg_is(const char *args, uint32_t len, const char *opt)
@@ -70,6 +85,7 @@ static void parse_dtb(void)
 	if (fdt_init(&fdt, (const void *)RAM_BASE, DTB_MAX_SIZE)) {
 		hyp_panic("no valid device tree at 0x%lx", RAM_BASE);
 	}
+	platform_init((const void *)RAM_BASE, DTB_MAX_SIZE);
 	node = fdt_find_node(&fdt, "/memory");
 	reg = node < 0 ? NULL : fdt_get_prop(&fdt, node, "reg", &len);
 	if (!reg || len < 16) {
@@ -86,10 +102,27 @@ static void parse_dtb(void)
 	hyp_state.host_mte = arch_has_mte() && !(args && bootarg_is(args, len, "host-mte=off"));
 }
 
-/* The hypervisor's stage 1: RAM Tagged and never executable, its code read-only. */
+/* The redistributors' RD_base frames, which EL2 emulates for the host. */
+static int map_gicr_rd(uint64_t device)
+{
+	for (unsigned i = 0; i < platform.nr_cpus; i++) {
+		uint64_t pa = platform.gicr_base + i * GICR_FRAME_SIZE;
+
+		if (pgt_map(&hyp_s1, pa, GICR_RD_SIZE, pa, device, true)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The hypervisor's stage 1: RAM Tagged and never executable, its code read-only, and
+ * the two devices it drives (its console and the SMMU).
+ */
 static void setup_hyp_s1(void)
 {
 	uint64_t normal = S1_ATTR_IDX(MAIR_IDX_TAGGED) | PTE_AF | PTE_SH_INNER | S1_AP_EL2_RW;
+	uint64_t device = S1_ATTR_IDX(MAIR_IDX_DEVICE) | PTE_AF | S1_AP_EL2_RW | S1_XN;
 	uint64_t start = (uint64_t)__hyp_start, text_end = (uint64_t)__text_end;
 	uint64_t tcr, parange = read_sysreg(id_aa64mmfr0_el1) & 0xf;
 
@@ -98,45 +131,55 @@ static void setup_hyp_s1(void)
 	    pgt_map(&hyp_s1, memmap.ram_base, memmap.ram_size, memmap.ram_base, normal | S1_XN, false) ||
 	    pgt_map(&hyp_s1, start, text_end - start, start, normal | S1_AP_RO, true) ||
 	    pgt_map(&hyp_s1, text_end, (uint64_t)__rodata_end - text_end, text_end,
-		    normal | S1_AP_RO | S1_XN, true)) {
+		    normal | S1_AP_RO | S1_XN, true) ||
+	    (platform.log_uart &&
+	     pgt_map(&hyp_s1, platform.log_uart, PAGE_SIZE, platform.log_uart, device, true)) ||
+	    (platform.smmu_base && pgt_map(&hyp_s1, platform.smmu_base, platform.smmu_size,
+					   platform.smmu_base, device, true)) ||
+	    map_gicr_rd(device)) {
 		hyp_panic("cannot build the hypervisor's page tables");
 	}
 	parange = parange > 5 ? 5 : parange; /* 48 bits at most with 4 KiB pages */
 	tcr = (64 - PGT_IA_BITS) | 1ull << 8 | 1ull << 10 | 3ull << 12 | parange << 16 | 1ull << 20 |
 	      1ull << 23 | 1ull << 31;
-	enable_mmu_el2(pa_addr(hyp_pa(hyp_s1.root)), tcr, MAIR_VALUE,
-		       SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN |
-			       (arch_has_mte() ? SCTLR_ATA : 0));
-	/* VTCR_EL2.HA: the hardware sets stage-2 access flags, for page aging (FEAT_HAFDBS). */
-	write_sysreg(vtcr_el2, (64 - PGT_IA_BITS) | 1ull << 6 | 1ull << 8 | 1ull << 10 | 3ull << 12 |
-				       parange << 16 | 1ull << 31 |
-				       ((read_sysreg(id_aa64mmfr1_el1) & 0xf) ? 1ull << 21 : 0));
+	el2_mmu = (struct el2_mmu){
+		.ttbr0 = pa_addr(hyp_pa(hyp_s1.root)),
+		.tcr = tcr,
+		.mair = MAIR_VALUE,
+		.sctlr = SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN |
+			 (arch_has_mte() ? SCTLR_ATA : 0),
+		/* VTCR_EL2.HA: the hardware sets stage-2 access flags, for aging (FEAT_HAFDBS). */
+		.vtcr = (64 - PGT_IA_BITS) | 1ull << 6 | 1ull << 8 | 1ull << 10 | 3ull << 12 |
+			parange << 16 | 1ull << 31 |
+			((read_sysreg(id_aa64mmfr1_el1) & 0xf) ? 1ull << 21 : 0),
+	};
+	enable_mmu_el2(el2_mmu.ttbr0, el2_mmu.tcr, el2_mmu.mair, el2_mmu.sctlr);
 }
 
 static void setup_pools(void)
 {
 	uint64_t pages = memmap.ram_size >> PAGE_SHIFT;
 	struct hyp_page *meta = carve(pages * sizeof(struct hyp_page));
-	uint64_t pool_size = (uint64_t)__hyp_end - (uint64_t)carve_next;
+	uint64_t pool_size;
 
+	smmu_reserve(carve_aligned); /* its tables, before the pool takes the rest */
+	pool_size = (uint64_t)__hyp_end - (uint64_t)carve_next;
+
+	struct mem_range devices[PLATFORM_MAX_HOST_DEVICES];
+
+	for (unsigned i = 0; i < platform.nr_host_devices; i++) {
+		devices[i] = (struct mem_range){ platform.host_devices[i].base,
+						 platform.host_devices[i].size };
+	}
 	pool_init(&s2_pool, carve(pool_size), pool_size);
-	if (mem_protect_init(meta, 0, memmap.ram_base)) {
+	if (mem_protect_init(meta, devices, platform.nr_host_devices)) {
 		hyp_panic("cannot build the host's stage 2");
 	}
 }
 
-static _Noreturn void enter_host(const struct tv_host_header *hdr)
+void cpu_init_el2(struct hyp_cpu *cpu)
 {
-	struct cpu_context *host = &cpu0.host;
-
-	host->regs[0] = memmap.ram_base; /* the DTB */
-	host->regs[1] = hyp_state.host_mte ? TV_BOOT_HOST_MTE : 0;
-	host->pc = TV_HOST_LOAD_ADDR;
-	host->pstate = PSR_MODE_EL1H | PSR_DAIF;
-	host->sys[CTX_SCTLR_EL1] = 0x30d00800;
-	cpu0.loaded = host;
-	cpu0.fp_owner = host;
-	write_sysreg(sctlr_el1, host->sys[CTX_SCTLR_EL1]);
+	write_sysreg(vtcr_el2, el2_mmu.vtcr);
 	write_sysreg(cntvoff_el2, 0);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
 	write_sysreg(SYS_ICC_SRE_EL2, 0x9); /* SRE | Enable: EL1 uses the GIC system registers */
@@ -155,15 +198,40 @@ static _Noreturn void enter_host(const struct tv_host_header *hdr)
 		write_sysreg(SYS_HDFGRTR_EL2, 0);
 		write_sysreg(SYS_HDFGWTR_EL2, 0);
 	}
-	cpu0.has_ras = ((read_sysreg(id_aa64pfr0_el1) >> 28) & 0xf) != 0;
-	load_host_el2_config(&cpu0);
+	isb();
+	vgic_cpu_init();
+	cpu->loaded = NULL;
+	cpu->fp_owner = NULL;
+	cpu->vcpu = NULL;
+	/* Nothing of a guest's is in this CPU's PMU, debug registers or timers. */
+	cpu->pmu_owner = NULL;
+	cpu->debug_owner = NULL;
+	cpu->host_pmcr = 0;
+	cpu->guest_mdcr = 0;
+	cpu->ppis_left_active = 0;
+	cpu->hyp_timer_armed = false;
+	cpu->has_ras = ((read_sysreg(id_aa64pfr0_el1) >> 28) & 0xf) != 0;
+	pmu_arch_init(cpu);
+	debug_arch_init(cpu);
+}
+
+void enter_host(struct hyp_cpu *cpu, uint64_t pc, uint64_t x0, uint64_t x1)
+{
+	struct cpu_context *host = &cpu->host;
+
+	memset(host, 0, sizeof(*host));
+	host->regs[0] = x0;
+	host->regs[1] = x1;
+	host->pc = pc;
+	host->pstate = PSR_MODE_EL1H | PSR_DAIF;
+	host->sys[CTX_SCTLR_EL1] = 0x30d00800; /* its reset value: MMU and caches off */
+	cpu->loaded = host;
+	cpu->fp_owner = host;
+	write_sysreg(sctlr_el1, host->sys[CTX_SCTLR_EL1]);
+	load_host_el2_config(cpu);
 	write_sysreg(elr_el2, host->pc);
 	write_sysreg(spsr_el2, host->pstate);
 	isb();
-	hyp_log("EL2 ready: RAM 0x%lx+0x%lx, hypervisor 0x%lx+0x%lx, %s, host MTE %s; host image %lu KiB",
-		memmap.ram_base, memmap.ram_size, memmap.hyp_base, memmap.hyp_size,
-		arch_has_mte() ? (arch_has_mte_asym() ? "MTE3" : "MTE2") : "no MTE",
-		hyp_state.host_mte ? "on" : "off", hdr->image_size >> 10);
 	__host_enter(host);
 }
 
@@ -186,23 +254,32 @@ bool arch_image_intact(void)
 void hyp_boot(void)
 {
 	const struct tv_host_header *hdr = (const void *)TV_HOST_LOAD_ADDR;
+	struct hyp_cpu *cpu;
 
-	write_sysreg(tpidr_el2, &cpu0);
+	write_sysreg(tpidr_el2, &hyp_cpus[0]); /* until the boot CPU's index is known */
 	cpu_features_init();
-	console_init();
 	memmap.hyp_base = (uint64_t)__hyp_start;
 	memmap.hyp_size = (uint64_t)__hyp_end - (uint64_t)__hyp_start;
 	carve_next = (uint8_t *)__image_end;
 	image_sum = image_checksum();
 	parse_dtb();
+	cpu = smp_init();
+	write_sysreg(tpidr_el2, cpu);
+	console_init();
 	setup_hyp_s1();
 	setup_pools();
+	smmu_init();
 	vm_init();
 	vgic_arch_init();
-	pmu_arch_init(&cpu0);
-	debug_arch_init(&cpu0);
 	if (hdr->magic != TV_HOST_MAGIC) {
 		hyp_panic("no host image at 0x%lx", (uint64_t)TV_HOST_LOAD_ADDR);
 	}
-	enter_host(hdr);
+	cpu_init_el2(cpu);
+	hyp_log("EL2 ready: RAM 0x%lx+0x%lx, hypervisor 0x%lx+0x%lx, %s, host MTE %s; %u CPUs; "
+		"host image %lu KiB",
+		memmap.ram_base, memmap.ram_size, memmap.hyp_base, memmap.hyp_size,
+		arch_has_mte() ? (arch_has_mte_asym() ? "MTE3" : "MTE2") : "no MTE",
+		hyp_state.host_mte ? "on" : "off", platform.nr_cpus, hdr->image_size >> 10);
+	enter_host(cpu, TV_HOST_LOAD_ADDR, memmap.ram_base /* the DTB */,
+		   hyp_state.host_mte ? TV_BOOT_HOST_MTE : 0);
 }

@@ -4,6 +4,12 @@
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
 #include <hyp/esr.h>
+#include <hyp/smmuv3.h>
+
+void smmu_tlbi_ipa(uint64_t ipa);
+void smmu_tlbi_all(void);
+unsigned smmu_drain_events(void);
+uint64_t smmu_fault_count(const struct smmu_event **last);
 
 static bool has_mte_insns, has_mte2, has_mte3, has_idst, has_nmi;
 
@@ -89,6 +95,9 @@ void arch_tlb_inval_ipa(uint16_t vmid, uint64_t ipa)
 	dsb(ish);
 	write_sysreg(vttbr_el2, vttbr);
 	isb();
+	if (vmid == 0) {
+		smmu_tlbi_ipa(ipa); /* the host's devices use the host's stage 2 too */
+	}
 }
 
 void arch_tlb_inval_vmid(uint16_t vmid)
@@ -102,6 +111,20 @@ void arch_tlb_inval_vmid(uint16_t vmid)
 	dsb(ish);
 	write_sysreg(vttbr_el2, vttbr);
 	isb();
+	if (vmid == 0) {
+		smmu_tlbi_all();
+	}
+}
+
+uint64_t arch_iommu_faults(struct iommu_fault *last)
+{
+	const struct smmu_event *e;
+	uint64_t n;
+
+	smmu_drain_events();
+	n = smmu_fault_count(&e);
+	*last = (struct iommu_fault){ e->sid, e->type, e->write, e->addr };
+	return n;
 }
 
 void *hyp_va(phys_addr_t pa)

@@ -5,6 +5,7 @@
  * between the host and the vCPU that owns them, and MDCR_EL2's debug traps.
  */
 #include <arch/lazy.h>
+#include <arch/platform.h>
 #include <arch/sysreg.h>
 #include <hyp/debug.h>
 #include <hyp/vm.h>
@@ -13,7 +14,8 @@
 #define ID_WRPS(dfr0) ((((dfr0) >> 20) & 0xf) + 1)
 
 static unsigned nr_brps, nr_wrps;
-static struct debug_state host_state; /* while a vCPU's is loaded (this_cpu()->debug_owner) */
+/* Each CPU's host state while a vCPU's is loaded there (cpu->debug_owner). */
+static struct debug_state host_state[PLATFORM_MAX_CPUS];
 
 /* The n-th breakpoint or watchpoint register: op2 4..7 = BVR, BCR, WVR, WCR. */
 #define DBG_ONE(reg, write, v)                                                                     \
@@ -130,7 +132,7 @@ void arch_debug_set_oslk(bool locked)
 
 void debug_take(struct hyp_cpu *cpu, struct vcpu *vcpu)
 {
-	hw_save(&host_state);
+	hw_save(&host_state[cpu->idx]);
 	hw_load(&vcpu->debug);
 	cpu->debug_owner = vcpu;
 }
@@ -145,6 +147,6 @@ void arch_debug_take(struct vcpu *vcpu)
 void debug_give_back(struct hyp_cpu *cpu)
 {
 	hw_save(&cpu->debug_owner->debug);
-	hw_load(&host_state);
+	hw_load(&host_state[cpu->idx]);
 	cpu->debug_owner = NULL;
 }

@@ -10,17 +10,27 @@
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
 #include <hyp/esr.h>
+#include <hyp/host_psci.h>
 #include <hyp/hyp.h>
 #include <hyp/log.h>
 #include <hyp/psci.h>
 #include <hyp/trap.h>
 
 
-/* The host touched memory it does not own: give it the external abort hardware would. */
+bool host_gicr_emulate(struct cpu_context *host, uint64_t esr, uint64_t pa);
+
+/*
+ * The host touched memory it does not own: give it the external abort hardware
+ * would, unless it is a register EL2 emulates for it.
+ */
 static void host_abort(struct cpu_context *host, uint64_t esr)
 {
 	uint64_t far = read_sysreg(far_el2);
 	uint64_t ipa = ((read_sysreg(hpfar_el2) >> 4) << 12) | (far & 0xfff);
+
+	if (host_gicr_emulate(host, esr, ipa)) {
+		return;
+	}
 	uint64_t ec = ESR_EC(esr) == EC_DABT_LOW ? EC_DABT_CUR : EC_IABT_CUR;
 	uint64_t iss = (ESR_ISS(esr) & ~0x3full & ~ESR_ABT_S1PTW) | FSC_SEA;
 
@@ -31,23 +41,12 @@ static void host_abort(struct cpu_context *host, uint64_t esr)
 	inject_sync_el1(host, ec << ESR_EC_SHIFT | (esr & ESR_IL) | iss, far);
 }
 
-/* SMC from the host: there is no firmware to forward to; answer PSCI, refuse the rest. */
+/* SMC from the host: EL2 stands for the firmware; PSCI is answered, the rest refused. */
 static void host_smc(struct cpu_context *host)
 {
-	uint32_t fn = (uint32_t)host->regs[0];
-
 	skip_instr(host);
-	switch (fn) {
-	case PSCI_VERSION:
-		host->regs[0] = PSCI_VERSION_1_1;
-		break;
-	case PSCI_SYSTEM_OFF:
-		arch_halt(TV_STATUS_OK);
-	case PSCI_SYSTEM_RESET:
-		arch_halt(TV_STATUS_RESET);
-	default:
+	if (!host_psci_call(host)) {
 		host->regs[0] = SMCCC_RET_NOT_SUPPORTED;
-		break;
 	}
 }
 

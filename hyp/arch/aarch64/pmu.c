@@ -5,6 +5,7 @@
  * any guest runs, and the MDCR_EL2 bits that keep a guest's counters to the guest.
  */
 #include <arch/lazy.h>
+#include <arch/platform.h>
 #include <arch/sysreg.h>
 #include <hyp/pmu.h>
 #include <hyp/vm.h>
@@ -16,8 +17,8 @@
 static unsigned nr_counters;
 static uint64_t counters_mask; /* the event counters and the cycle counter, as in PMCNTENSET */
 
-/* The host's registers while a vCPU's are loaded (this_cpu()->pmu_owner). */
-static struct pmu_state host_regs;
+/* Each CPU's host registers while a vCPU's are loaded there (cpu->pmu_owner). */
+static struct pmu_state host_regs[PLATFORM_MAX_CPUS];
 
 void pmu_arch_init(struct hyp_cpu *cpu)
 {
@@ -106,9 +107,11 @@ bool arch_pmu_hw_level(void)
 
 void pmu_take(struct hyp_cpu *cpu, struct vcpu *vcpu)
 {
-	hw_save(&host_regs);
+	struct pmu_state *host = &host_regs[cpu->idx];
+
+	hw_save(host);
 	if (cpu->host_pmcr) {
-		host_regs.pmcr = cpu->host_pmcr & PMCR_STATE; /* as before EL2 stopped it */
+		host->pmcr = cpu->host_pmcr & PMCR_STATE; /* as before EL2 stopped it */
 		cpu->host_pmcr = 0;
 	}
 	hw_load(&vcpu->pmu.regs);
@@ -128,6 +131,6 @@ void pmu_give_back(struct hyp_cpu *cpu)
 
 	hw_save(&vcpu->pmu.regs);
 	vcpu->pmu.counting = pmu_state_counting(&vcpu->pmu.regs);
-	hw_load(&host_regs);
+	hw_load(&host_regs[cpu->idx]);
 	cpu->pmu_owner = NULL;
 }

@@ -222,7 +222,7 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	}
 	sysreg_load_el1(&cpu->host, hyp_state.host_mte);
 	/* With the guest's timer gone from the CPU: the next context's may fire again. */
-	if (cpu->ppis_held) {
+	if (cpu->ppis_left_active) {
 		vgic_release_held_ppis(cpu);
 	}
 	cpu->loaded = &cpu->host;

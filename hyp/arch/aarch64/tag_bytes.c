@@ -2,30 +2,37 @@
 /* Tags one per byte (TV_HC_MTE_COPY_TAGS), with the NEON fast path of tags.S. */
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
+#include <lib/string.h>
 
 extern uint64_t tag_block;
 void tags_to_bytes_256(phys_addr_t pa, uint8_t *bytes);
 void tags_from_bytes_256(phys_addr_t pa, const uint8_t *bytes);
-void simd_save4(uint8_t save[64]);
-void simd_load4(const uint8_t save[64]);
+void simd_save8(uint8_t save[ARCH_TAG_BYTES_SAVE]);
+void simd_load8(const uint8_t save[ARCH_TAG_BYTES_SAVE]);
 
 #define CPTR_TFP (1ull << 10)
 
-static uint64_t saved_cptr;
-
-void arch_tag_bytes_begin(uint8_t save[64])
+/*
+ * CPTR_EL2.TFP traps FP/SIMD at EL2 too: lift it while the hypervisor uses v0-v7. Its
+ * value goes in the caller's save area after the registers (this CPU's, not a global).
+ */
+void arch_tag_bytes_begin(uint8_t save[ARCH_TAG_BYTES_SAVE])
 {
-	/* CPTR_EL2.TFP traps FP/SIMD at EL2 too: lift it while the hypervisor uses v0-v3. */
-	saved_cptr = read_sysreg(cptr_el2);
-	write_sysreg(cptr_el2, saved_cptr & ~CPTR_TFP);
+	uint64_t cptr = read_sysreg(cptr_el2);
+
+	memcpy(save + 128, &cptr, sizeof(cptr));
+	write_sysreg(cptr_el2, cptr & ~CPTR_TFP);
 	isb();
-	simd_save4(save);
+	simd_save8(save);
 }
 
-void arch_tag_bytes_end(const uint8_t save[64])
+void arch_tag_bytes_end(const uint8_t save[ARCH_TAG_BYTES_SAVE])
 {
-	simd_load4(save);
-	write_sysreg(cptr_el2, saved_cptr);
+	uint64_t cptr;
+
+	memcpy(&cptr, save + 128, sizeof(cptr));
+	simd_load8(save);
+	write_sysreg(cptr_el2, cptr);
 	isb();
 }
 

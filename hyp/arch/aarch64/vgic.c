@@ -6,6 +6,7 @@
  * without the host.
  */
 #include <arch/lazy.h>
+#include <arch/percpu.h>
 #include <arch/sysreg.h>
 #include <hyp/arch.h>
 #include <hyp/pmu.h>
@@ -114,6 +115,11 @@ void vgic_arch_init(void)
 		vgic_nr_lrs = VGIC_MAX_LRS;
 	}
 	nr_aprs = ICH_VTR_PREBITS(vtr) <= 5 ? 1 : 1u << (ICH_VTR_PREBITS(vtr) - 5);
+}
+
+/* Every CPU's interface starts as no guest left it. */
+void vgic_cpu_init(void)
+{
 	reset_interface();
 }
 
@@ -217,23 +223,23 @@ static void phys_eoi(uint64_t intid)
 static void phys_hold_active(uint64_t intid)
 {
 	phys_write_eoi(intid, true, false);
-	this_cpu()->ppis_held |= 1u << intid;
+	this_cpu()->ppis_left_active |= 1u << intid;
 }
 
 static void phys_release(struct hyp_cpu *cpu, uint32_t ppis)
 {
-	ppis &= cpu->ppis_held;
+	ppis &= cpu->ppis_left_active;
 	for (unsigned intid = 16; intid < 32; intid++) {
 		if (ppis & (1u << intid)) {
 			phys_write_eoi(intid, true, true);
 		}
 	}
-	cpu->ppis_held &= ~ppis;
+	cpu->ppis_left_active &= ~ppis;
 }
 
 void vgic_release_held_ppis(struct hyp_cpu *cpu)
 {
-	phys_release(cpu, cpu->ppis_held);
+	phys_release(cpu, cpu->ppis_left_active);
 }
 
 /* The guest deactivated an interrupt EL2 asked to hear about: look at its level again. */

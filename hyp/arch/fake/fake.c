@@ -22,6 +22,9 @@ static size_t console_len;
 unsigned fake_tlbi_ipa, fake_tlbi_vmid;
 bool fake_idst = true;
 
+/* What the fake host may reach besides RAM: one device page, as a UART would be. */
+static const struct mem_range fake_devices = { 0x09000000, PAGE_SIZE };
+
 void fake_hyp_init(const struct fake_config *cfg)
 {
 	uint64_t pages = cfg->ram_size >> PAGE_SHIFT;
@@ -56,7 +59,7 @@ void fake_hyp_init(const struct fake_config *cfg)
 	memmap.hyp_base = FAKE_RAM_BASE;
 	memmap.hyp_size = cfg->hyp_size;
 	pool_init(&s2_pool, ram + meta_bytes, cfg->hyp_size - meta_bytes);
-	if (mem_protect_init((struct hyp_page *)ram, 0, FAKE_RAM_BASE)) {
+	if (mem_protect_init((struct hyp_page *)ram, &fake_devices, 1)) {
 		fprintf(stderr, "fake_hyp_init: stage-2 pool too small\n");
 		abort();
 	}
@@ -158,19 +161,36 @@ void arch_page_zero_tagged(phys_addr_t pa)
 	arch_page_clear_tags(pa);
 }
 
+/* The aarch64 versions store words: an unaligned buffer must not pass the unit tests. */
+static void check_aligned(const void *packed)
+{
+	if ((uintptr_t)packed & 7) {
+		fprintf(stderr, "fake: packed tags at %p: not 8-byte aligned\n", packed);
+		abort();
+	}
+}
+
 void arch_page_get_tags(phys_addr_t pa, uint8_t packed[128])
 {
 	const uint8_t *t = tag_ptr(pa_addr(pa));
 
+	check_aligned(packed);
 	for (unsigned i = 0; i < 128; i++) {
 		packed[i] = (uint8_t)(t[2 * i] | t[2 * i + 1] << 4);
 	}
+}
+
+void arch_page_take_tags(phys_addr_t pa, uint8_t packed[128])
+{
+	arch_page_get_tags(pa, packed);
+	arch_page_clear_tags(pa);
 }
 
 void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128])
 {
 	uint8_t *t = tag_ptr(pa_addr(pa));
 
+	check_aligned(packed);
 	for (unsigned i = 0; i < 128; i++) {
 		t[2 * i] = packed[i] & 0xf;
 		t[2 * i + 1] = packed[i] >> 4;
@@ -178,12 +198,12 @@ void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128])
 	fake_cache_write(pa_addr(pa), FAKE_CACHE_TAGS);
 }
 
-void arch_tag_bytes_begin(uint8_t save[64])
+void arch_tag_bytes_begin(uint8_t save[ARCH_TAG_BYTES_SAVE])
 {
-	memset(save, 0, 64);
+	memset(save, 0, ARCH_TAG_BYTES_SAVE);
 }
 
-void arch_tag_bytes_end(const uint8_t save[64])
+void arch_tag_bytes_end(const uint8_t save[ARCH_TAG_BYTES_SAVE])
 {
 	(void)save;
 }
@@ -247,6 +267,14 @@ void arch_ptimer_changed(struct vcpu *vcpu)
 bool arch_image_intact(void)
 {
 	return true;
+}
+
+uint64_t fake_iommu_faults;
+
+uint64_t arch_iommu_faults(struct iommu_fault *last)
+{
+	*last = (struct iommu_fault){ 0x8, 0x10, true, 0x40201000 };
+	return fake_iommu_faults;
 }
 
 void arch_console_write(const char *s, size_t n)

@@ -35,28 +35,61 @@ void arch_page_clear_tags(phys_addr_t pa);     /* tags only */
 void arch_page_clean_poc(phys_addr_t pa, bool tags);
 /* Zeroes a page's data, and its tags if `tags`, and cleans it to PoC (one pass if it can). */
 void arch_page_zero_poc(phys_addr_t pa, bool tags);
-/* Tags packed two per byte, granule 2i in the low nibble of byte i (lib/tagcodec.h). */
+/*
+ * Tags packed two per byte, granule 2i in the low nibble of byte i (lib/tagcodec.h),
+ * in an 8-byte aligned buffer. take_tags reads them and clears them in one pass.
+ */
 void arch_page_get_tags(phys_addr_t pa, uint8_t packed[128]);
+void arch_page_take_tags(phys_addr_t pa, uint8_t packed[128]);
 void arch_page_set_tags(phys_addr_t pa, const uint8_t packed[128]);
 /*
  * Tags as one byte per granule (KVM_ARM_MTE_COPY_TAGS layout); from_bytes ignores
  * bits 7:4. Calls must sit between arch_tag_bytes_begin() and _end(): they may use
  * FP/SIMD registers, whose contents (of whichever context owns them) are kept in
- * `save` (64 bytes) meanwhile.
+ * `save` meanwhile.
  */
-void arch_tag_bytes_begin(uint8_t save[64]);
-void arch_tag_bytes_end(const uint8_t save[64]);
+#define ARCH_TAG_BYTES_SAVE 136 /* q0-q7, and a word of the arch's own */
+void arch_tag_bytes_begin(uint8_t save[ARCH_TAG_BYTES_SAVE]);
+void arch_tag_bytes_end(const uint8_t save[ARCH_TAG_BYTES_SAVE]);
 void arch_page_tags_to_bytes(phys_addr_t pa, uint8_t *bytes);
 void arch_page_tags_from_bytes(phys_addr_t pa, const uint8_t *bytes);
 
 /* Whether the hypervisor's code and read-only data are as they were at boot. */
 bool arch_image_intact(void);
 
+/* A DMA the IOMMU refused: the device (PCI requester ID), the fault, the address. */
+struct iommu_fault {
+	uint32_t device;
+	uint8_t type; /* the IOMMU's own event type (SMMUv3: hyp/smmuv3.h) */
+	bool write;
+	uint64_t addr;
+};
+/* Reports (on the console) the DMA faults not reported yet; returns all since boot. */
+uint64_t arch_iommu_faults(struct iommu_fault *last);
+
 /* Console (stderr of the tagvisor CLI). */
 void arch_console_write(const char *s, size_t n);
 
 /* Ends the machine: the CLI sees `code` as the exit status. */
 _Noreturn void arch_halt(int code);
+
+/* ---- CPUs: those of the machine, by index 0..arch_nr_cpus()-1 (0 booted) ---- */
+#define HYP_MAX_CPUS 8
+unsigned arch_nr_cpus(void);
+unsigned arch_this_cpu(void);
+/* The index of the CPU with this MPIDR affinity, or -1. */
+int arch_cpu_index(uint64_t mpidr);
+/*
+ * Powers CPU idx on through the firmware, into the hypervisor's own entry: it sets
+ * itself up at EL2 and then calls host_psci_cpu_up(). Returns a PSCI code.
+ */
+uint64_t arch_cpu_start(unsigned idx);
+/* The firmware's AFFINITY_INFO for CPU idx (PSCI_AFF_*). */
+uint64_t arch_cpu_affinity(unsigned idx);
+/* Powers this CPU off through the firmware. */
+_Noreturn void arch_cpu_stop(void);
+/* Waits for an interrupt (WFI): the host's standby. */
+void arch_cpu_wait(void);
 
 
 

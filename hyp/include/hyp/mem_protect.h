@@ -53,12 +53,19 @@ extern struct hyp_memmap memmap;
 extern struct pgtable host_s2;
 extern struct page_pool s2_pool;
 
+/* A range of physical addresses (a device's registers), page aligned. */
+struct mem_range {
+	uint64_t base;
+	uint64_t size;
+};
+
 /*
  * Sets up page metadata (`meta` has one entry per RAM page), marks the
  * hypervisor's pages, and builds the host's stage-2 identity map of RAM minus
- * the hypervisor, plus the device range below RAM. 0 or -TV_ENOMEM.
+ * the hypervisor, plus exactly the `nr` device ranges the host may reach (its
+ * MMIO, never RAM). 0, or -TV_ENOMEM, or -TV_EINVAL for a device range in RAM.
  */
-int mem_protect_init(struct hyp_page *meta, uint64_t device_base, uint64_t device_size);
+int mem_protect_init(struct hyp_page *meta, const struct mem_range *devices, unsigned nr);
 
 /* The state of a RAM page as component `id` sees it (PS_NOPAGE if not RAM). */
 enum page_state page_state_of(uint64_t pa, uint8_t id);

@@ -68,6 +68,13 @@ int pgt_unmap(struct pgtable *pgt, uint64_t addr, uint64_t size);
 uint64_t pgt_lookup(const struct pgtable *pgt, uint64_t addr, unsigned *level);
 
 /*
+ * The level-3 entries from addr's to the end of their table (*count of them, valid or
+ * not), for walking consecutive pages without a lookup each; NULL if no level-3
+ * table covers addr (nothing mapped there, or a block).
+ */
+const uint64_t *pgt_leaf_table(const struct pgtable *pgt, uint64_t addr, unsigned *count);
+
+/*
  * Rewrites the attributes of the level-3 leaf at addr: clears `clear`, sets `set`.
  * Only for changes that need no break-before-make (permissions, software bits).
  * Returns 0, or -TV_ENOENT if addr has no page mapping.

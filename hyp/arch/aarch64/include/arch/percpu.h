@@ -16,7 +16,13 @@
 #define EXIT_FIQ 2
 #define EXIT_SERROR 3
 
+/* Offsets in struct secondary_boot, which a CPU reads with its MMU still off. */
+#define BOOT_OFF_SP 0
+#define BOOT_OFF_TPIDR 8
+#define BOOT_OFF_MMU 16 /* TTBR0, TCR, MAIR, SCTLR: enable_mmu_el2()'s arguments in order */
+
 #ifndef __ASSEMBLER__
+#include <arch/platform.h>
 #include <hyp/context.h>
 
 struct vcpu;
@@ -28,15 +34,28 @@ struct hyp_cpu {
 	struct cpu_context *fp_owner; /* whose FP/SIMD registers are in hardware */
 	uint64_t pad[1];
 	struct cpu_context host;
+	/* Below here only C looks. */
+	unsigned idx;	   /* this CPU's index in platform.cpu_mpidr */
+	struct vcpu *vcpu; /* the vCPU running here (in VCPU_RUN), or NULL */
 	/* State switched lazily (pmu.c, debug.c, vgic.c): which vCPU's is in hardware. */
-	struct vcpu *pmu_owner;	  /* NULL: the host's PMU registers are in hardware */
-	struct vcpu *debug_owner; /* NULL: the host's breakpoints and watchpoints are */
-	uint64_t host_pmcr;	  /* the host's PMCR_EL0 while EL2 stopped its counters, or 0 */
-	uint64_t guest_mdcr;	  /* MDCR_EL2 for a guest whose PMU and debug are both loaded */
-	uint32_t ppis_held;	  /* PPIs EL2 took for the running guest and left active */
-	bool hyp_timer_armed;	  /* CNTHP stands for the running guest's physical timer */
+	struct vcpu *pmu_owner;	   /* NULL: the host's PMU registers are in hardware */
+	struct vcpu *debug_owner;  /* NULL: the host's breakpoints and watchpoints are */
+	uint64_t host_pmcr;	   /* the host's PMCR_EL0 while EL2 stopped its counters, or 0 */
+	uint64_t guest_mdcr;	   /* MDCR_EL2 for a guest whose PMU and debug are both loaded */
+	uint32_t ppis_left_active; /* PPIs EL2 acknowledged for the guest and left active */
+	bool hyp_timer_armed;	   /* CNTHP stands for the running guest's physical timer */
 	bool has_pmu;
 	bool has_ras; /* FEAT_RAS: a guest's DISR_EL1 is VDISR_EL2 (HCR_EL2.AMO) */
+};
+
+/* One per CPU of the machine; TPIDR_EL2 points at this CPU's. */
+extern struct hyp_cpu hyp_cpus[PLATFORM_MAX_CPUS];
+
+/* What a secondary CPU needs before it can run C: a stack, its hyp_cpu, the MMU. */
+struct secondary_boot {
+	uint64_t sp;
+	uint64_t tpidr;
+	uint64_t ttbr0, tcr, mair, sctlr;
 };
 
 static inline struct hyp_cpu *this_cpu(void)

@@ -60,6 +60,9 @@ extern bool fake_idst;
 typedef bool (*fake_guest_fn)(struct vcpu *vcpu, struct trap_info *trap, void *arg);
 void fake_set_guest(fake_guest_fn fn, void *arg);
 
+/* DMA faults arch_iommu_faults() reports (its last fault is a fixed one). */
+extern uint64_t fake_iommu_faults;
+
 /*
  * The data cache: what EL2 wrote to a page (its data, its tags) stays dirty until
  * arch_page_clean_poc() cleans it. fake_cache_dirty() gives the dirty parts of a page.
