@@ -73,6 +73,7 @@ void guest_main(void)
 	       el0 >= 2 ? "AArch32 too" : "AArch64 only");
 	printf("aarch32: entering EL0 in T32 state\n");
 	esr = a32_run((uint64_t)a32_code, UART_BASE, 'T');
-	printf("\naarch32: back at EL1, ESR_EL1 0x%lx (EC 0x%lx: SVC from AArch32)\n", esr, esr >> 26);
+	printf("\naarch32: back at EL1, ESR_EL1 0x%lx (EC 0x%lx: SVC from AArch32)\n", esr,
+	       esr >> 26);
 	printf("aarch32: done\n");
 }

@@ -8,15 +8,15 @@
  */
 #include "guest.h"
 
-#define MDSCR_SS (1u << 0)
-#define MDSCR_KDE (1u << 13)
-#define MDSCR_MDE (1u << 15)
-#define SPSR_D (1u << 9)
-#define SPSR_SS (1u << 21)
-#define EC_BREAKPOINT 0x31
-#define EC_STEP 0x33
-#define EC_WATCHPOINT 0x35
-#define BCR_EL1_EXEC 0x1e3u /* E, PMC EL1 (0b01), BAS 0b1111 */
+#define MDSCR_SS	  (1u << 0)
+#define MDSCR_KDE	  (1u << 13)
+#define MDSCR_MDE	  (1u << 15)
+#define SPSR_D		  (1u << 9)
+#define SPSR_SS		  (1u << 21)
+#define EC_BREAKPOINT	  0x31
+#define EC_STEP		  0x33
+#define EC_WATCHPOINT	  0x35
+#define BCR_EL1_EXEC	  0x1e3u /* E, PMC EL1 (0b01), BAS 0b1111 */
 #define WCR_EL1_LEN8(lsc) (1u | 1u << 1 | 0xffu << 5 | (lsc) << 3) /* E, PAC EL1, BAS */
 
 static volatile unsigned hits;
@@ -42,7 +42,8 @@ static bool on_debug(struct frame *f, uint64_t esr)
 		return true;
 	}
 	hits += ec != EC_STEP;
-	/* Return with debug exceptions masked (PSTATE.D) and no step pending, as KVM's test does. */
+	/* Return with debug exceptions masked (PSTATE.D) and no step pending, as KVM's test does.
+	 */
 	f->spsr = (f->spsr | SPSR_D) & ~(uint64_t)SPSR_SS;
 	return true;
 }
@@ -123,7 +124,8 @@ void guest_main(void)
 		}
 		debug_off();
 		report(lsc == 2 ? "watchpoint on a store" : "watchpoint on a load");
-		printf("  FAR the watched address: %s\n", hit_far == (uint64_t)&watched ? "yes" : "no");
+		printf("  FAR the watched address: %s\n",
+		       hit_far == (uint64_t)&watched ? "yes" : "no");
 	}
 
 	/*

@@ -11,14 +11,14 @@
 #include "gic.h"
 #include "guest.h"
 
-#define PMU_PPI 23
-#define SW_INCR 0x00
+#define PMU_PPI	     23
+#define SW_INCR	     0x00
 #define INST_RETIRED 0x08
-#define CPU_CYCLES 0x11
-#define PMCR_E 1u
-#define PMCR_P 2u
-#define PMCR_C 4u
-#define PMEVTYPER_P (1u << 31) /* do not count at EL1 */
+#define CPU_CYCLES   0x11
+#define PMCR_E	     1u
+#define PMCR_P	     2u
+#define PMCR_C	     4u
+#define PMEVTYPER_P  (1u << 31) /* do not count at EL1 */
 
 static volatile unsigned overflows;
 static volatile uint64_t ovs_in_handler;
@@ -135,7 +135,8 @@ void guest_main(void)
 	__asm__ volatile("msr daifclr, #2");
 	write_sysreg(pmswinc_el0, 1);
 	isb();
-	for (uint64_t end = counter() + read_sysreg(cntfrq_el0); overflows < 2 && counter() < end;) {
+	for (uint64_t end = counter() + read_sysreg(cntfrq_el0);
+	     overflows < 2 && counter() < end;) {
 	}
 	__asm__ volatile("msr daifset, #2");
 	printf("overflow interrupts taken: %u, PMOVSSET in the handler 0x%lx, counter 0 now %lu\n",

@@ -11,15 +11,17 @@
  *   5 debug spy: reports the address of a function and its MDSCR_EL1; then, with debug
  *     exceptions unmasked (PSTATE.D 0) and without arming anything itself, calls it;
  *     reports whether an exception was taken there, and DBGBCR0_EL1
+ *   6 DISR victim: writes DISR_EL1 (0x80000011, a deferred SError record), reports it twice
+ *   7 DISR spy: reports DISR_EL1
  */
 #include "guest.h"
 
 #include <abi/guest.h>
 
-#define BUSY_LOOPS 10000000ul
-#define ICC_PMR_EL1 s3_0_c4_c6_0
-#define ICC_BPR1_EL1 s3_0_c12_c12_3
-#define ICC_CTLR_EL1 s3_0_c12_c12_4
+#define BUSY_LOOPS	10000000ul
+#define ICC_PMR_EL1	s3_0_c4_c6_0
+#define ICC_BPR1_EL1	s3_0_c12_c12_3
+#define ICC_CTLR_EL1	s3_0_c12_c12_4
 #define ICC_IGRPEN1_EL1 s3_0_c12_c12_7
 
 static void ready(uint64_t a, uint64_t b)
@@ -31,7 +33,8 @@ static void vgic_report(void)
 {
 	uint64_t grp = read_sysreg(ICC_IGRPEN1_EL1), bpr = read_sysreg(ICC_BPR1_EL1);
 
-	ready(read_sysreg(ICC_PMR_EL1), grp | bpr << 8 | (read_sysreg(ICC_CTLR_EL1) & 0xffff) << 16);
+	ready(read_sysreg(ICC_PMR_EL1),
+	      grp | bpr << 8 | (read_sysreg(ICC_CTLR_EL1) & 0xffff) << 16);
 }
 
 static void vgic_victim(void)
@@ -103,6 +106,16 @@ static void debug_spy(void)
 	ready(r.hit, read_sysreg(dbgbcr0_el1));
 }
 
+#define DISR_EL1 s3_0_c12_c1_1
+
+static void disr_victim(void)
+{
+	write_sysreg(DISR_EL1, 0x80000011ul);
+	isb();
+	ready(read_sysreg(DISR_EL1), 0);
+	ready(read_sysreg(DISR_EL1), 0);
+}
+
 void guest_main(void)
 {
 	switch (boot_x0) {
@@ -123,6 +136,12 @@ void guest_main(void)
 		break;
 	case 5:
 		debug_spy();
+		break;
+	case 6:
+		disr_victim();
+		break;
+	case 7:
+		ready(read_sysreg(DISR_EL1), 0);
 		break;
 	default:
 		break;

@@ -12,10 +12,10 @@
 #include "gic.h"
 #include "guest.h"
 
-#define VTIMER_PPI 27
-#define PTIMER_PPI 30
-#define CTL_ENABLE 1u
-#define CTL_IMASK 2u
+#define VTIMER_PPI  27
+#define PTIMER_PPI  30
+#define CTL_ENABLE  1u
+#define CTL_IMASK   2u
 #define CTL_ISTATUS 4u
 
 struct timer {
@@ -28,30 +28,30 @@ struct timer {
 	uint64_t (*read_tval)(void);
 };
 
-#define ACCESSORS(t)                                                  \
-	static void t##_ctl(uint64_t v)                               \
-	{                                                             \
-		write_sysreg(cnt##t##_ctl_el0, v);                    \
-		isb();                                                \
-	}                                                             \
-	static uint64_t t##_read_ctl(void)                            \
-	{                                                             \
-		isb();                                                \
-		return read_sysreg(cnt##t##_ctl_el0);                 \
-	}                                                             \
-	static void t##_cval(uint64_t v)                              \
-	{                                                             \
-		write_sysreg(cnt##t##_cval_el0, v);                   \
-		isb();                                                \
-	}                                                             \
-	static void t##_tval(uint64_t v)                              \
-	{                                                             \
-		write_sysreg(cnt##t##_tval_el0, v);                   \
-		isb();                                                \
-	}                                                             \
-	static uint64_t t##_read_tval(void)                           \
-	{                                                             \
-		return read_sysreg(cnt##t##_tval_el0);                \
+#define ACCESSORS(t)                                                                               \
+	static void t##_ctl(uint64_t v)                                                            \
+	{                                                                                          \
+		write_sysreg(cnt##t##_ctl_el0, v);                                                 \
+		isb();                                                                             \
+	}                                                                                          \
+	static uint64_t t##_read_ctl(void)                                                         \
+	{                                                                                          \
+		isb();                                                                             \
+		return read_sysreg(cnt##t##_ctl_el0);                                              \
+	}                                                                                          \
+	static void t##_cval(uint64_t v)                                                           \
+	{                                                                                          \
+		write_sysreg(cnt##t##_cval_el0, v);                                                \
+		isb();                                                                             \
+	}                                                                                          \
+	static void t##_tval(uint64_t v)                                                           \
+	{                                                                                          \
+		write_sysreg(cnt##t##_tval_el0, v);                                                \
+		isb();                                                                             \
+	}                                                                                          \
+	static uint64_t t##_read_tval(void)                                                        \
+	{                                                                                          \
+		return read_sysreg(cnt##t##_tval_el0);                                             \
 	}
 ACCESSORS(v)
 ACCESSORS(p)
@@ -158,7 +158,8 @@ static void check(const struct timer *t)
 	/* TVAL is CVAL minus the counter, signed (a second leaves room for a busy machine). */
 	t->tval(ms(1000));
 	tval = (int32_t)t->read_tval();
-	printf("  TVAL 1 s ahead: %s\n", tval > 0 && tval <= (int64_t)ms(1000) ? "in (0, 1 s]" : "wrong");
+	printf("  TVAL 1 s ahead: %s\n",
+	       tval > 0 && tval <= (int64_t)ms(1000) ? "in (0, 1 s]" : "wrong");
 	t->tval(ms(1));
 	end = counter() + ms(10);
 	while (counter() < end) {

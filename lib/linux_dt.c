@@ -175,6 +175,61 @@ static void write_pmu(struct fdt_writer *w)
 	fdtw_end_node(w);
 }
 
+/* A PCI address (3 cells: space code, high, low) for a range. */
+static void pci_addr(uint32_t *cells, uint32_t space, uint64_t addr)
+{
+	cells[0] = space;
+	cells[1] = (uint32_t)(addr >> 32);
+	cells[2] = (uint32_t)addr;
+}
+
+/*
+ * QEMU virt's generic ECAM host bridge: configuration space, an I/O and a 32-bit memory
+ * window (virt's 64-bit one lies above a guest's 39-bit IPA space), and INTx routed to
+ * SPIs 3..6, rotated by the device's slot as virt's interrupt-map does.
+ */
+static void write_pcie(struct fdt_writer *w)
+{
+	static const uint32_t mask[4] = { 0x1800, 0, 0, 7 };
+	char name[FDTW_MAX_NODE_NAME + 1];
+	uint32_t reg[4], ranges[14], map[4 * 4 * 10];
+	unsigned n = 0;
+
+	unit_name(name, "pcie", LINUX_DT_PCIE_MMIO);
+	fdtw_begin_node(w, name);
+	fdtw_prop_cells(w, "interrupt-map-mask", mask, 4);
+	for (uint32_t slot = 0; slot < 4; slot++) {
+		for (uint32_t pin = 1; pin <= 4; pin++) {
+			const uint32_t gic = LINUX_DT_PHANDLE_GIC;
+			const uint32_t spi = LINUX_DT_PCIE_SPI + (slot + pin - 1) % 4;
+			/* Child address (3 cells), pin, the GIC, its address and interrupt. */
+			const uint32_t entry[10] = {
+				slot << 11, 0, 0, pin, gic, 0, 0, GIC_SPI, spi, IRQ_TYPE_LEVEL_HIGH
+			};
+
+			memcpy(&map[n], entry, sizeof(entry));
+			n += 10;
+		}
+	}
+	fdtw_prop_cells(w, "interrupt-map", map, n);
+	fdtw_prop_u32(w, "#interrupt-cells", 1);
+	pci_addr(ranges, 0x01000000, 0);
+	put_range(ranges + 3, LINUX_DT_PCIE_PIO, LINUX_DT_PCIE_PIO_SIZE);
+	pci_addr(ranges + 7, 0x02000000, LINUX_DT_PCIE_MMIO);
+	put_range(ranges + 10, LINUX_DT_PCIE_MMIO, LINUX_DT_PCIE_MMIO_SIZE);
+	fdtw_prop_cells(w, "ranges", ranges, 14);
+	put_range(reg, LINUX_DT_PCIE_ECAM, LINUX_DT_PCIE_ECAM_SIZE);
+	fdtw_prop_cells(w, "reg", reg, 4);
+	fdtw_prop_empty(w, "dma-coherent");
+	fdtw_prop_cells(w, "bus-range", (const uint32_t[]){ 0, 0xff }, 2);
+	fdtw_prop_u32(w, "linux,pci-domain", 0);
+	fdtw_prop_u32(w, "#size-cells", 2);
+	fdtw_prop_u32(w, "#address-cells", 3);
+	fdtw_prop_string(w, "device_type", "pci");
+	fdtw_prop_string(w, "compatible", "pci-host-ecam-generic");
+	fdtw_end_node(w);
+}
+
 static void write_chosen(struct fdt_writer *w, const struct linux_dt_config *cfg,
 			 const char *uart_path)
 {
@@ -234,6 +289,9 @@ int linux_dt_build(void *buf, size_t size, const struct linux_dt_config *cfg)
 	write_timer(&w);
 	if (cfg->pmu) {
 		write_pmu(&w);
+	}
+	if (cfg->pcie) {
+		write_pcie(&w);
 	}
 
 	fdtw_begin_node(&w, "aliases");

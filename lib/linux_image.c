@@ -144,7 +144,8 @@ const char *linux_image_strerror(int err)
 	case LINUX_IMAGE_NO_ROOM_INITRD:
 		return "the kernel and the initramfs do not fit in the guest's RAM";
 	case LINUX_IMAGE_TRUNCATED:
-		return "a truncated arm64 Image: the file ends before the sections its header lists";
+		return "a truncated arm64 Image: the file ends before the sections its header "
+		       "lists";
 	case LINUX_IMAGE_IS_ELF:
 		return "an ELF file, which is loaded by its program headers";
 	default:

@@ -321,11 +321,14 @@ int snap_read_header(struct snap_reader *r)
 	/*
 	 * The version before the checksum: a later version may lay its header out
 	 * differently (only the magic and the version stay where they are), and must be
-	 * refused as such, not as a corrupt version 1 stream.
+	 * refused as such, not as a corrupt stream of this version.
 	 */
 	if (h.version != TV_SNAP_VERSION) {
-		return fail(r, "snapshot format version %u, this tagvisor reads version %u%s",
+		return fail(r, "snapshot format version %u, this tagvisor reads version %u%s%s",
 			    h.version, TV_SNAP_VERSION,
+			    h.version == 1 ? " (version 1 vCPUs lack the PMU, debug, physical "
+					     "timer and DISR state this one restores)"
+					   : "",
 			    crc == h.crc ? "" : " (and the header checksum does not match)");
 	}
 	if (crc != h.crc) {
@@ -333,8 +336,8 @@ int snap_read_header(struct snap_reader *r)
 			    h.crc);
 	}
 	if (h.header_size != sizeof(h)) {
-		return fail(r, "header: header_size %u, version 1 has %u", h.header_size,
-			    (unsigned)sizeof(h));
+		return fail(r, "header: header_size %u, version %u has %u", h.header_size,
+			    TV_SNAP_VERSION, (unsigned)sizeof(h));
 	}
 	if (h.kind != TV_SNAP_KIND_SNAPSHOT && h.kind != TV_SNAP_KIND_MIGRATION) {
 		return fail(r, "header: unknown stream kind %u", h.kind);
@@ -560,7 +563,7 @@ static int check_vcpu(struct snap_reader *r, uint32_t n, const uint8_t *p)
 		return fail(r, REC "vCPU %u appears twice", n, "VCPU", idx);
 	}
 	if (ld32(p, offsetof(struct tv_snap_vcpu, reserved)) ||
-	    !zeros64(p, VCPU_STATE(reserved), 5)) {
+	    !zeros64(p, VCPU_STATE(reserved), 7)) {
 		return fail(r, REC "vCPU %u: reserved field not zero", n, "VCPU", idx);
 	}
 	if (flags & ~(uint64_t)TV_VCPU_STATE_OFF) {

@@ -3,21 +3,21 @@
 
 #include "guest.h"
 
-#define GICD_BASE 0x08000000ul
-#define GICR_SGI_BASE (0x080a0000ul + 0x10000ul)
-#define GICD_CTLR 0x0000
-#define GICR_WAKER 0x0014
-#define GICR_IGROUPR0 0x0080
+#define GICD_BASE	0x08000000ul
+#define GICR_SGI_BASE	(0x080a0000ul + 0x10000ul)
+#define GICD_CTLR	0x0000
+#define GICR_WAKER	0x0014
+#define GICR_IGROUPR0	0x0080
 #define GICR_ISENABLER0 0x0100
 #define GICR_ICENABLER0 0x0180
-#define GICR_ISPENDR0 0x0200
+#define GICR_ISPENDR0	0x0200
 #define GICR_ISACTIVER0 0x0300
 #define GICR_IPRIORITYR 0x0400
 
-#define ICC_PMR_EL1 s3_0_c4_c6_0
-#define ICC_IAR1_EL1 s3_0_c12_c12_0
-#define ICC_EOIR1_EL1 s3_0_c12_c12_1
-#define ICC_SRE_EL1 s3_0_c12_c12_5
+#define ICC_PMR_EL1	s3_0_c4_c6_0
+#define ICC_IAR1_EL1	s3_0_c12_c12_0
+#define ICC_EOIR1_EL1	s3_0_c12_c12_1
+#define ICC_SRE_EL1	s3_0_c12_c12_5
 #define ICC_IGRPEN1_EL1 s3_0_c12_c12_7
 
 static volatile uint32_t *reg(uint64_t addr)

@@ -99,10 +99,10 @@ HOST_TEST(vgic_state_does_not_reach_the_next_vm)
 	HT_EXPECT_EQ(tv_hvc(TV_HC_CHECK, 0, 0, 0, 0, 0, 0, NULL), 0);
 }
 
-#define PMCR_E 1ul
+#define PMCR_E	     1ul
 #define INST_RETIRED 0x08
-#define CPU_CYCLES 0x11
-#define BUSY_LOOPS 10000000ul /* guests/side_doors.c */
+#define CPU_CYCLES   0x11
+#define BUSY_LOOPS   10000000ul /* guests/side_doors.c */
 
 static uint64_t read_counter0(void)
 {
@@ -178,8 +178,8 @@ HOST_TEST(pmu_state_does_not_reach_the_next_vm)
 {
 	static struct probe victim, spy;
 
-	HT_EXPECT_EQ(probe_start(&victim, 0, TV_VM_PROTECTED, side_doors_elf, side_doors_elf_end, 2),
-		     0);
+	HT_EXPECT_EQ(
+	    probe_start(&victim, 0, TV_VM_PROTECTED, side_doors_elf, side_doors_elf_end, 2), 0);
 	HT_EXPECT_TRUE(probe_run(&victim));
 	HT_EXPECT_CMP(victim.x1, >=, 0x1234);
 	HT_EXPECT_EQ(victim.x2 & PMCR_E, PMCR_E);
@@ -196,8 +196,8 @@ HOST_TEST(pmu_state_does_not_reach_the_next_vm)
 	guest_destroy(&victim.g);
 }
 
-#define MDSCR_KDE (1ul << 13)
-#define MDSCR_MDE (1ul << 15)
+#define MDSCR_KDE	 (1ul << 13)
+#define MDSCR_MDE	 (1ul << 15)
 #define DBGBCR_E_EL1_ALL 0x1e3ul /* E, PMC EL1, BAS all: an address match at EL1 */
 
 /*
@@ -239,4 +239,27 @@ HOST_TEST(host_breakpoints_do_not_reach_a_guest)
 	HT_EXPECT_EQ(bcr, DBGBCR_E_EL1_ALL);
 	__asm__ volatile("msr dbgbcr0_el1, xzr\nisb");
 	guest_destroy(&spy.g);
+}
+
+/*
+ * A guest's DISR_EL1 is its own (with HCR_EL2.AMO every guest's DISR_EL1 is VDISR_EL2,
+ * which was not switched): a deferred SError record written by one VM is not what the
+ * next reads, and the first keeps its own.
+ */
+HOST_TEST(disr_does_not_reach_the_next_vm)
+{
+	static struct probe victim, spy;
+
+	HT_EXPECT_EQ(
+	    probe_start(&victim, 0, TV_VM_PROTECTED, side_doors_elf, side_doors_elf_end, 6), 0);
+	HT_EXPECT_TRUE(probe_run(&victim));
+	HT_EXPECT_EQ(victim.x1, 0x80000011);
+	HT_EXPECT_EQ(probe_start(&spy, 1, 0, side_doors_elf, side_doors_elf_end, 7), 0);
+	HT_EXPECT_TRUE(probe_run(&spy));
+	host_log("spy found DISR_EL1 0x%lx", spy.x1);
+	HT_EXPECT_EQ(spy.x1, 0);
+	HT_EXPECT_TRUE(probe_run(&victim));
+	HT_EXPECT_EQ(victim.x1, 0x80000011);
+	guest_destroy(&spy.g);
+	guest_destroy(&victim.g);
 }

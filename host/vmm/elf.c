@@ -90,5 +90,6 @@ int guest_load_elf(struct guest *g, const uint8_t *elf, uint64_t size)
 	if (guest_stage_elf(g, elf, size, &entry, &end) || guest_donate_staged(g)) {
 		return -1;
 	}
-	return (int)tv_hvc(TV_HC_VCPU_SET_REG, (uint64_t)g->handle, 0, TV_REG_PC, entry, 0, 0, NULL);
+	return (int)tv_hvc(TV_HC_VCPU_SET_REG, (uint64_t)g->handle, 0, TV_REG_PC, entry, 0, 0,
+			   NULL);
 }

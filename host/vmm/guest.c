@@ -120,6 +120,8 @@ static bool mmio(struct guest *g, struct vcpu_state *vc, const struct hvc_res *r
 		ret = pl011_access(g, ipa - GUEST_UART_IPA, size, write, &data);
 	} else if (ipa >= TV_DOORBELL_IPA && ipa < TV_DOORBELL_IPA + PAGE_SIZE) {
 		ret = g->doorbell ? g->doorbell(g, ipa - TV_DOORBELL_IPA, size, write, &data) : -1;
+	} else if (ipa >= PCI_ECAM_BASE && ipa < PCI_ECAM_BASE + PCI_ECAM_SIZE) {
+		ret = pci_ecam_access(&g->pci, ipa, size, write, &data);
 	} else {
 		ret = vgic_mmio(g, ipa, size, write, &data);
 	}
@@ -148,8 +150,9 @@ static void report_crash(struct guest *g, unsigned v, const struct hvc_res *r)
 {
 	host_log("guest %u vCPU %u crashed: ESR_EL2 0x%lx ELR 0x%lx FAR 0x%lx%s", g->id, v, r->x[2],
 		 r->x[3], r->x[4],
-		 r->x[5] == TV_ERROR_AARCH32 ? " (it entered AArch32 state, which guests may not use)"
-					     : "");
+		 r->x[5] == TV_ERROR_AARCH32
+		     ? " (it entered AArch32 state, which guests may not use)"
+		     : "");
 	/* The guest's own view of its last exception, unless it is protected. */
 	if (!(g->vm_flags & TV_VM_PROTECTED)) {
 		host_log("guest %u vCPU %u last exception: ESR_EL1 0x%lx ELR_EL1 0x%lx FAR_EL1 0x%lx "
@@ -253,8 +256,8 @@ enum run_result guest_run_vcpu(struct guest *g, unsigned v)
 			 * the VM ends, as KVM's default for KVM_EXIT_ARM_NISV (docs/ABI.md;
 			 * TV_RUN_INJECT_DABT would give the guest an abort instead, as QEMU does).
 			 */
-			host_log("guest %u vCPU %u crashed: MMIO at IPA 0x%lx without a valid syndrome "
-				 "(ESR_EL2 0x%lx): the VMM cannot emulate it",
+			host_log("guest %u vCPU %u crashed: MMIO at IPA 0x%lx without a valid "
+				 "syndrome (ESR_EL2 0x%lx): the VMM cannot emulate it",
 				 g->id, v, r.x[2], r.x[3]);
 			return guest_done(g, TV_STATUS_GUEST_CRASH);
 		default:

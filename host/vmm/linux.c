@@ -42,7 +42,10 @@ static void percent_decode(const char *in, char *out, size_t cap)
 
 static const char *kind_name(enum linux_kernel_kind kind)
 {
-	return kind == LINUX_KERNEL_IMAGE ? "Image" : kind == LINUX_KERNEL_RAW ? "raw binary" : "ELF";
+	if (kind == LINUX_KERNEL_IMAGE) {
+		return "Image";
+	}
+	return kind == LINUX_KERNEL_RAW ? "raw binary" : "ELF";
 }
 
 /* Stages the kernel and places everything; sets *entry. */
@@ -67,7 +70,8 @@ static int stage_kernel(struct guest *g, const char *path, const uint8_t *image,
 		}
 	}
 	if (err) {
-		host_log("%s: %s (%lu MiB of RAM)", path, linux_image_strerror(err), g->ram_size >> 20);
+		host_log("%s: %s (%lu MiB of RAM)", path, linux_image_strerror(err),
+			 g->ram_size >> 20);
 		return -1;
 	}
 	return 0;
@@ -107,6 +111,7 @@ int linux_load(struct guest *g, const char *kernel, const char *initrd, const ch
 	cfg.mte = g->vm_flags & TV_VM_MTE;
 	cfg.pmu = !tv_hvc(TV_HC_FEATURES, 0, 0, 0, 0, 0, 0, &features) &&
 		  (features.x[1] & TV_FEAT_PMU);
+	cfg.pcie = g->pci.present;
 	dt_size = linux_dt_build(dtb, sizeof(dtb), &cfg);
 	if (dt_size < 0) {
 		host_log("cannot build the guest's device tree: %d", dt_size);

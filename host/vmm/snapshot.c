@@ -305,6 +305,7 @@ int snapshot_restore(struct guest *g, struct snap_reader *r, const struct restor
 			}
 			if (c->vm_flags & TV_VM_GIC) {
 				vgic_init(g);
+				g->pci.present = true;
 			}
 		} else if (type == TV_SNAP_PAGES) {
 			struct snap_page_iter it;

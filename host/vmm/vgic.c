@@ -160,7 +160,7 @@ static bool bitmap_access(struct guest *g, struct vgic_irq_bank *b, unsigned reg
 		return false;
 	}
 	if (!write) {
-		/* SGIs and PPIs become pending at EL2 (the guest's own SGIs, the timers' levels). */
+		/* SGIs and PPIs become pending at EL2 (the guest's SGIs, the timers' levels). */
 		*data = first == 0 && field == &b->pending ? private_state(g, true) : *field;
 		return true;
 	}

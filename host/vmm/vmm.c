@@ -120,6 +120,7 @@ static int run_linux(uint32_t flags)
 		return TV_STATUS_HYP_ERROR;
 	}
 	vgic_init(g);
+	g->pci.present = true;
 	if (linux_load(g, bootarg("kernel"), bootarg("initrd"), bootarg("cmdline"))) {
 		return TV_STATUS_BAD_INPUT;
 	}

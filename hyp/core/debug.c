@@ -6,20 +6,20 @@
 #include <hyp/trap.h>
 #include <hyp/vm.h>
 
-#define ENC_MDRAR_EL1 SYS_ENC(2, 0, 1, 0, 0)
-#define ENC_OSLAR_EL1 SYS_ENC(2, 0, 1, 0, 4)
-#define ENC_OSLSR_EL1 SYS_ENC(2, 0, 1, 1, 4)
-#define ENC_OSDLR_EL1 SYS_ENC(2, 0, 1, 3, 4)
+#define ENC_MDRAR_EL1	SYS_ENC(2, 0, 1, 0, 0)
+#define ENC_OSLAR_EL1	SYS_ENC(2, 0, 1, 0, 4)
+#define ENC_OSLSR_EL1	SYS_ENC(2, 0, 1, 1, 4)
+#define ENC_OSDLR_EL1	SYS_ENC(2, 0, 1, 3, 4)
 #define ENC_DBGPRCR_EL1 SYS_ENC(2, 0, 1, 4, 4)
 /* The debug communications channel: trapped with MDCR_EL2.TDCC even once loaded. */
-#define ENC_MDCCSR_EL0 SYS_ENC(2, 3, 0, 1, 0)
-#define ENC_DBGDTR_EL0 SYS_ENC(2, 3, 0, 4, 0)
+#define ENC_MDCCSR_EL0	 SYS_ENC(2, 3, 0, 1, 0)
+#define ENC_DBGDTR_EL0	 SYS_ENC(2, 3, 0, 4, 0)
 #define ENC_DBGDTRRX_EL0 SYS_ENC(2, 3, 0, 5, 0)
-#define ENC_MDCCINT_EL1 SYS_ENC(2, 0, 0, 2, 0)
+#define ENC_MDCCINT_EL1	 SYS_ENC(2, 0, 0, 2, 0)
 
 #define EC_SOFTSTP_LOW 0x32
-#define ESR_SS_ISV (1ull << 24) /* an instruction was stepped: EX is valid */
-#define SS_IFSC 0x22
+#define ESR_SS_ISV     (1ull << 24) /* an instruction was stepped: EX is valid */
+#define SS_IFSC	       0x22
 
 void debug_step_done(struct vcpu *vcpu)
 {
@@ -37,15 +37,12 @@ void debug_step_done(struct vcpu *vcpu)
 	enabled = (mdscr & MDSCR_SS) && !vcpu->debug.oslk &&
 		  (el0 || ((mdscr & MDSCR_KDE) && !(c->pstate & PSR_D)));
 	if (enabled) {
-		inject_sync_el1(c, (uint64_t)(el0 ? EC_SOFTSTP_LOW : EC_SOFTSTP_LOW + 1) << ESR_EC_SHIFT |
-					   ESR_IL | ESR_SS_ISV | SS_IFSC,
+		inject_sync_el1(c,
+				(uint64_t)(el0 ? EC_SOFTSTP_LOW : EC_SOFTSTP_LOW + 1)
+					<< ESR_EC_SHIFT |
+				    ESR_IL | ESR_SS_ISV | SS_IFSC,
 				ctxt_sys_read(c, CTX_FAR_EL1));
 	}
-}
-
-bool debug_in_use(uint64_t mdscr)
-{
-	return mdscr & (MDSCR_SS | MDSCR_KDE | MDSCR_MDE);
 }
 
 /*
@@ -59,6 +56,24 @@ static bool raz_wi(uint32_t enc, bool read)
 	}
 	return enc == ENC_OSDLR_EL1 || enc == ENC_DBGPRCR_EL1 || enc == ENC_DBGDTR_EL0 ||
 	       enc == ENC_DBGDTRRX_EL0 || enc == ENC_MDCCINT_EL1;
+}
+
+#define DBGBCR_GUEST 0xffc1e7ull   /* BT, LBN, SSC, BAS, PMC, E (not HMC) */
+#define DBGWCR_GUEST 0x1f1fdfffull /* MASK, WT, LBN, SSC, BAS, LSC, PAC, E (not HMC) */
+#define DBGVR_ADDR   (~3ull)	   /* bits 1:0 RES0 */
+
+void debug_state_sanitize(struct debug_state *s)
+{
+	unsigned brps = arch_debug_brps(), wrps = arch_debug_wrps();
+
+	for (unsigned i = 0; i < DEBUG_MAX_BPS; i++) {
+		s->bcr[i] &= i < brps ? DBGBCR_GUEST : 0;
+		s->bvr[i] &= i < brps ? DBGVR_ADDR : 0;
+		s->wcr[i] &= i < wrps ? DBGWCR_GUEST : 0;
+		s->wvr[i] &= i < wrps ? DBGVR_ADDR : 0;
+	}
+	s->claim &= 0xff;
+	s->oslk &= 1;
 }
 
 bool debug_trap(struct vcpu *vcpu, uint64_t esr)

@@ -96,6 +96,7 @@ static bool handle_mmio(struct vcpu *vcpu, const struct trap_info *t, uint64_t i
 	uint64_t data = 0;
 
 	vcpu->mmio_far = t->far;
+	vcpu->mmio_write = write; /* WnR is valid without ISV too: an abort reports it */
 	/*
 	 * Without a valid syndrome (LDP, a writeback, ...) the access cannot be emulated: as
 	 * KVM's KVM_EXIT_ARM_NISV, the VMM hears of it and answers with an abort.
@@ -154,7 +155,7 @@ static bool handle_abort(struct vcpu *vcpu, const struct trap_info *t, struct tv
 		return true;
 	}
 	if (t->esr & ESR_ABT_S1PTW) {
-		inject_dabt(&vcpu->ctxt, t->far);
+		inject_dabt(&vcpu->ctxt, t->far, false);
 		return true;
 	}
 	return handle_mmio(vcpu, t, ipa, exit);
@@ -196,12 +197,12 @@ bool vcpu_wfi(struct vcpu *vcpu, struct tv_exit *exit)
 /* Emulates a trapped system register access (an SGI, ID or MTE register). */
 static bool handle_sysreg(struct vcpu *vcpu, const struct trap_info *t)
 {
-	struct cpu_view view = { vm_has_mte(vcpu->vm), true };
-
 	if (ptimer_emulate(vcpu, t->esr) || pmu_trap(vcpu, t->esr) || debug_trap(vcpu, t->esr)) {
 		return true;
 	}
 	if (!(vcpu->vm->flags & TV_VM_GIC) || !vgic_emulate_sgi(vcpu, t->esr)) {
+		struct cpu_view view = { vm_has_mte(vcpu->vm), true };
+
 		emulate_sysreg(&vcpu->ctxt, t->esr, &view);
 	}
 	return true;
@@ -216,8 +217,8 @@ bool handle_guest_trap(struct vcpu *vcpu, const struct trap_info *t, struct tv_e
 	if (ESR_EC(t->esr) == EC_HVC64) {
 		return handle_guest_call(vcpu, exit);
 	}
-	/* Nothing is emulated for AArch32 (run.c says why): a 16-bit T32 instruction is not 4 bytes. */
-	if (vcpu->ctxt.pstate & PSR_MODE32) {
+	/* Nothing is emulated for AArch32 (run.c says why): a T32 instruction may be 2 bytes. */
+	if (__builtin_expect(vcpu->ctxt.pstate & PSR_MODE32, 0)) {
 		vcpu_stop_aarch32(vcpu, t->esr, exit);
 		return false;
 	}

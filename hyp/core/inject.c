@@ -58,9 +58,11 @@ void inject_undef(struct cpu_context *ctxt)
 	inject_sync_el1(ctxt, ESR_UNDEF, ctxt_sys_read(ctxt, CTX_FAR_EL1));
 }
 
-void inject_dabt(struct cpu_context *ctxt, uint64_t far)
+void inject_dabt(struct cpu_context *ctxt, uint64_t far, bool write)
 {
-	inject_sync_el1(ctxt, (uint64_t)EC_DABT_CUR << ESR_EC_SHIFT | ESR_IL | FSC_SEA, far);
+	uint64_t esr = (uint64_t)EC_DABT_CUR << ESR_EC_SHIFT | ESR_IL | FSC_SEA;
+
+	inject_sync_el1(ctxt, write ? esr | ESR_DABT_WNR : esr, far);
 }
 
 void inject_iabt(struct cpu_context *ctxt, uint64_t far)

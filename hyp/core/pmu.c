@@ -13,7 +13,8 @@ bool pmu_is_reg(uint32_t enc)
 		return false;
 	}
 	/* PMCR..PMCEID1, PMCCNTR..PMXEVCNTR, PMUSERENR, PMOVSSET (op1 3, CRn 9). */
-	if (op1 == 3 && crn == 9 && (crm == 12 || crm == 13 || (crm == 14 && (op2 == 0 || op2 == 3)))) {
+	if (op1 == 3 && crn == 9 &&
+	    (crm == 12 || crm == 13 || (crm == 14 && (op2 == 0 || op2 == 3)))) {
 		return true;
 	}
 	/* PMINTENSET, PMINTENCLR, PMMIR (op1 0, CRn 9, CRm 14). */
@@ -22,6 +23,30 @@ bool pmu_is_reg(uint32_t enc)
 	}
 	/* PMEVCNTR<n>, PMEVTYPER<n>, PMCCFILTR (op1 3, CRn 14, CRm 8..15). */
 	return op1 == 3 && crn == 14 && crm >= 8;
+}
+
+#define PMU_FILTER_GUEST (1ull << 31 | 1ull << 30) /* P, U: EL1 and EL0 */
+#define PMU_EVTCOUNT	 0xffffull
+#define PMUSERENR_BITS	 0xfull /* EN, SW, CR, ER */
+#define PMSELR_BITS	 0x1full
+
+void pmu_state_sanitize(struct pmu_state *s)
+{
+	unsigned n = arch_pmu_present() ? arch_pmu_counters() : 0;
+	uint64_t counters = ((1ull << n) - 1) | (n ? PMU_CYCLE_BIT : 0);
+
+	s->pmcr &= n ? PMCR_STATE : 0;
+	s->cnten &= counters;
+	s->inten &= counters;
+	s->ovs &= counters;
+	s->selr &= n ? PMSELR_BITS : 0;
+	s->userenr &= n ? PMUSERENR_BITS : 0;
+	s->ccfiltr &= n ? PMU_FILTER_GUEST : 0;
+	s->ccntr = n ? s->ccntr : 0;
+	for (unsigned i = 0; i < PMU_MAX_COUNTERS; i++) {
+		s->evtyper[i] &= i < n ? PMU_FILTER_GUEST | PMU_EVTCOUNT : 0;
+		s->evcntr[i] = i < n ? s->evcntr[i] : 0;
+	}
 }
 
 bool pmu_state_level(const struct pmu_state *s)

@@ -51,7 +51,7 @@ static int64_t complete_pending(struct vcpu *vcpu, uint64_t flags, uint64_t valu
 
 	if (flags & TV_RUN_INJECT_DABT) {
 		/* The guest sees an external abort at the faulting address; pc stays. */
-		inject_dabt(&vcpu->ctxt, vcpu->mmio_far);
+		inject_dabt(&vcpu->ctxt, vcpu->mmio_far, vcpu->mmio_write);
 	} else if (mmio) {
 		if (flags & TV_RUN_MMIO_READ) {
 			complete_mmio_read(vcpu, value);
@@ -83,10 +83,12 @@ void vcpu_stop_aarch32(struct vcpu *vcpu, uint64_t esr, struct tv_exit *exit)
  * state when it leaves the CPU (or when it traps: exit.c) is stopped, so EL2 never
  * emulates an AArch32 instruction.
  */
-static void check_aarch64(struct vcpu *vcpu, struct tv_exit *exit)
+static inline void check_aarch64(struct vcpu *vcpu, struct tv_exit *exit)
 {
-	if ((vcpu->ctxt.pstate & PSR_MODE32) || !tv_spsr_el1_valid(vcpu->ctxt.sys[CTX_SPSR_EL1])) {
-		vcpu_stop_aarch32(vcpu, exit->reason == TV_EXIT_GUEST_ERROR ? exit->data[0] : 0, exit);
+	if (__builtin_expect((vcpu->ctxt.pstate | vcpu->ctxt.sys[CTX_SPSR_EL1]) & PSR_MODE32, 0)) {
+		uint64_t esr = exit->reason == TV_EXIT_GUEST_ERROR ? exit->data[0] : 0;
+
+		vcpu_stop_aarch32(vcpu, esr, exit);
 	}
 }
 
@@ -114,7 +116,9 @@ static int64_t run_claimed(struct vcpu *vcpu, uint64_t flags, uint64_t value, st
 		*exit = (struct tv_exit){ TV_EXIT_CPU_OFF, { 0 } };
 		return 0;
 	}
-	debug_step_done(vcpu); /* a completed MMIO access the guest was stepping */
+	if (vcpu->ctxt.step_done) {
+		debug_step_done(vcpu); /* a completed MMIO access the guest was stepping */
+	}
 	if (flags & TV_RUN_COMPLETE_ONLY) {
 		*exit = (struct tv_exit){ TV_EXIT_NONE, { 0 } };
 		return 0;

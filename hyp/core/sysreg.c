@@ -58,7 +58,7 @@ static const struct id_cap id_caps[] = {
 	/* EL0 and EL1 AArch64 only: a vCPU found in AArch32 is stopped (run.c). */
 	{ ENC_ID_AA64PFR0_EL1, 0, 1 },
 	{ ENC_ID_AA64PFR0_EL1, 4, 1 },
-	/* CSV2 without FEAT_CSV2_2: SCXTNUM_EL0/EL1 are not switched (HCR_EL2.EnSCXT traps them). */
+	/* CSV2 without FEAT_CSV2_2: SCXTNUM_EL0/EL1 are not switched (HCR_EL2.EnSCXT 0 traps). */
 	{ ENC_ID_AA64PFR0_EL1, 56, 1 },
 };
 
@@ -97,6 +97,50 @@ static void write_rt(struct cpu_context *ctxt, unsigned rt, uint64_t val)
 	}
 }
 
+/*
+ * Registers a guest reads as zero and writes to no effect, trapped so that no state of
+ * theirs is shared between contexts: what QEMU's CPU holds in them too.
+ *  - ACTLR_EL1 (HCR_EL2.TACR), IMPLEMENTATION DEFINED: zero on QEMU's max CPU.
+ *  - LORegions (HCR_EL2.TLOR): LORID_EL1 says there are none, the others are RAZ/WI.
+ *  - RAS error records (HCR_EL2.TERR): ERRIDR_EL1 says there are none.
+ * ro: a read-only register, which UNDEFs when written.
+ */
+static const struct {
+	uint32_t enc;
+	bool ro;
+} raz_wi[] = {
+	{ SYS_ENC(3, 0, 1, 0, 1), false },  /* ACTLR_EL1 */
+	{ SYS_ENC(3, 0, 10, 4, 0), false }, /* LORSA_EL1 */
+	{ SYS_ENC(3, 0, 10, 4, 1), false }, /* LOREA_EL1 */
+	{ SYS_ENC(3, 0, 10, 4, 2), false }, /* LORN_EL1 */
+	{ SYS_ENC(3, 0, 10, 4, 3), false }, /* LORC_EL1 */
+	{ SYS_ENC(3, 0, 10, 4, 7), true },  /* LORID_EL1 */
+	{ SYS_ENC(3, 0, 5, 3, 0), true },   /* ERRIDR_EL1 */
+	{ SYS_ENC(3, 0, 5, 3, 1), false },  /* ERRSELR_EL1 */
+	{ SYS_ENC(3, 0, 5, 4, 0), true },   /* ERXFR_EL1 */
+	{ SYS_ENC(3, 0, 5, 4, 1), false },  /* ERXCTLR_EL1 */
+	{ SYS_ENC(3, 0, 5, 4, 2), false },  /* ERXSTATUS_EL1 */
+	{ SYS_ENC(3, 0, 5, 4, 3), false },  /* ERXADDR_EL1 */
+	{ SYS_ENC(3, 0, 5, 4, 4), true },   /* ERXPFGF_EL1 */
+	{ SYS_ENC(3, 0, 5, 4, 5), false },  /* ERXPFGCTL_EL1 */
+	{ SYS_ENC(3, 0, 5, 4, 6), false },  /* ERXPFGCDN_EL1 */
+	{ SYS_ENC(3, 0, 5, 5, 0), false },  /* ERXMISC0_EL1 */
+	{ SYS_ENC(3, 0, 5, 5, 1), false },  /* ERXMISC1_EL1 */
+	{ SYS_ENC(3, 0, 5, 5, 2), false },  /* ERXMISC2_EL1 */
+	{ SYS_ENC(3, 0, 5, 5, 3), false },  /* ERXMISC3_EL1 */
+};
+
+/* Whether enc is one of raz_wi[] that this access may use. */
+static bool is_raz_wi(uint32_t enc, bool read)
+{
+	for (unsigned i = 0; i < sizeof(raz_wi) / sizeof(raz_wi[0]); i++) {
+		if (raz_wi[i].enc == enc) {
+			return read || !raz_wi[i].ro;
+		}
+	}
+	return false;
+}
+
 void emulate_sysreg(struct cpu_context *ctxt, uint64_t esr, const struct cpu_view *view)
 {
 	uint32_t enc = (uint32_t)(esr & ESR_SYS_ENC_MASK);
@@ -105,6 +149,10 @@ void emulate_sysreg(struct cpu_context *ctxt, uint64_t esr, const struct cpu_vie
 
 	if (is_id_space(enc) && read) {
 		write_rt(ctxt, rt, id_reg_view(enc, arch_read_id_reg(enc), view));
+	} else if (view->guest && is_raz_wi(enc, read)) {
+		if (read) {
+			write_rt(ctxt, rt, 0);
+		}
 	} else if (enc == ENC_GMID_EL1 && !view->mte) {
 		/* A CPU without MTE2: with FEAT_IDST the read reports its own syndrome. */
 		if (arch_has_idst()) {

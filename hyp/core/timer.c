@@ -8,10 +8,10 @@
 #include <hyp/vm.h>
 
 #define ENC_CNTP_TVAL_EL0 SYS_ENC(3, 3, 14, 2, 0)
-#define ENC_CNTP_CTL_EL0 SYS_ENC(3, 3, 14, 2, 1)
+#define ENC_CNTP_CTL_EL0  SYS_ENC(3, 3, 14, 2, 1)
 #define ENC_CNTP_CVAL_EL0 SYS_ENC(3, 3, 14, 2, 2)
-#define ENC_CNTPCT_EL0 SYS_ENC(3, 3, 14, 0, 1)
-#define ENC_CNTPCTSS_EL0 SYS_ENC(3, 3, 14, 0, 5)
+#define ENC_CNTPCT_EL0	  SYS_ENC(3, 3, 14, 0, 1)
+#define ENC_CNTPCTSS_EL0  SYS_ENC(3, 3, 14, 0, 5)
 
 bool timer_level(uint64_t ctl, uint64_t cval, uint64_t now)
 {

@@ -1,15 +1,64 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A vCPU's whole state for snapshots and migration, in the stable layout of
- * struct tv_vcpu_state: the context's register file, and the VM's virtual
+ * struct tv_vcpu_state: the context's register file, the state the hypervisor switches
+ * lazily or emulates (DISR, the physical timer, debug, PMU), and the VM's virtual
  * counter, which continues where it was when a state is restored elsewhere.
  */
 #include <abi/hvc.h>
 #include <abi/snapshot.h>
 #include <hyp/arch.h>
+#include <hyp/debug.h>
 #include <hyp/mem_protect.h>
+#include <hyp/pmu.h>
+#include <hyp/timer.h>
 #include <hyp/vm.h>
 #include <lib/string.h>
+
+/* The lazily switched and emulated state, to the stream's layout and back. */
+static void extra_to_abi(const struct vcpu *vcpu, struct tv_vcpu_state *s)
+{
+	const struct debug_state *d = &vcpu->debug;
+	const struct pmu_state *p = &vcpu->pmu.regs;
+
+	s->disr_el1 = vcpu->disr_el1;
+	s->ptimer = (struct tv_ptimer_state){ vcpu->ptimer.ctl, vcpu->ptimer.cval };
+	memcpy(s->debug.bcr, d->bcr, sizeof(d->bcr));
+	memcpy(s->debug.bvr, d->bvr, sizeof(d->bvr));
+	memcpy(s->debug.wcr, d->wcr, sizeof(d->wcr));
+	memcpy(s->debug.wvr, d->wvr, sizeof(d->wvr));
+	s->debug.claim = d->claim;
+	s->debug.oslsr = d->oslk ? OSLSR_OSLK : 0;
+	s->pmu = (struct tv_pmu_state){ p->pmcr, p->cnten, p->inten, p->ovs,
+					p->selr, p->userenr, p->ccfiltr, p->ccntr, { 0 }, { 0 } };
+	memcpy(s->pmu.evcntr, p->evcntr, sizeof(p->evcntr));
+	memcpy(s->pmu.evtyper, p->evtyper, sizeof(p->evtyper));
+}
+
+/* As hardware would: what the CPU cannot hold is dropped (pmu.c, debug.c say what). */
+static void extra_from_abi(struct vcpu *vcpu, const struct tv_vcpu_state *s)
+{
+	struct debug_state *d = &vcpu->debug;
+	struct pmu_state *p = &vcpu->pmu.regs;
+
+	vcpu->disr_el1 = s->disr_el1 & DISR_BITS;
+	vcpu->ptimer = (struct ptimer){ s->ptimer.ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK),
+					s->ptimer.cval };
+	memcpy(d->bcr, s->debug.bcr, sizeof(d->bcr));
+	memcpy(d->bvr, s->debug.bvr, sizeof(d->bvr));
+	memcpy(d->wcr, s->debug.wcr, sizeof(d->wcr));
+	memcpy(d->wvr, s->debug.wvr, sizeof(d->wvr));
+	d->claim = s->debug.claim;
+	d->oslk = (s->debug.oslsr & OSLSR_OSLK) != 0;
+	debug_state_sanitize(d);
+	*p = (struct pmu_state){ s->pmu.pmcr, s->pmu.cntenset, s->pmu.intenset, s->pmu.ovsset,
+				 s->pmu.selr, s->pmu.userenr, s->pmu.ccfiltr, s->pmu.ccntr,
+				 { 0 }, { 0 } };
+	memcpy(p->evcntr, s->pmu.evcntr, sizeof(p->evcntr));
+	memcpy(p->evtyper, s->pmu.evtyper, sizeof(p->evtyper));
+	pmu_state_sanitize(p);
+	vcpu->pmu.counting = pmu_state_counting(p);
+}
 
 /* Where each EL1 system register of the context lives in struct tv_vcpu_state. */
 static const struct {
@@ -99,6 +148,7 @@ int64_t vcpu_get_state(uint64_t handle, uint64_t idx, uint64_t buf)
 	s.fpcr = c->fp.fpcr;
 	s.cntvct = arch_counter() - vcpu->vm->cntvoff;
 	s.flags = vcpu->off || vcpu->stopped ? TV_VCPU_STATE_OFF : 0;
+	extra_to_abi(vcpu, &s);
 	memcpy(hyp_va(pa_init(buf)), &s, sizeof(s));
 	vcpu_state_access_done(vcpu);
 	return 0;
@@ -136,6 +186,7 @@ int64_t vcpu_set_state(uint64_t handle, uint64_t idx, uint64_t buf)
 	vcpu->off = s.flags & TV_VCPU_STATE_OFF;
 	hyp_unlock(&vcpu->vm->lock);
 	vcpu->pending = PENDING_NONE;
+	extra_from_abi(vcpu, &s);
 	/* The VM's counter continues from the saved value. */
 	vcpu->vm->cntvoff = arch_counter() - s.cntvct;
 	vcpu_state_access_done(vcpu);

@@ -171,9 +171,11 @@ enum tv_exit_reason {
 	TV_EXIT_SYSTEM_EVENT = 4, /* x2 = TV_SYSTEM_* */
 	TV_EXIT_WFI = 5,      /* the guest waits; x2 = counter value its timer fires at, or 0 */
 	TV_EXIT_IRQ = 6,      /* a physical interrupt for the host arrived */
-	TV_EXIT_GUEST_ERROR = 7, /* x2 = ESR_EL2, x3 = ELR (0 if protected), x4 = FAR, x5 = TV_ERROR_* */
+	/* x2 = ESR_EL2, x3 = ELR (0 if protected), x4 = FAR, x5 = TV_ERROR_* */
+	TV_EXIT_GUEST_ERROR = 7,
 	TV_EXIT_CPU_OFF = 8,  /* the vCPU called PSCI CPU_OFF */
-	TV_EXIT_MMIO_NISV = 9, /* x2 = IPA, x3 = ESR_EL2: a data access to no RAM without a syndrome */
+	/* x2 = IPA, x3 = ESR_EL2: a data access outside RAM without a valid syndrome */
+	TV_EXIT_MMIO_NISV = 9,
 	TV_EXIT_LAST = TV_EXIT_MMIO_NISV,
 };
 

@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define TV_SNAP_MAGIC 0x50414e5356474154ull /* "TAGVSNAP" */
-#define TV_SNAP_VERSION 1u
+#define TV_SNAP_VERSION 2u /* 2: vCPU state with DISR, physical timer, debug and PMU */
 
 /* Stream kinds (header flags). */
 #define TV_SNAP_KIND_SNAPSHOT 1u  /* a file: the guest stopped at one moment */
@@ -103,10 +103,47 @@ struct tv_snap_round_end {
 };
 _Static_assert(sizeof(struct tv_snap_round_end) == 16, "round end layout");
 
+/* The EL1 physical timer a vCPU has (emulated): CNTP_CTL_EL0 (ENABLE, IMASK) and CVAL. */
+struct tv_ptimer_state {
+	uint64_t ctl;
+	uint64_t cval;
+};
+_Static_assert(sizeof(struct tv_ptimer_state) == 16, "physical timer layout");
+
+/*
+ * A vCPU's breakpoints, watchpoints (16 of each architected, as many as the CPU has used),
+ * claim tags and OS lock. Fields a guest cannot set (bits outside the architected ones,
+ * matching at EL2, registers the CPU lacks) are cleared on restore, as hardware ignores
+ * them.
+ */
+struct tv_debug_state {
+	uint64_t bcr[16], bvr[16];
+	uint64_t wcr[16], wvr[16];
+	uint64_t claim; /* DBGCLAIM tags, bits 7:0 */
+	uint64_t oslsr; /* OSLSR_EL1: OSLK is bit 1 */
+};
+_Static_assert(sizeof(struct tv_debug_state) == 528, "debug state layout");
+
+/*
+ * A vCPU's PMU registers (PMUv3: 31 event counters architected, as many as the CPU's
+ * PMCR_EL0.N used). On restore the control bits a guest cannot set (N, IDCODE, the
+ * filters of EL2 and EL3) and counters the CPU lacks are cleared, as hardware does.
+ */
+struct tv_pmu_state {
+	uint64_t pmcr; /* PMCR_EL0: E, D, X, DP, LC, LP */
+	uint64_t cntenset, intenset, ovsset; /* bit n: counter n; bit 31: the cycle counter */
+	uint64_t selr, userenr, ccfiltr, ccntr;
+	uint64_t evcntr[31];
+	uint64_t evtyper[31];
+};
+_Static_assert(sizeof(struct tv_pmu_state) == 560, "PMU state layout");
+
 /*
  * A vCPU's architectural state (also what TV_HC_VCPU_GET_STATE returns): general
  * registers, PSTATE (with TCO), the EL1 system registers a guest owns (with the
- * MTE ones), FP/SIMD, and the guest's virtual counter at the moment of the save.
+ * MTE ones), FP/SIMD, the guest's virtual counter at the moment of the save, and the
+ * state the hypervisor switches lazily or emulates: DISR, the EL1 physical timer, the
+ * debug registers and the PMU.
  */
 struct tv_vcpu_state {
 	uint64_t x[31];
@@ -147,9 +184,18 @@ struct tv_vcpu_state {
 	uint64_t fpsr;
 	uint64_t fpcr;
 	uint64_t flags;      /* TV_VCPU_STATE_* */
-	uint64_t reserved[5];
+	uint64_t disr_el1;   /* the deferred SError record (VDISR_EL2 while it runs) */
+	struct tv_ptimer_state ptimer;
+	struct tv_debug_state debug;
+	struct tv_pmu_state pmu;
+	uint64_t reserved[7];
 };
-_Static_assert(sizeof(struct tv_vcpu_state) == 1088, "vCPU state layout");
+_Static_assert(sizeof(struct tv_vcpu_state) == 2216, "vCPU state layout");
+_Static_assert(offsetof(struct tv_vcpu_state, disr_el1) == 1048 &&
+		   offsetof(struct tv_vcpu_state, debug) == 1072 &&
+		   offsetof(struct tv_vcpu_state, pmu) == 1600 &&
+		   offsetof(struct tv_vcpu_state, reserved) == 2160,
+	       "vCPU state offsets");
 
 #define TV_VCPU_STATE_OFF (1u << 0) /* the vCPU is powered off */
 
@@ -159,7 +205,7 @@ struct tv_snap_vcpu {
 	uint32_t reserved;
 	struct tv_vcpu_state state;
 };
-_Static_assert(sizeof(struct tv_snap_vcpu) == 1096, "vCPU record layout");
+_Static_assert(sizeof(struct tv_snap_vcpu) == 2224, "vCPU record layout");
 
 /*
  * A vCPU's GICv3 virtual CPU interface as EL2 keeps it (also what

@@ -4,7 +4,8 @@
  * devices a guest sees (GICv3, PL011 and its clock, the architected timer, PSCI over
  * HVC), its RAM, its vCPUs and /chosen. The nodes mirror those of QEMU's own virt tree
  * (`qemu-system-aarch64 -M virt,gic-version=3,dumpdtb=...`), less what tagvisor does not
- * give a guest (ITS, flash, fw_cfg, virtio, RTC, GPIO, platform bus).
+ * give a guest (ITS, flash, fw_cfg, virtio, RTC, GPIO, platform bus; of the PCIe host
+ * bridge's windows, the 64-bit one, above the 39-bit IPA space).
  *
  * MTE has nothing in the tree: Linux discovers it from ID_AA64PFR1_EL1, which tagvisor
  * shows or hides per VM.
@@ -26,6 +27,13 @@
 #define LINUX_DT_UART_SPI      1u
 #define LINUX_DT_UART_CLOCK_HZ 24000000u
 #define LINUX_DT_MAX_VCPUS     16u /* MPIDR Aff0 0..15: GICv3 SGIs reach them without RS */
+#define LINUX_DT_PCIE_ECAM     0x4010000000ull /* 256 buses; the high ECAM of virt */
+#define LINUX_DT_PCIE_ECAM_SIZE 0x10000000ull
+#define LINUX_DT_PCIE_PIO      0x3eff0000ull
+#define LINUX_DT_PCIE_PIO_SIZE 0x10000ull
+#define LINUX_DT_PCIE_MMIO     0x10000000ull
+#define LINUX_DT_PCIE_MMIO_SIZE 0x2eff0000ull
+#define LINUX_DT_PCIE_SPI      3u /* INTA..INTD are SPIs 3..6, swizzled by slot */
 
 /* phandles: any nonzero values unique in the tree. */
 #define LINUX_DT_PHANDLE_GIC	1u
@@ -45,6 +53,8 @@ struct linux_dt_config {
 	bool mte;
 	/* Whether the guest has a PMU (PMUv3 with its overflow interrupt on PPI 7): a /pmu node. */
 	bool pmu;
+	/* Whether it has QEMU virt's PCIe host bridge (ECAM, no devices): a /pcie node. */
+	bool pcie;
 	/* Device addresses: linux_dt_config_virt sets QEMU virt's. */
 	uint64_t gicd_base, gicd_size;
 	uint64_t gicr_base, gicr_stride;

@@ -355,12 +355,13 @@ static void fuzz_round_trip(struct bytes *b)
 		static const uint64_t modes[4] = { 0x5, 0x4, 0x0, 0x5 };
 
 		take(b, &v->state, sizeof(v->state));
-		/* Only what a stream may hold: a valid PSTATE, known flags, zero reserved. */
+		/* What a stream may hold: valid PSTATE and SPSR, known flags, zero reserved. */
 		v->index = nr_vcpus - 1 - i;
 		v->reserved = 0;
 		v->state.pstate = (v->state.pstate & (0xf0000000ull | (0xfull << 6) | (1ull << 12) |
 						      (1ull << 22) | (1ull << 25))) |
 				  modes[v->state.pstate & 3];
+		v->state.spsr_el1 &= ~0x10ull; /* never AArch32 */
 		v->state.flags &= TV_VCPU_STATE_OFF;
 		memset(v->state.reserved, 0, sizeof(v->state.reserved));
 		if (snap_write_record(&w, TV_SNAP_VCPU, v, sizeof(*v))) {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Damages a real snapshot in one way and checks that both `tagvisor inspect --verify`
 # and `tagvisor restore` refuse it with a message that says what is wrong (printed).
-# Usage: tests/qemu/corrupt-restore.sh flip|truncate|version|magic|reorder|trailing
+# Usage: tests/qemu/corrupt-restore.sh flip|truncate|version|oldversion|magic|reorder|trailing
 set -u
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -18,7 +18,8 @@ flip) # one bit in the middle of the page data
 	byte=$(od -An -tu1 -j "$off" -N1 "$snap")
 	patch_byte "$off" $((byte ^ 0x10)) ;;
 truncate) head -c $((size - 1000)) "$snap" >"$bad" ;;
-version) patch_byte 8 2 ;;  # header.version = 2
+version) patch_byte 8 3 ;;  # header.version = 3, a later format
+oldversion) patch_byte 8 1 ;;  # header.version = 1, the format before the PMU and debug state
 magic) patch_byte 0 0x58 ;;
 reorder) # swap the CONFIG record (header + 56 bytes) with the next 72 bytes
 	{ head -c 40 "$snap"; tail -c +113 "$snap" | head -c 72; tail -c +41 "$snap" | head -c 72

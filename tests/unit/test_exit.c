@@ -284,7 +284,7 @@ TEST(exit, mmio_without_valid_syndrome_goes_to_the_vmm)
 	EXPECT_EQ(run(TV_RUN_HVC_RET, 0, &e), -TV_EINVAL);
 	ASSERT_EQ(run(TV_RUN_INJECT_DABT, 0, &e), 0);
 	EXPECT_EQ(S.seen[1].pc, VBAR + 0x200);
-	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], ESR_DABT_EL1);
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], ESR_DABT_EL1 | ESR_DABT_WNR); /* it was a store */
 	EXPECT_EQ(S.seen[1].sys[CTX_FAR_EL1], 0xfff0);
 	EXPECT_EQ(S.seen[1].sys[CTX_ELR_EL1], IPA0 + 0x80);
 
@@ -821,7 +821,8 @@ static void check_inject_dabt(const struct dabt_case *c)
 	EXPECT_EQ(e.reason, TV_EXIT_IRQ);
 	EXPECT_EQ(S.seen[1].sys[CTX_ELR_EL1], IPA0 + 0x100); /* the access itself */
 	EXPECT_EQ(S.seen[1].sys[CTX_SPSR_EL1], c->pstate);
-	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], c->want_esr);
+	/* A store's abort says so (WnR), as hardware's does. */
+	EXPECT_EQ(S.seen[1].sys[CTX_ESR_EL1], c->want_esr | (c->write ? ESR_DABT_WNR : 0));
 	EXPECT_EQ(S.seen[1].sys[CTX_FAR_EL1], far);
 	EXPECT_EQ(S.seen[1].pc, c->want_pc);
 	EXPECT_EQ(S.seen[1].pstate, c->want_pstate);
@@ -1186,7 +1187,7 @@ TEST(exit, pmu_registers)
 		SYS_ENC(3, 3, 14, 8, 0),  SYS_ENC(3, 3, 14, 11, 6), /* PMEVCNTR0, PMEVCNTR30 */
 		SYS_ENC(3, 3, 14, 12, 0), SYS_ENC(3, 3, 14, 15, 7), /* PMEVTYPER0, PMCCFILTR */
 	};
-	/* Unallocated (two), PMSCR_EL1 (SPE), CNTP_CTL_EL0, and the PMCR encoding in op0 2, op1 1. */
+	/* Unallocated (two), PMSCR_EL1 (SPE), CNTP_CTL_EL0, the PMCR encoding in op0 2, op1 1. */
 	static const uint32_t other[] = {
 		SYS_ENC(3, 3, 9, 14, 1), SYS_ENC(3, 0, 9, 9, 0),  SYS_ENC(3, 0, 9, 14, 0),
 		SYS_ENC(3, 3, 14, 2, 1), SYS_ENC(2, 3, 9, 12, 0), SYS_ENC(3, 1, 9, 12, 0),

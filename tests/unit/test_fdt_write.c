@@ -660,6 +660,60 @@ TEST(linux_dt, every_property)
 	tree_close(&t);
 }
 
+/* The PMU and the PCIe host bridge, as QEMU's virt tree has them, when the config says so. */
+TEST(linux_dt, pmu_and_pcie)
+{
+	static uint8_t buf[8192];
+	struct linux_dt_config cfg;
+	struct tree t;
+	uint32_t gic, len;
+	const uint32_t pmu_irq[] = { 1, 7, 4 };
+	const uint32_t reg[] = { 0x40, 0x10000000, 0, 0x10000000 };
+	const uint32_t ranges[] = { 0x1000000, 0, 0, 0, 0x3eff0000, 0, 0x10000,
+				    0x2000000, 0, 0x10000000, 0, 0x10000000, 0, 0x2eff0000 };
+	const uint32_t mask[] = { 0x1800, 0, 0, 7 };
+	const uint8_t *map;
+	int size;
+
+	typical_config(&cfg);
+	size = linux_dt_build(buf, sizeof(buf), &cfg);
+	ASSERT_TRUE(tree_open(&t, buf, size));
+	EXPECT_FALSE(has_node(&t, "/pmu"));
+	EXPECT_FALSE(has_node(&t, "/pcie@10000000"));
+	tree_close(&t);
+
+	cfg.pmu = cfg.pcie = true;
+	size = linux_dt_build(buf, sizeof(buf), &cfg);
+	ASSERT_TRUE(tree_open(&t, buf, size));
+	ASSERT_TRUE(phandle_of(&t, "/intc@8000000", &gic));
+	EXPECT_TRUE(prop_is_string(&t, "/pmu", "compatible", "arm,armv8-pmuv3"));
+	EXPECT_TRUE(prop_is_cells(&t, "/pmu", "interrupts", pmu_irq, 3));
+	EXPECT_TRUE(prop_is_string(&t, "/pcie@10000000", "compatible", "pci-host-ecam-generic"));
+	EXPECT_TRUE(prop_is_string(&t, "/pcie@10000000", "device_type", "pci"));
+	EXPECT_TRUE(prop_is_cells(&t, "/pcie@10000000", "reg", reg, 4));
+	EXPECT_TRUE(prop_is_cells(&t, "/pcie@10000000", "ranges", ranges, 14));
+	EXPECT_TRUE(prop_is_cells(&t, "/pcie@10000000", "interrupt-map-mask", mask, 4));
+	EXPECT_TRUE(prop_is_u32(&t, "/pcie@10000000", "#address-cells", 3));
+	EXPECT_TRUE(prop_is_u32(&t, "/pcie@10000000", "#interrupt-cells", 1));
+	EXPECT_TRUE(prop_is(&t, "/pcie@10000000", "dma-coherent", NULL, 0));
+	/* 16 entries: slot, pin -> the GIC, SPI 3 + (slot + pin - 1) % 4, level high. */
+	map = prop(&t, "/pcie@10000000", "interrupt-map", &len);
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(len, 16 * 40);
+	for (unsigned e = 0; e < 16; e++) {
+		const uint8_t *m = map + 40 * e;
+		unsigned slot = e / 4, pin = e % 4 + 1;
+
+		EXPECT_EQ(be32(m), slot << 11);
+		EXPECT_EQ(be32(m + 12), pin);
+		EXPECT_EQ(be32(m + 16), gic);
+		EXPECT_EQ(be32(m + 28), 0); /* GIC_SPI */
+		EXPECT_EQ(be32(m + 32), 3 + (slot + pin - 1) % 4);
+		EXPECT_EQ(be32(m + 36), 4);
+	}
+	tree_close(&t);
+}
+
 TEST(linux_dt, no_initrd_no_bootargs)
 {
 	static uint8_t buf[8192];

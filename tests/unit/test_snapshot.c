@@ -406,7 +406,7 @@ TEST(snapshot, minimal_streams_accepted)
 	sb_free(&s);
 
 	/* An empty round (nothing dirtied), and a page whose tags are all 0. */
-	sb_header_ex(&s, 1, TV_SNAP_KIND_MIGRATION, sizeof(struct tv_snap_header), 0);
+	sb_header_ex(&s, TV_SNAP_VERSION, TV_SNAP_KIND_MIGRATION, sizeof(struct tv_snap_header), 0);
 	sb_config(&s, RAM_IPA, RAM_SIZE, TV_VM_MTE, 1);
 	sb_pages(&s, 0, zero_tags, 1);
 	sb_round_end(&s);
@@ -873,15 +873,15 @@ TEST(snapshot, golden_bytes)
 	/* Little-endian throughout; checked against an independent encoder written from
 	 * docs/SNAPSHOT.md alone. */
 	static const char head_hex[] =
-	    /* header: magic "TAGVSNAP", version 1, header_size 40, kind 1 (snapshot),
+	    /* header: magic "TAGVSNAP", version 2, header_size 40, kind 1 (snapshot),
 	     * reserved, created_ns 0x0123456789abcdef, crc, reserved2 */
 	    "54414756534e4150"
-	    "01000000"
+	    "02000000"
 	    "28000000"
 	    "01000000"
 	    "00000000"
 	    "efcdab8967452301"
-	    "b3fe1a41"
+	    "ee8ff107"
 	    "00000000"
 	    /* record 0: type CONFIG, length 56, crc, seq 0 */
 	    "01000000"
@@ -920,14 +920,14 @@ TEST(snapshot, golden_bytes)
 	    /* record 5: type END, length 32, crc, seq 5 */
 	    "06000000"
 	    "20000000"
-	    "e981d459"
+	    "8ca25996"
 	    "05000000"
 	    /* records 5, rounds 1, pages 2, tag_bytes 6, stream_crc, reserved */
 	    "05000000"
 	    "01000000"
 	    "0200000000000000"
 	    "0600000000000000"
-	    "39a76785"
+	    "776beef7"
 	    "00000000";
 	uint8_t head[sizeof(head_hex) / 2], tail[sizeof(tail_hex) / 2];
 	size_t nh = unhex(head_hex, head), nt = unhex(tail_hex, tail);
@@ -936,10 +936,10 @@ TEST(snapshot, golden_bytes)
 	ASSERT_EQ(nh, 186);
 	ASSERT_EQ(nt, 48);
 	golden_stream(&out);
-	ASSERT_EQ(out.len, 40 + 72 + 4166 + 32 + 1112 + 72 + 48);
+	ASSERT_EQ(out.len, 40 + 72 + 4166 + 32 + 2240 + 72 + 48);
 	EXPECT_EQ(memcmp(out.buf, head, nh), 0);
 	EXPECT_EQ(memcmp(out.buf + out.len - nt, tail, nt), 0);
-	EXPECT_EQ(crc32c(0, out.buf, out.len), 0x5a9940e6u);
+	EXPECT_EQ(crc32c(0, out.buf, out.len), 0x95146383u);
 	EXPECT_TRUE(accepted(out.buf, out.len));
 	free(out.buf);
 }
@@ -961,7 +961,7 @@ TEST(snapshot, independent_encoder_agrees)
 	s.m.fail_after = -1;
 	memset(&h, 0, sizeof(h));
 	h.magic = TV_SNAP_MAGIC;
-	h.version = 1;
+	h.version = 2;
 	h.header_size = 40;
 	h.kind = TV_SNAP_KIND_SNAPSHOT;
 	h.created_ns = 0x0123456789abcdefull;
@@ -1026,7 +1026,7 @@ TEST(snapshot, refuses_bad_header)
 	sb_free(&s);
 
 	sb_header_ex(&s, TV_SNAP_VERSION, TV_SNAP_KIND_SNAPSHOT, 48, 0);
-	EXPECT_REFUSED(&s, "header: header_size 48, version 1 has 40");
+	EXPECT_REFUSED(&s, "header: header_size 48, version 2 has 40");
 	sb_free(&s);
 	sb_header_ex(&s, TV_SNAP_VERSION, 3, 40, 0);
 	EXPECT_REFUSED(&s, "header: unknown stream kind 3");
@@ -1039,22 +1039,29 @@ TEST(snapshot, refuses_bad_header)
 	sb_free(&s);
 }
 
-/* Another version is refused as such, never read as version 1, whatever follows. */
+/* Another version is refused as such, never read as version 2, whatever follows. */
 TEST(snapshot, refuses_other_versions)
 {
 	struct sb s;
 
-	sb_header_ex(&s, 2, TV_SNAP_KIND_SNAPSHOT, 64, 0);
+	sb_header_ex(&s, 3, TV_SNAP_KIND_SNAPSHOT, 64, 0);
 	sb_config(&s, RAM_IPA, RAM_SIZE, TV_VM_MTE, 1);
-	EXPECT_REFUSED(&s, "snapshot format version 2, this tagvisor reads version 1");
+	EXPECT_REFUSED(&s, "snapshot format version 3, this tagvisor reads version 2");
 	sb_free(&s);
 	sb_header_ex(&s, 0, TV_SNAP_KIND_SNAPSHOT, 40, 0);
-	EXPECT_REFUSED(&s, "snapshot format version 0, this tagvisor reads version 1");
+	EXPECT_REFUSED(&s, "snapshot format version 0, this tagvisor reads version 2");
 	sb_free(&s);
-	/* A future version with another header layout: its checksum does not fit v1's. */
+	/* A stream of the previous version: its vCPUs lack state this one restores. */
+	sb_header_ex(&s, 1, TV_SNAP_KIND_SNAPSHOT, 40, 0);
+	sb_config(&s, RAM_IPA, RAM_SIZE, TV_VM_MTE, 1);
+	EXPECT_REFUSED(&s, "snapshot format version 1, this tagvisor reads version 2 (version 1 "
+			   "vCPUs lack the PMU, debug, physical timer and DISR state this one "
+			   "restores)");
+	sb_free(&s);
+	/* A future version with another header layout: its checksum does not fit v2's. */
 	sb_standard(&s);
 	s.m.buf[8] = 7;
-	EXPECT_REFUSED(&s, "snapshot format version 7, this tagvisor reads version 1 (and the "
+	EXPECT_REFUSED(&s, "snapshot format version 7, this tagvisor reads version 2 (and the "
 			   "header checksum does not match)");
 	sb_free(&s);
 }
@@ -1096,7 +1103,7 @@ TEST(snapshot, refuses_bad_framing)
 	sb_free(&s);
 	sb_begin(&s);
 	sb_record(&s, TV_SNAP_VCPU, buf, 64);
-	EXPECT_REFUSED(&s, "record 1 (VCPU): length 64, VCPU payloads have 1096 bytes");
+	EXPECT_REFUSED(&s, "record 1 (VCPU): length 64, VCPU payloads have 2224 bytes");
 	sb_free(&s);
 	sb_begin(&s);
 	sb_record(&s, TV_SNAP_DEVICE, buf, 0);
@@ -1531,7 +1538,7 @@ TEST(snapshot, refuses_bad_vcpus)
 	v.reserved = 1;
 	vcpu_refused(&v, "record 1 (VCPU): vCPU 0: reserved field not zero");
 	vcpu_default(&v, 0);
-	v.state.reserved[4] = 1;
+	v.state.reserved[6] = 1;
 	vcpu_refused(&v, "record 1 (VCPU): vCPU 0: reserved field not zero");
 }
 

@@ -94,7 +94,7 @@ TEST(timer, physical_timer_registers_as_the_architecture_says)
 	EXPECT_EQ(access(CNTP_TVAL, true, 0), 0);
 	fake_counter = 10000 + 600;
 	EXPECT_EQ(access(CNTP_TVAL, true, 0), 0xffffff9cull); /* -100 */
-	access(CNTP_TVAL, false, 0xffffffff00000064ull); /* +100: bits 63:32 ignored */
+	access(CNTP_TVAL, false, 0xffffffff00000064ull);      /* +100: bits 63:32 ignored */
 	EXPECT_EQ(access(CNTP_CVAL, true, 0), 700);
 	access(CNTP_TVAL, false, 0x80000000ull); /* the most negative */
 	EXPECT_EQ(access(CNTP_CVAL, true, 0), 600 - 0x80000000ull);

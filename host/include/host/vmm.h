@@ -4,6 +4,7 @@
 #define HOST_VMM_H
 
 #include <host/host.h>
+#include <host/pci.h>
 #include <host/vgic.h>
 
 #define GUEST_RAM_IPA 0x40000000ul
@@ -58,6 +59,7 @@ struct guest {
 	struct vcpu_state vcpu[TV_MAX_VCPUS];
 	struct pl011 uart;
 	struct vgic vgic;  /* Linux guests: the emulated distributor (vgic.present) */
+	struct pci_bus pci; /* kernel guests: the PCIe host bridge (pci.present) */
 	struct swap *swap; /* NULL: every page stays resident */
 	bool trace_mmio;   /* boot argument trace-mmio: log every MMIO access (debugging) */
 	bool done;

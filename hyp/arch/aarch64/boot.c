@@ -5,6 +5,7 @@
  */
 #include <abi/boot.h>
 #include <abi/hvc.h>
+#include <arch/lazy.h>
 #include <arch/percpu.h>
 #include <arch/platform.h>
 #include <arch/smp.h>
@@ -30,8 +31,6 @@ void vgic_arch_init(void);
 void vgic_cpu_init(void);
 void smmu_reserve(uint64_t (*carve_aligned)(uint64_t size, uint64_t align));
 void smmu_init(void);
-void pmu_arch_init(void);
-void debug_arch_init(void);
 
 static uint64_t image_sum;
 static struct page_pool hyp_s1_pool;
@@ -187,11 +186,33 @@ void cpu_init_el2(struct hyp_cpu *cpu)
 	if ((read_sysreg(id_aa64mmfr1_el1) >> 40) & 0xf) {
 		write_sysreg(SYS_HCRX_EL2, HCRX_MSCEN); /* FEAT_MOPS usable at EL1 and EL0 */
 	}
+	/*
+	 * Fine-grained traps all at 0 (their reset value is UNKNOWN): registers of features
+	 * the CPU has but nobody is given, whose "n" bits trap when 0, trap and get an UNDEF
+	 * (TPIDR2_EL0 and SMPRI_EL1 of SME, for one, which CPTR_EL2.TSM does not cover).
+	 */
+	if ((read_sysreg(id_aa64mmfr0_el1) >> 56) & 0xf) {
+		write_sysreg(SYS_HFGRTR_EL2, 0);
+		write_sysreg(SYS_HFGWTR_EL2, 0);
+		write_sysreg(SYS_HFGITR_EL2, 0);
+		write_sysreg(SYS_HDFGRTR_EL2, 0);
+		write_sysreg(SYS_HDFGWTR_EL2, 0);
+	}
 	isb();
 	vgic_cpu_init();
 	cpu->loaded = NULL;
 	cpu->fp_owner = NULL;
 	cpu->vcpu = NULL;
+	/* Nothing of a guest's is in this CPU's PMU, debug registers or timers. */
+	cpu->pmu_owner = NULL;
+	cpu->debug_owner = NULL;
+	cpu->host_pmcr = 0;
+	cpu->guest_mdcr = 0;
+	cpu->ppis_left_active = 0;
+	cpu->hyp_timer_armed = false;
+	cpu->has_ras = ((read_sysreg(id_aa64pfr0_el1) >> 28) & 0xf) != 0;
+	pmu_arch_init(cpu);
+	debug_arch_init(cpu);
 }
 
 void enter_host(struct hyp_cpu *cpu, uint64_t pc, uint64_t x0, uint64_t x1)
@@ -251,8 +272,6 @@ void hyp_boot(void)
 	smmu_init();
 	vm_init();
 	vgic_arch_init();
-	pmu_arch_init();
-	debug_arch_init();
 	if (hdr->magic != TV_HOST_MAGIC) {
 		hyp_panic("no host image at 0x%lx", (uint64_t)TV_HOST_LOAD_ADDR);
 	}

@@ -4,6 +4,8 @@
  * breakpoint, watchpoint and claim-tag registers and the OS lock saved and loaded
  * between the host and the vCPU that owns them, and MDCR_EL2's debug traps.
  */
+#include <arch/lazy.h>
+#include <arch/platform.h>
 #include <arch/sysreg.h>
 #include <hyp/debug.h>
 #include <hyp/vm.h>
@@ -12,30 +14,29 @@
 #define ID_WRPS(dfr0) ((((dfr0) >> 20) & 0xf) + 1)
 
 static unsigned nr_brps, nr_wrps;
-static uint64_t guest_mdcr_base; /* TDOSA, TDRA, and TDCC where FEAT_FGT provides it */
-static struct debug_state host_state;
-static struct vcpu *loaded;
+/* Each CPU's host state while a vCPU's is loaded there (cpu->debug_owner). */
+static struct debug_state host_state[PLATFORM_MAX_CPUS];
 
 /* The n-th breakpoint or watchpoint register: op2 4..7 = BVR, BCR, WVR, WCR. */
-#define DBG_ONE(reg, write, v)                  \
-	do {                                    \
-		if (write) {                    \
-			write_sysreg(reg, v);   \
-		} else {                        \
-			v = read_sysreg(reg);   \
-		}                               \
+#define DBG_ONE(reg, write, v)                                                                     \
+	do {                                                                                       \
+		if (write) {                                                                       \
+			write_sysreg(reg, v);                                                      \
+		} else {                                                                           \
+			v = read_sysreg(reg);                                                      \
+		}                                                                                  \
 	} while (0)
-#define DBG_CASE(n)                                               \
-	case n:                                                   \
-		if (op2 == 4) {                                   \
-			DBG_ONE(dbgbvr##n##_el1, write, v);       \
-		} else if (op2 == 5) {                            \
-			DBG_ONE(dbgbcr##n##_el1, write, v);       \
-		} else if (op2 == 6) {                            \
-			DBG_ONE(dbgwvr##n##_el1, write, v);       \
-		} else {                                          \
-			DBG_ONE(dbgwcr##n##_el1, write, v);       \
-		}                                                 \
+#define DBG_CASE(n)                                                                                \
+	case n:                                                                                    \
+		if (op2 == 4) {                                                                    \
+			DBG_ONE(dbgbvr##n##_el1, write, v);                                        \
+		} else if (op2 == 5) {                                                             \
+			DBG_ONE(dbgbcr##n##_el1, write, v);                                        \
+		} else if (op2 == 6) {                                                             \
+			DBG_ONE(dbgwvr##n##_el1, write, v);                                        \
+		} else {                                                                           \
+			DBG_ONE(dbgwcr##n##_el1, write, v);                                        \
+		}                                                                                  \
 		break;
 
 static uint64_t bp_access(unsigned n, unsigned op2, bool write, uint64_t v)
@@ -63,19 +64,19 @@ static uint64_t bp_access(unsigned n, unsigned op2, bool write, uint64_t v)
 	return v;
 }
 
-void debug_arch_init(void)
+void debug_arch_init(struct hyp_cpu *cpu)
 {
 	uint64_t dfr0 = read_sysreg(id_aa64dfr0_el1);
 	bool fgt = ((read_sysreg(id_aa64mmfr0_el1) >> 56) & 0xf) != 0;
+	bool trf = ((dfr0 >> 40) & 0xf) != 0;
 
 	nr_brps = (unsigned)ID_BRPS(dfr0);
 	nr_wrps = (unsigned)ID_WRPS(dfr0);
-	guest_mdcr_base = MDCR_TDOSA | MDCR_TDRA | (fgt ? MDCR_TDCC : 0);
-}
-
-uint64_t debug_guest_mdcr(const struct vcpu *vcpu)
-{
-	return guest_mdcr_base | (loaded == vcpu ? 0 : MDCR_TDA);
+	/*
+	 * The OS lock and MDRAR always trap, the DCC too where FEAT_FGT gives TDCC, and the
+	 * trace filter TRFCR_EL1 (FEAT_TRF: hidden from guests, not switched) where it exists.
+	 */
+	cpu->guest_mdcr |= MDCR_TDOSA | MDCR_TDRA | (fgt ? MDCR_TDCC : 0) | (trf ? MDCR_TTRF : 0);
 }
 
 static void hw_save(struct debug_state *s)
@@ -108,9 +109,19 @@ static void hw_load(const struct debug_state *s)
 	isb();
 }
 
+unsigned arch_debug_brps(void)
+{
+	return nr_brps;
+}
+
+unsigned arch_debug_wrps(void)
+{
+	return nr_wrps;
+}
+
 bool arch_debug_loaded(const struct vcpu *vcpu)
 {
-	return loaded == vcpu;
+	return this_cpu()->debug_owner == vcpu;
 }
 
 void arch_debug_set_oslk(bool locked)
@@ -119,34 +130,23 @@ void arch_debug_set_oslk(bool locked)
 	isb();
 }
 
-static void take(struct vcpu *vcpu)
+void debug_take(struct hyp_cpu *cpu, struct vcpu *vcpu)
 {
-	hw_save(&host_state);
+	hw_save(&host_state[cpu->idx]);
 	hw_load(&vcpu->debug);
-	loaded = vcpu;
+	cpu->debug_owner = vcpu;
 }
 
 void arch_debug_take(struct vcpu *vcpu)
 {
-	take(vcpu);
+	debug_take(this_cpu(), vcpu);
 	write_sysreg(mdcr_el2, read_sysreg(mdcr_el2) & ~MDCR_TDA);
 	isb();
 }
 
-/* Entering a vCPU: its debug state goes in if its MDSCR_EL1 enables debug events. */
-void debug_enter(struct vcpu *vcpu)
+void debug_give_back(struct hyp_cpu *cpu)
 {
-	if (debug_in_use(vcpu->ctxt.sys[CTX_MDSCR_EL1])) {
-		take(vcpu);
-	}
-}
-
-/* Leaving it: the host's state back if the vCPU's was loaded. */
-void debug_exit(struct vcpu *vcpu)
-{
-	if (loaded == vcpu) {
-		hw_save(&vcpu->debug);
-		hw_load(&host_state);
-		loaded = NULL;
-	}
+	hw_save(&cpu->debug_owner->debug);
+	hw_load(&host_state[cpu->idx]);
+	cpu->debug_owner = NULL;
 }

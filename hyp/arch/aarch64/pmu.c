@@ -4,55 +4,45 @@
  * loaded between the host and the vCPU that owns it, the host's counters stopped while
  * any guest runs, and the MDCR_EL2 bits that keep a guest's counters to the guest.
  */
-#include <arch/percpu.h>
+#include <arch/lazy.h>
+#include <arch/platform.h>
 #include <arch/sysreg.h>
 #include <hyp/pmu.h>
 #include <hyp/vm.h>
 
 #define PMUVER(dfr0) (((dfr0) >> 8) & 0xf)
-#define PMUVER_V3P1 4
-#define PMUVER_V3P5 6
+#define PMUVER_V3P1  4
+#define PMUVER_V3P5  6
 
-static bool present;
 static unsigned nr_counters;
 static uint64_t counters_mask; /* the event counters and the cycle counter, as in PMCNTENSET */
-static uint64_t guest_mdcr;    /* HPMN, HPMD, HCCD: a guest's counters never count EL2 */
 
-/* The host's registers while a vCPU's are loaded; which vCPU that is. */
-static struct pmu_state host_regs;
-static struct vcpu *loaded;
-/* PMCR_EL0 of the host when EL2 stopped its counters for a guest that has no PMU loaded. */
-static uint64_t host_pmcr;
-static bool host_stopped;
+/* Each CPU's host registers while a vCPU's are loaded there (cpu->pmu_owner). */
+static struct pmu_state host_regs[PLATFORM_MAX_CPUS];
 
-void pmu_arch_init(void)
+void pmu_arch_init(struct hyp_cpu *cpu)
 {
 	uint64_t ver = PMUVER(read_sysreg(id_aa64dfr0_el1));
 
-	present = ver != 0 && ver != 0xf;
-	if (!present) {
+	cpu->has_pmu = ver != 0 && ver != 0xf;
+	if (!cpu->has_pmu) {
 		return;
 	}
 	nr_counters = (unsigned)((read_sysreg(pmcr_el0) >> 11) & 0x1f);
 	counters_mask = ((1ull << nr_counters) - 1) | PMU_CYCLE_BIT;
-	guest_mdcr = nr_counters | (ver >= PMUVER_V3P1 ? MDCR_HPMD : 0) |
-		     (ver >= PMUVER_V3P5 ? MDCR_HCCD : 0);
+	/* HPMN all counters; HPMD, HCCD: a guest's counters never count EL2. */
+	cpu->guest_mdcr |= nr_counters | (ver >= PMUVER_V3P1 ? MDCR_HPMD : 0) |
+			   (ver >= PMUVER_V3P5 ? MDCR_HCCD : 0);
 }
 
 bool arch_pmu_present(void)
 {
-	return present;
+	return this_cpu()->has_pmu;
 }
 
-unsigned pmu_nr_counters(void)
+unsigned arch_pmu_counters(void)
 {
 	return nr_counters;
-}
-
-/* MDCR_EL2's PMU part for running a vCPU: traps until its PMU is loaded. */
-uint64_t pmu_guest_mdcr(const struct vcpu *vcpu)
-{
-	return guest_mdcr | (loaded == vcpu ? 0 : MDCR_TPM | MDCR_TPMCR);
 }
 
 /* Stops the counters first, so that what is saved is one moment's. */
@@ -106,7 +96,7 @@ static void hw_load(const struct pmu_state *s)
 
 bool arch_pmu_loaded(const struct vcpu *vcpu)
 {
-	return present && loaded == vcpu;
+	return this_cpu()->pmu_owner == vcpu;
 }
 
 bool arch_pmu_hw_level(void)
@@ -115,60 +105,32 @@ bool arch_pmu_hw_level(void)
 	       (read_sysreg(pmintenset_el1) & read_sysreg(pmovsset_el0));
 }
 
-/* The vCPU's PMU into the hardware, the host's out (its PMCR as it was before the guest). */
-static void take(struct vcpu *vcpu)
+void pmu_take(struct hyp_cpu *cpu, struct vcpu *vcpu)
 {
-	hw_save(&host_regs);
-	if (host_stopped) {
-		host_regs.pmcr = host_pmcr & PMCR_STATE;
-		host_stopped = false;
+	struct pmu_state *host = &host_regs[cpu->idx];
+
+	hw_save(host);
+	if (cpu->host_pmcr) {
+		host->pmcr = cpu->host_pmcr & PMCR_STATE; /* as before EL2 stopped it */
+		cpu->host_pmcr = 0;
 	}
 	hw_load(&vcpu->pmu.regs);
-	loaded = vcpu;
+	cpu->pmu_owner = vcpu;
 }
 
 void arch_pmu_take(struct vcpu *vcpu)
 {
-	take(vcpu);
+	pmu_take(this_cpu(), vcpu);
 	write_sysreg(mdcr_el2, (read_sysreg(mdcr_el2) & ~(MDCR_TPM | MDCR_TPMCR)));
 	isb();
 }
 
-/*
- * Entering a vCPU: its PMU goes in if it counts; otherwise the host's counters are
- * stopped (PMCR_EL0.E), so that none of them counts the guest.
- */
-void pmu_enter(struct vcpu *vcpu)
+void pmu_give_back(struct hyp_cpu *cpu)
 {
-	if (!present) {
-		return;
-	}
-	if (vcpu->pmu.counting) {
-		take(vcpu);
-		return;
-	}
-	host_pmcr = read_sysreg(pmcr_el0);
-	host_stopped = host_pmcr & PMCR_E;
-	if (host_stopped) {
-		write_sysreg(pmcr_el0, host_pmcr & ~(PMCR_E | PMCR_P | PMCR_C));
-		isb();
-	}
-}
+	struct vcpu *vcpu = cpu->pmu_owner;
 
-/* Leaving it: the host's PMU as it was, the vCPU's saved if it was loaded. */
-void pmu_exit(struct vcpu *vcpu)
-{
-	if (!present) {
-		return;
-	}
-	if (loaded == vcpu) {
-		hw_save(&vcpu->pmu.regs);
-		vcpu->pmu.counting = pmu_state_counting(&vcpu->pmu.regs);
-		hw_load(&host_regs);
-		loaded = NULL;
-	} else if (host_stopped) {
-		write_sysreg(pmcr_el0, host_pmcr & ~(PMCR_P | PMCR_C));
-		isb();
-		host_stopped = false;
-	}
+	hw_save(&vcpu->pmu.regs);
+	vcpu->pmu.counting = pmu_state_counting(&vcpu->pmu.regs);
+	hw_load(&host_regs[cpu->idx]);
+	cpu->pmu_owner = NULL;
 }

@@ -9,6 +9,7 @@
  * still hold them after, and a later run here uses them as long as no other CPU has
  * loaded that vCPU's since (cpu_context.fp_cpu).
  */
+#include <arch/lazy.h>
 #include <arch/percpu.h>
 #include <arch/switch.h>
 #include <arch/sysreg.h>
@@ -23,22 +24,15 @@ void vgic_load(struct vcpu *vcpu);
 void vgic_save(struct vcpu *vcpu);
 void vgic_scrub_vmcr(void);
 bool vgic_take_irq(struct vcpu *vcpu);
-void vgic_release_held_ppis(void);
-void vgic_stop_hyp_timer(void);
 void sysreg_save_el1(struct cpu_context *c, bool mte);
 void sysreg_load_el1(const struct cpu_context *c, bool mte);
-void pmu_enter(struct vcpu *vcpu);
-void pmu_exit(struct vcpu *vcpu);
-uint64_t pmu_guest_mdcr(const struct vcpu *vcpu);
-void debug_enter(struct vcpu *vcpu);
-void debug_exit(struct vcpu *vcpu);
-uint64_t debug_guest_mdcr(const struct vcpu *vcpu);
+
 
 #define CPTR_BASE (CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM)
 #define HCR_COMMON (HCR_VM | HCR_SWIO | HCR_RW | HCR_TSC | HCR_TIDCP | HCR_TLOR)
 #define HCR_GUEST                                                                   \
 	(HCR_COMMON | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | HCR_TWI | \
-	 HCR_TID3 | HCR_TACR)
+	 HCR_TID3 | HCR_TACR | HCR_TERR)
 
 /* Whether this CPU's FP/SIMD registers hold ctxt's. */
 static bool fp_owned(const struct hyp_cpu *cpu, const struct cpu_context *ctxt)
@@ -104,7 +98,7 @@ void load_host_el2_config(struct hyp_cpu *cpu)
 	write_sysreg(hcr_el2, host_hcr());
 	write_sysreg(vttbr_el2, pa_addr(hyp_pa(host_s2.root)));
 	write_sysreg(cptr_el2, cptr_for(cpu, &cpu->host));
-	write_sysreg(mdcr_el2, (read_sysreg(pmcr_el0) >> 11) & 0x1f);
+	write_sysreg(mdcr_el2, cpu->guest_mdcr & MDCR_HPMN_MASK); /* every counter is the host's */
 	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	write_sysreg(cntvoff_el2, 0);
 	write_sysreg(vmpidr_el2, read_sysreg(mpidr_el1));
@@ -118,7 +112,7 @@ static void load_guest_el2_config(struct hyp_cpu *cpu, struct vcpu *vcpu)
 	write_sysreg(hcr_el2, hcr);
 	write_sysreg(vttbr_el2, pa_addr(hyp_pa(vm->s2.root)) | (uint64_t)vm->vmid << 48);
 	write_sysreg(cptr_el2, cptr_for(cpu, &vcpu->ctxt));
-	write_sysreg(mdcr_el2, debug_guest_mdcr(vcpu) | pmu_guest_mdcr(vcpu));
+	write_sysreg(mdcr_el2, guest_mdcr(cpu, vcpu));
 	/*
 	 * The EL1 physical timer and counter are the host's: the guest's trap and are
 	 * emulated (hyp/core/timer.c), with CNTHP standing for its timer.
@@ -153,7 +147,9 @@ static void run_until_exit(struct hyp_cpu *cpu, struct vcpu *vcpu, struct tv_exi
 	struct trap_info t;
 
 	for (;;) {
-		debug_step_done(vcpu);
+		if (g->step_done) {
+			debug_step_done(vcpu);
+		}
 		write_sysreg(elr_el2, g->pc);
 		write_sysreg(spsr_el2, g->pstate);
 		int code = __guest_enter(g, cpu);
@@ -212,9 +208,11 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 	sysreg_save_el1(&cpu->host, hyp_state.host_mte);
 	sysreg_load_el1(&vcpu->ctxt, mte);
 	cpu->loaded = &vcpu->ctxt;
-	pmu_enter(vcpu);
-	debug_enter(vcpu);
+	lazy_enter(cpu, vcpu);
 	load_guest_el2_config(cpu, vcpu);
+	if (cpu->has_ras) {
+		write_sysreg(SYS_VDISR_EL2, vcpu->disr_el1); /* what the guest's DISR_EL1 reads */
+	}
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		vgic_load(vcpu);
 	}
@@ -228,23 +226,26 @@ void arch_vcpu_run(struct vcpu *vcpu, struct tv_exit *exit)
 
 	cpu->guest = NULL;
 	fp_put_guest(cpu, &vcpu->ctxt);
-	vgic_stop_hyp_timer();
 	if (mte) {
 		/* Pending asynchronous tag-check faults land in TFSR_EL1 before it is saved. */
 		dsb(nsh);
 		isb();
 	}
 	sysreg_save_el1(&vcpu->ctxt, mte);
-	pmu_exit(vcpu);
-	debug_exit(vcpu);
+	if (cpu->has_ras) {
+		vcpu->disr_el1 = read_sysreg(SYS_VDISR_EL2);
+	}
+	lazy_exit(cpu);
 	if (vcpu->vm->flags & TV_VM_GIC) {
 		vgic_save(vcpu);
-	} else {
-		vgic_scrub_vmcr();
+	} else if (read_sysreg(ICH_VMCR_EL2)) {
+		vgic_scrub_vmcr(); /* a VM without a GIC leaves nothing in the CPU interface */
 	}
 	sysreg_load_el1(&cpu->host, hyp_state.host_mte);
 	/* With the guest's timer gone from the CPU: the next context's may fire again. */
-	vgic_release_held_ppis();
+	if (cpu->ppis_left_active) {
+		vgic_release_held_ppis(cpu);
+	}
 	cpu->loaded = &cpu->host;
 	load_host_el2_config(cpu);
 	__atomic_store_n(&vcpu->in_guest, false, __ATOMIC_RELEASE);

@@ -5,6 +5,7 @@
  * its PMU's PPI 23, EL2's timer standing for its physical timer, EOI maintenance)
  * without the host.
  */
+#include <arch/lazy.h>
 #include <arch/percpu.h>
 #include <arch/platform.h>
 #include <arch/sysreg.h>
@@ -16,7 +17,6 @@
 
 #define ICH_HCR_EL2 s3_4_c12_c11_0
 #define ICH_VTR_EL2 s3_4_c12_c11_1
-#define ICH_VMCR_EL2 s3_4_c12_c11_7
 #define ICH_AP0R0_EL2 s3_4_c12_c8_0
 #define ICH_AP1R0_EL2 s3_4_c12_c9_0
 #define ICH_VTR_PREBITS(v) ((((v) >> 26) & 7) + 1)
@@ -94,7 +94,7 @@ static void clear_upper_aprs(void)
  * mask, binary points, group enables, EOI mode), no active priorities, no list registers.
  * Every guest runs with HCR_EL2.IMO, so its ICC_* accesses reach this interface whether
  * or not it has a GIC: it is reset whenever a GIC VM leaves the CPU, and a VM without a
- * GIC can only change ICH_VMCR_EL2 (vgic_scrub_vmcr).
+ * GIC can only change ICH_VMCR_EL2 (the world switch clears it, vgic_scrub_vmcr).
  */
 static void reset_interface(void)
 {
@@ -132,9 +132,7 @@ void vgic_cpu_init(void)
  */
 void vgic_scrub_vmcr(void)
 {
-	if (read_sysreg(ICH_VMCR_EL2)) {
-		write_sysreg(ICH_VMCR_EL2, 0);
-	}
+	write_sysreg(ICH_VMCR_EL2, 0);
 }
 
 void vgic_load(struct vcpu *vcpu)
@@ -193,7 +191,6 @@ bool arch_vgic_pending(void)
 #define PPI_MAINTENANCE 25
 #define PPI_HYP_TIMER 26 /* CNTHP: armed for the guest's emulated physical timer */
 
-
 /*
  * EOIR and DIR under the EOI mode an operation needs, whatever the host's own: with
  * EOImode 1 EOIR only drops the running priority (the interrupt stays active until DIR).
@@ -231,22 +228,20 @@ static void phys_hold_active(uint64_t intid)
 	this_cpu()->ppis_left_active |= 1u << intid;
 }
 
-static void phys_release(uint32_t ppis)
+static void phys_release(struct hyp_cpu *cpu, uint32_t ppis)
 {
-	ppis &= this_cpu()->ppis_left_active;
+	ppis &= cpu->ppis_left_active;
 	for (unsigned intid = 16; intid < 32; intid++) {
 		if (ppis & (1u << intid)) {
 			phys_write_eoi(intid, true, true);
 		}
 	}
-	this_cpu()->ppis_left_active &= ~ppis;
+	cpu->ppis_left_active &= ~ppis;
 }
 
-void vgic_release_held_ppis(void)
+void vgic_release_held_ppis(struct hyp_cpu *cpu)
 {
-	if (this_cpu()->ppis_left_active) {
-		phys_release(this_cpu()->ppis_left_active);
-	}
+	phys_release(cpu, cpu->ppis_left_active);
 }
 
 /* The guest deactivated an interrupt EL2 asked to hear about: look at its level again. */
@@ -257,7 +252,7 @@ static void maintenance(struct vcpu *vcpu)
 	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
 		v->lr[i] = lr_access(i, false, 0);
 	}
-	phys_release(vgic_eoi_maintenance(vcpu));
+	phys_release(this_cpu(), vgic_eoi_maintenance(vcpu));
 	vgic_flush(vcpu);
 	for (unsigned i = 0; i < vgic_nr_lrs; i++) {
 		lr_access(i, true, v->lr[i]);
@@ -265,29 +260,27 @@ static void maintenance(struct vcpu *vcpu)
 }
 
 /* CNTHP stands for the guest's emulated EL1 physical timer while the guest runs. */
-
 void arch_ptimer_changed(struct vcpu *vcpu)
 {
+	struct hyp_cpu *cpu = this_cpu();
 	uint64_t at = (vcpu->vm->flags & TV_VM_GIC) ? ptimer_deadline(vcpu) : 0;
 
 	if (at) {
 		write_sysreg(cnthp_cval_el2, at);
 		write_sysreg(cnthp_ctl_el2, CNT_CTL_ENABLE);
-		this_cpu()->hyp_timer_armed = true;
-	} else if (this_cpu()->hyp_timer_armed) {
+		cpu->hyp_timer_armed = true;
+	} else if (cpu->hyp_timer_armed) {
 		write_sysreg(cnthp_ctl_el2, 0);
-		this_cpu()->hyp_timer_armed = false;
+		cpu->hyp_timer_armed = false;
 	}
 	isb();
 }
 
-void vgic_stop_hyp_timer(void)
+void vgic_stop_hyp_timer(struct hyp_cpu *cpu)
 {
-	if (this_cpu()->hyp_timer_armed) {
-		write_sysreg(cnthp_ctl_el2, 0);
-		isb();
-		this_cpu()->hyp_timer_armed = false;
-	}
+	write_sysreg(cnthp_ctl_el2, 0);
+	isb();
+	cpu->hyp_timer_armed = false;
 }
 
 /*
@@ -327,7 +320,7 @@ bool vgic_take_irq(struct vcpu *vcpu)
 
 	if (intid != TV_IRQ_VTIMER && intid != PPI_HYP_TIMER && intid != PPI_MAINTENANCE &&
 	    intid != TV_DOORBELL_SGI && (intid != PPI_PMU || !arch_pmu_loaded(vcpu))) {
-		return false; /* the host's (a PMU overflow is the guest's only while it has the PMU) */
+		return false; /* the host's (a PMU overflow is the guest's while it has the PMU) */
 	}
 	if ((read_sysreg(ICC_IAR1_EL1) & 0xffffff) != intid) {
 		return false; /* raced with another interrupt (acknowledged for the host) */
@@ -344,7 +337,7 @@ bool vgic_take_irq(struct vcpu *vcpu)
 		phys_hold_active(intid);
 		break;
 	case PPI_HYP_TIMER:
-		vgic_stop_hyp_timer(); /* the line falls: the level is EL2's to keep now */
+		vgic_stop_hyp_timer(this_cpu()); /* the line falls: EL2 keeps the level now */
 		phys_eoi(intid);
 		break;
 	default:

@@ -45,7 +45,7 @@ unsigned fake_cache_dirty(uint64_t pa)
 
 void arch_page_clean_poc(phys_addr_t pa, bool tags)
 {
-	*page_bits(pa_addr(pa)) &= (uint8_t)~(FAKE_CACHE_DATA | (tags ? FAKE_CACHE_TAGS : 0));
+	*page_bits(pa_addr(pa)) &= (uint8_t) ~(FAKE_CACHE_DATA | (tags ? FAKE_CACHE_TAGS : 0));
 }
 
 void arch_page_zero_poc(phys_addr_t pa, bool tags)

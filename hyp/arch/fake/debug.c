@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The fake arch's debug registers: owned by the host or by the vCPU arch_debug_take() gave them to. */
+/* The fake arch's debug registers: owned by the host or by the vCPU arch_debug_take() gave them to.
+ */
 #include <arch/fake.h>
 #include <hyp/debug.h>
 #include <hyp/vm.h>
@@ -17,6 +18,16 @@ void arch_debug_take(struct vcpu *vcpu)
 {
 	fake_debug_hw = vcpu->debug;
 	owner = vcpu;
+}
+
+unsigned arch_debug_brps(void)
+{
+	return 6; /* as QEMU's max CPU */
+}
+
+unsigned arch_debug_wrps(void)
+{
+	return 4;
 }
 
 bool arch_debug_loaded(const struct vcpu *vcpu)

@@ -22,6 +22,11 @@ bool arch_pmu_present(void)
 	return fake_pmu;
 }
 
+unsigned arch_pmu_counters(void)
+{
+	return fake_pmu ? 6 : 0; /* as QEMU's max CPU */
+}
+
 void arch_pmu_take(struct vcpu *vcpu)
 {
 	fake_pmu_hw = vcpu->pmu.regs;

@@ -17,25 +17,28 @@
 
 #define DEBUG_MAX_BPS 16 /* breakpoint and watchpoint register pairs, as architected */
 
-#define MDSCR_SS (1ull << 0)
+#define MDSCR_SS  (1ull << 0)
 #define MDSCR_KDE (1ull << 13)
 #define MDSCR_MDE (1ull << 15)
 
 #define OSLSR_OSLM_IMPLEMENTED 0x8u /* OSLM 0b10: the OS lock is implemented */
-#define OSLSR_OSLK 0x2u
+#define OSLSR_OSLK	       0x2u
 
 /* A context's breakpoint, watchpoint and claim-tag registers, and its OS lock. */
 struct debug_state {
 	uint64_t bcr[DEBUG_MAX_BPS], bvr[DEBUG_MAX_BPS];
 	uint64_t wcr[DEBUG_MAX_BPS], wvr[DEBUG_MAX_BPS];
 	uint64_t claim; /* DBGCLAIM tags, bits 7:0 */
-	uint64_t oslk;  /* OSLSR_EL1.OSLK: 1 at reset, as on a CPU out of cold reset */
+	uint64_t oslk;	/* OSLSR_EL1.OSLK: 1 at reset, as on a CPU out of cold reset */
 };
 
 struct vcpu;
 
 /* Whether a context with this MDSCR_EL1 can take debug events: its state must be loaded. */
-bool debug_in_use(uint64_t mdscr);
+static inline bool debug_in_use(uint64_t mdscr)
+{
+	return mdscr & (MDSCR_SS | MDSCR_KDE | MDSCR_MDE);
+}
 
 /*
  * A trapped debug register access (EC 0x18, op0 2) of a guest: the OS lock registers and
@@ -52,7 +55,16 @@ bool debug_trap(struct vcpu *vcpu, uint64_t esr);
  */
 void debug_step_done(struct vcpu *vcpu);
 
+/*
+ * Clears what a vCPU's debug registers cannot hold (a restored state): bits outside the
+ * architected fields, matching at EL2 (HMC: a guest has no EL2), registers beyond the
+ * CPU's breakpoints and watchpoints, claim tags beyond 8.
+ */
+void debug_state_sanitize(struct debug_state *s);
+
 /* Provided by the arch. */
+unsigned arch_debug_brps(void);
+unsigned arch_debug_wrps(void);
 void arch_debug_take(struct vcpu *vcpu); /* loads the running vCPU's, saves the host's */
 bool arch_debug_loaded(const struct vcpu *vcpu);
 void arch_debug_set_oslk(bool locked); /* the OS lock in hardware (loaded vCPU's) */

@@ -14,13 +14,13 @@
 #include <stdint.h>
 
 #define PMU_MAX_COUNTERS 31 /* event counters; the cycle counter is bit 31 of the masks */
-#define PMU_CYCLE_BIT (1ull << 31)
+#define PMU_CYCLE_BIT	 (1ull << 31)
 
-#define PMCR_E (1ull << 0)
-#define PMCR_P (1ull << 1) /* write-only: reset the event counters */
-#define PMCR_C (1ull << 2) /* write-only: reset the cycle counter */
-#define PMCR_D (1ull << 3)
-#define PMCR_X (1ull << 4)
+#define PMCR_E	(1ull << 0)
+#define PMCR_P	(1ull << 1) /* write-only: reset the event counters */
+#define PMCR_C	(1ull << 2) /* write-only: reset the cycle counter */
+#define PMCR_D	(1ull << 3)
+#define PMCR_X	(1ull << 4)
 #define PMCR_DP (1ull << 5)
 #define PMCR_LC (1ull << 6)
 #define PMCR_LP (1ull << 7)
@@ -68,8 +68,16 @@ bool vpmu_level(struct vcpu *vcpu);
  */
 bool pmu_trap(struct vcpu *vcpu, uint64_t esr);
 
+/*
+ * Clears what a vCPU's PMU registers cannot hold on this CPU (a restored state): the
+ * read-only and action bits of PMCR, counters beyond PMCR.N, filters of EL2 and EL3
+ * (a guest has neither), bits PMUSERENR and PMSELR do not have.
+ */
+void pmu_state_sanitize(struct pmu_state *s);
+
 /* Provided by the arch. */
 bool arch_pmu_present(void);
+unsigned arch_pmu_counters(void); /* PMCR_EL0.N: event counters (0 without a PMU) */
 /* Loads the running vCPU's PMU (the host's saved and stopped); stops trapping its accesses. */
 void arch_pmu_take(struct vcpu *vcpu);
 /* Whether the vCPU's PMU is in the hardware now, and its level read from there. */

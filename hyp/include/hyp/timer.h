@@ -17,8 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CNT_CTL_ENABLE 1u
-#define CNT_CTL_IMASK 2u
+#define CNT_CTL_ENABLE	1u
+#define CNT_CTL_IMASK	2u
 #define CNT_CTL_ISTATUS 4u
 
 /* The emulated EL1 physical timer of a vCPU: CNTP_CTL_EL0 (ENABLE, IMASK) and CVAL. */

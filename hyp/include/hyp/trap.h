@@ -44,8 +44,11 @@ uint64_t id_reg_view(uint32_t enc, uint64_t hw, const struct cpu_view *view);
 /* Injects a synchronous exception into EL1 of the context (ELR = the faulting pc). */
 void inject_sync_el1(struct cpu_context *ctxt, uint64_t esr, uint64_t far);
 void inject_undef(struct cpu_context *ctxt);
-/* A synchronous external data abort at `far`, as for an access with no device behind it. */
-void inject_dabt(struct cpu_context *ctxt, uint64_t far);
+/*
+ * A synchronous external data abort at `far`, as for an access with no device behind it;
+ * `write` sets ESR.WnR, as hardware reports a store's abort.
+ */
+void inject_dabt(struct cpu_context *ctxt, uint64_t far, bool write);
 /* A synchronous external instruction abort at `far` (a fetch from no memory). */
 void inject_iabt(struct cpu_context *ctxt, uint64_t far);
 

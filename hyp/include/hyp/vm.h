@@ -42,6 +42,7 @@ struct vcpu {
 	uint8_t mmio_size_log2;
 	bool mmio_sign_extend;
 	bool mmio_64bit; /* the destination is an X register */
+	bool mmio_write;   /* the pending MMIO access is a store */
 	uint64_t mmio_far; /* guest VA of the pending MMIO access */
 	bool off;        /* powered off (PSCI CPU_OFF, or never turned on): vm->lock */
 	bool stopped;    /* ended for good (it entered AArch32) */
@@ -49,6 +50,8 @@ struct vcpu {
 	struct ptimer ptimer; /* the emulated EL1 physical timer */
 	struct vpmu pmu;      /* its PMU registers, while not in the hardware */
 	struct debug_state debug; /* breakpoints, watchpoints, claim tags, OS lock */
+	uint64_t disr_el1;    /* its deferred SError record (VDISR_EL2 while it runs) */
+#define DISR_BITS 0x81ffffffull /* A, IDS, ISS: what DISR_EL1 holds */
 };
 
 enum vm_slot {

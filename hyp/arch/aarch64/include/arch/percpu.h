@@ -35,11 +35,18 @@ struct hyp_cpu {
 	uint64_t pad[1];
 	struct cpu_context host;
 	/* Below here only C looks. */
-	unsigned idx;		  /* this CPU's index in platform.cpu_mpidr */
-	struct vcpu *vcpu;	  /* the vCPU running here (in VCPU_RUN), or NULL */
-	uint32_t ppis_left_active; /* PPIs EL2 acknowledged and left active (vgic.c) */
-	bool hyp_timer_armed;	  /* CNTHP stands for the guest's physical timer (vgic.c) */
-	bool host_doorbell;	  /* the doorbell rang for the host, not the running vCPU */
+	unsigned idx;	   /* this CPU's index in platform.cpu_mpidr */
+	struct vcpu *vcpu; /* the vCPU running here (in VCPU_RUN), or NULL */
+	/* State switched lazily (pmu.c, debug.c, vgic.c): which vCPU's is in hardware. */
+	struct vcpu *pmu_owner;	   /* NULL: the host's PMU registers are in hardware */
+	struct vcpu *debug_owner;  /* NULL: the host's breakpoints and watchpoints are */
+	uint64_t host_pmcr;	   /* the host's PMCR_EL0 while EL2 stopped its counters, or 0 */
+	uint64_t guest_mdcr;	   /* MDCR_EL2 for a guest whose PMU and debug are both loaded */
+	uint32_t ppis_left_active; /* PPIs EL2 acknowledged for the guest and left active */
+	bool hyp_timer_armed;	   /* CNTHP stands for the running guest's physical timer */
+	bool host_doorbell;	   /* the doorbell rang for the host, not the running vCPU */
+	bool has_pmu;
+	bool has_ras; /* FEAT_RAS: a guest's DISR_EL1 is VDISR_EL2 (HCR_EL2.AMO) */
 };
 
 /* One per CPU of the machine; TPIDR_EL2 points at this CPU's. */

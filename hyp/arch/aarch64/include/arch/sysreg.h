@@ -30,7 +30,15 @@
 #define SYS_TFSR_EL2 s3_4_c5_c6_0
 #define SYS_GMID_EL1 s3_1_c0_c0_4
 #define SYS_ICC_SRE_EL2 s3_4_c12_c9_5
+#define ICH_VMCR_EL2 s3_4_c12_c11_7
 #define SYS_HCRX_EL2 s3_4_c1_c2_2
+#define SYS_VDISR_EL2 s3_4_c12_c1_1
+/* Fine-grained traps (FEAT_FGT): their "n" bits trap when 0. */
+#define SYS_HFGRTR_EL2 s3_4_c1_c1_4
+#define SYS_HFGWTR_EL2 s3_4_c1_c1_5
+#define SYS_HFGITR_EL2 s3_4_c1_c1_6
+#define SYS_HDFGRTR_EL2 s3_4_c3_c1_4
+#define SYS_HDFGWTR_EL2 s3_4_c3_c1_5
 #define HCRX_MSCEN (1ull << 11)
 #define SYS_ID_AA64PFR1_EL1 s3_0_c0_c4_1
 #define SYS_ID_AA64MMFR2_EL1 s3_0_c0_c7_2
@@ -50,6 +58,7 @@
 #define HCR_TACR (1ull << 21)
 #define HCR_RW (1ull << 31)
 #define HCR_TLOR (1ull << 35)
+#define HCR_TERR (1ull << 36)
 #define HCR_ATA (1ull << 56)
 #define HCR_TID5 (1ull << 58)
 
@@ -62,12 +71,14 @@
 #define CPTR_TAM (1ull << 30)
 
 /* MDCR_EL2 */
+#define MDCR_HPMN_MASK 0x1full
 #define MDCR_TPMCR (1ull << 5)
 #define MDCR_TPM (1ull << 6)
 #define MDCR_TDE (1ull << 8)
 #define MDCR_TDA (1ull << 9)
 #define MDCR_TDOSA (1ull << 10)
 #define MDCR_TDRA (1ull << 11)
+#define MDCR_TTRF (1ull << 19) /* FEAT_TRF: trap TRFCR_EL1 */
 #define MDCR_HPMD (1ull << 17) /* FEAT_PMUv3p1: no event counting at EL2 */
 #define MDCR_HCCD (1ull << 23) /* FEAT_PMUv3p5: no cycle counting at EL2 */
 #define MDCR_TDCC (1ull << 27) /* FEAT_FGT: trap the debug communications channel */
