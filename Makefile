@@ -19,7 +19,7 @@ HOST_CFLAGS := -std=c11 -O2 -g $(WARN) -MMD -MP -Iinclude
 
 DEPS_STAMP := $(B)/.deps-ok
 
-.PHONY: all deps test unit-test qemu-test demo bench fuzz clean format linux install
+.PHONY: all deps test unit-test qemu-test demo bench fuzz clean format linux linux-host install
 all: $(B)/hyp.elf $(B)/host.elf guests $(B)/tagvisor $(B)/unit-tests
 
 deps: $(DEPS_STAMP)
@@ -33,7 +33,7 @@ LIB_SRCS := lib/string.c lib/fmt.c lib/fdt.c lib/tagcodec.c
 
 # ---- the hypervisor (EL2) ----------------------------------------------------------------
 HYP_SRCS := $(wildcard hyp/core/*.c) $(wildcard hyp/arch/aarch64/*.c) \
-	$(wildcard hyp/arch/aarch64/*.S) $(LIB_SRCS)
+	$(wildcard hyp/arch/aarch64/*.S) $(LIB_SRCS) lib/fdt_write.c lib/linux_dt.c
 HYP_OBJS := $(patsubst %,$(B)/hyp/%.o,$(HYP_SRCS))
 HYP_CFLAGS := $(ARM_CFLAGS) -Ihyp/include -Ihyp/arch/aarch64/include
 
@@ -105,7 +105,17 @@ linux: $(LINUX)
 $(LINUX): scripts/linux/build.sh $(wildcard guests/linux/*) include/abi/guest.h | $(DEPS_STAMP)
 	@./scripts/linux/build.sh $(B)/linux
 
-test: all linux
+# tagvisor's Linux host (docs/LINUX-HOST.md): tagvisor.ko and tvthreat.ko built with kbuild
+# against Debian's headers for that kernel, tvrun, tvapi and the host's initramfs
+# (scripts/linux/build-host.sh; the headers are downloaded with apt, never committed).
+LINUX_HOST := $(B)/linux-host/initramfs.cpio.gz
+linux-host: $(LINUX_HOST)
+$(LINUX_HOST): $(LINUX) scripts/linux/build-host.sh $(shell find linux-host -type f) \
+		$(wildcard include/abi/*.h) include/uapi/tagvisor.h \
+		$(B)/guests/tag_keeper.elf $(B)/guests/service.elf $(B)/guests/hello.elf | $(DEPS_STAMP)
+	@./scripts/linux/build-host.sh $(B)/linux-host
+
+test: all linux linux-host
 	@./tests/run-all.sh
 
 unit-test: $(B)/unit-tests

@@ -53,9 +53,32 @@ void linux_dt_config_virt(struct linux_dt_config *cfg)
 	cfg->uart_clock_hz = LINUX_DT_UART_CLOCK_HZ;
 }
 
+static bool range_ok(uint64_t base, uint64_t size)
+{
+	return size && base + size > base;
+}
+
+static bool pcie_ok(const struct linux_dt_pcie *p)
+{
+	if (!p->ecam_size) {
+		return true;
+	}
+	return range_ok(p->ecam_base, p->ecam_size) && range_ok(p->mem_cpu, p->mem_size) &&
+	       p->mem_pci + p->mem_size <= 1ull << 32 && p->mem_pci + p->mem_size > p->mem_pci &&
+	       p->bus_first <= p->bus_last && p->bus_last <= 255;
+}
+
 static bool config_ok(const struct linux_dt_config *cfg)
 {
-	if (!cfg->ram_size || cfg->ram_base + cfg->ram_size < cfg->ram_base) {
+	if (!range_ok(cfg->ram_base, cfg->ram_size)) {
+		return false;
+	}
+	if (cfg->ram2_size && (!range_ok(cfg->ram2_base, cfg->ram2_size) ||
+			       (cfg->ram2_base < cfg->ram_base + cfg->ram_size &&
+				cfg->ram_base < cfg->ram2_base + cfg->ram2_size))) {
+		return false;
+	}
+	if (!pcie_ok(&cfg->pcie)) {
 		return false;
 	}
 	if (cfg->nr_vcpus == 0 || cfg->nr_vcpus > LINUX_DT_MAX_VCPUS) {
@@ -141,7 +164,7 @@ static void write_uart(struct fdt_writer *w, const struct linux_dt_config *cfg, 
 	fdtw_end_node(w);
 }
 
-static void write_timer(struct fdt_writer *w)
+static void write_timer(struct fdt_writer *w, bool phys_only)
 {
 	static const char *const compat[] = { "arm,armv8-timer", "arm,armv7-timer" };
 	/*
@@ -157,9 +180,56 @@ static void write_timer(struct fdt_writer *w)
 
 	fdtw_begin_node(w, "timer");
 	fdtw_prop_strings(w, "compatible", compat, 2);
-	fdtw_prop_cells(w, "interrupts", irqs, 12);
+	/* Without a virtual timer interrupt, Linux at EL1 takes the physical timer (PPI 14). */
+	fdtw_prop_cells(w, "interrupts", irqs, phys_only ? 6 : 12);
 	/* The counter never stops in a VM's idle states: Linux may use it as a clocksource. */
 	fdtw_prop_empty(w, "always-on");
+	fdtw_end_node(w);
+}
+
+/*
+ * The ECAM host bridge, as QEMU's virt tree has it, less what the host is not given:
+ * no I/O or 64-bit window, no msi-map (no ITS), no iommu-map (the SMMU is EL2's).
+ */
+static void write_pcie(struct fdt_writer *w, const struct linux_dt_pcie *p)
+{
+	static const uint32_t mask[4] = { 0x1800, 0, 0, 7 };
+	char name[FDTW_MAX_NODE_NAME + 1];
+	uint32_t reg[4], ranges[7], map[16 * 10], *m = map;
+
+	unit_name(name, "pcie", p->ecam_base);
+	fdtw_begin_node(w, name);
+	fdtw_prop_string(w, "compatible", "pci-host-ecam-generic");
+	fdtw_prop_string(w, "device_type", "pci");
+	fdtw_prop_u32(w, "#address-cells", 3);
+	fdtw_prop_u32(w, "#size-cells", 2);
+	fdtw_prop_u32(w, "#interrupt-cells", 1);
+	fdtw_prop_u32(w, "linux,pci-domain", 0);
+	ranges[0] = p->bus_first;
+	ranges[1] = p->bus_last;
+	fdtw_prop_cells(w, "bus-range", ranges, 2);
+	/* Devices snoop the CPUs' caches: no cache maintenance around DMA. */
+	fdtw_prop_empty(w, "dma-coherent");
+	put_range(reg, p->ecam_base, p->ecam_size);
+	fdtw_prop_cells(w, "reg", reg, 4);
+	ranges[0] = 0x02000000; /* 32-bit memory space, not prefetchable */
+	ranges[1] = (uint32_t)(p->mem_pci >> 32);
+	ranges[2] = (uint32_t)p->mem_pci;
+	put_range(ranges + 3, p->mem_cpu, p->mem_size);
+	fdtw_prop_cells(w, "ranges", ranges, 7);
+	/* INTA..INTD of slot s raise SPI intx_spi + (s + pin) % 4: the standard swizzle. */
+	for (uint32_t slot = 0; slot < 4; slot++) {
+		for (uint32_t pin = 0; pin < 4; pin++) {
+			const uint32_t e[10] = { slot << 11, 0, 0, pin + 1, LINUX_DT_PHANDLE_GIC, 0, 0,
+						 GIC_SPI, p->intx_spi + (slot + pin) % 4,
+						 IRQ_TYPE_LEVEL_HIGH };
+
+			memcpy(m, e, sizeof(e));
+			m += 10;
+		}
+	}
+	fdtw_prop_cells(w, "interrupt-map-mask", mask, 4);
+	fdtw_prop_cells(w, "interrupt-map", map, 16 * 10);
 	fdtw_end_node(w);
 }
 
@@ -185,7 +255,7 @@ int linux_dt_build(void *buf, size_t size, const struct linux_dt_config *cfg)
 	char name[FDTW_MAX_NODE_NAME + 1];
 	char uart_name[FDTW_MAX_NODE_NAME + 1];
 	char uart_path[FDTW_MAX_NODE_NAME + 2];
-	uint32_t reg[4];
+	uint32_t reg[8];
 
 	if (!cfg || !config_ok(cfg)) {
 		return FDTW_ERR_ARG;
@@ -206,20 +276,24 @@ int linux_dt_build(void *buf, size_t size, const struct linux_dt_config *cfg)
 	/* PSCI 0.2 and later have standard function IDs: no cpu_on etc. properties. */
 	fdtw_begin_node(&w, "psci");
 	fdtw_prop_strings(&w, "compatible", psci_compat, 2);
-	fdtw_prop_string(&w, "method", "hvc");
+	fdtw_prop_string(&w, "method", cfg->psci_smc ? "smc" : "hvc");
 	fdtw_end_node(&w);
 
 	unit_name(name, "memory", cfg->ram_base);
 	fdtw_begin_node(&w, name);
 	fdtw_prop_string(&w, "device_type", "memory");
 	put_range(reg, cfg->ram_base, cfg->ram_size);
-	fdtw_prop_cells(&w, "reg", reg, 4);
+	put_range(reg + 4, cfg->ram2_base, cfg->ram2_size);
+	fdtw_prop_cells(&w, "reg", reg, cfg->ram2_size ? 8 : 4);
 	fdtw_end_node(&w);
 
 	write_cpus(&w, cfg);
 	write_gic(&w, cfg);
 	write_uart(&w, cfg, uart_name);
-	write_timer(&w);
+	write_timer(&w, cfg->phys_timer);
+	if (cfg->pcie.ecam_size) {
+		write_pcie(&w, &cfg->pcie);
+	}
 
 	fdtw_begin_node(&w, "aliases");
 	fdtw_prop_string(&w, "serial0", uart_path);

@@ -5,6 +5,7 @@
  */
 #include <abi/boot.h>
 #include <abi/hvc.h>
+#include <arch/linux_host.h>
 #include <arch/percpu.h>
 #include <arch/platform.h>
 #include <arch/switch.h>
@@ -15,6 +16,7 @@
 #include <hyp/mem_protect.h>
 #include <hyp/vm.h>
 #include <lib/fdt.h>
+#include <lib/linux_image.h>
 #include <lib/string.h>
 
 #define RAM_BASE 0x40000000ul
@@ -30,6 +32,7 @@ void smmu_reserve(uint64_t (*carve_aligned)(uint64_t size, uint64_t align));
 void smmu_init(void);
 
 static struct hyp_cpu cpu0;
+static struct linux_host_boot linux_boot;
 static uint64_t image_sum;
 static struct page_pool hyp_s1_pool;
 static struct pgtable hyp_s1;
@@ -60,17 +63,77 @@ static uint64_t carve_aligned(uint64_t size, uint64_t align)
 	return (uint64_t)p;
 }
 
-static bool bootarg_is(const char *args, uint32_t len, const char *opt)
+/* Where the word `opt` (or, with want_value, "opt" followed by a value) starts, or -1. */
+static int bootarg_find(const char *args, uint32_t len, const char *opt, bool want_value)
 {
 	size_t n = strlen(opt);
 
 	for (uint32_t i = 0; i + n <= len; i++) {
 		if ((i == 0 || args[i - 1] == ' ') && !strncmp(args + i, opt, n) &&
-		    (i + n == len || args[i + n] == ' ' || args[i + n] == '\0')) {
-			return true;
+		    (want_value || i + n == len || args[i + n] == ' ' || args[i + n] == '\0')) {
+			return (int)i;
 		}
 	}
-	return false;
+	return -1;
+}
+
+static bool bootarg_is(const char *args, uint32_t len, const char *opt)
+{
+	return bootarg_find(args, len, opt, false) >= 0;
+}
+
+/* A hex number ("0x...", at most 64 bits); *p moves past it. False if there is none. */
+static bool parse_hex(const char **p, const char *end, uint64_t *v)
+{
+	const char *s = *p + 2, *digits = s;
+
+	if (end - *p < 3 || (*p)[0] != '0' || (*p)[1] != 'x') {
+		return false;
+	}
+	*v = 0;
+	for (; s < end; s++) {
+		unsigned d = *s >= '0' && *s <= '9'   ? (unsigned)(*s - '0')
+			     : *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10)
+						      : 16;
+
+		if (d == 16) {
+			break;
+		}
+		if (*v >> 60) {
+			return false;
+		}
+		*v = *v << 4 | d;
+	}
+	*p = s;
+	return s > digits;
+}
+
+/*
+ * The arguments of a Linux host: "HYP-ARGS -- LINUX-CMDLINE" (the CLI writes them), with
+ * host-initrd=ADDR:SIZE among the hypervisor's. Returns the length of the hypervisor's
+ * part, which is all of `args` when there is no " -- ".
+ */
+static uint32_t parse_linux_args(const char *args, uint32_t len)
+{
+	int sep = bootarg_find(args, len, "--", false);
+	int at;
+	const char *p, *end = args + len;
+
+	if (sep < 0) {
+		return len;
+	}
+	linux_boot.cmdline = args + sep + 2 + (sep + 2 < (int)len && args[sep + 2] == ' ');
+	linux_boot.cmdline_len = (uint32_t)(end - linux_boot.cmdline);
+	while (linux_boot.cmdline_len && linux_boot.cmdline[linux_boot.cmdline_len - 1] == '\0') {
+		linux_boot.cmdline_len--;
+	}
+	at = bootarg_find(args, (uint32_t)sep, "host-initrd=", true);
+	p = args + at + sizeof("host-initrd=") - 1;
+	if (at >= 0 && !(parse_hex(&p, end, &linux_boot.initrd_base) && p < end && *p++ == ':' &&
+			 parse_hex(&p, end, &linux_boot.initrd_size))) {
+		hyp_panic("host-initrd= wants ADDR:SIZE in hex");
+	}
+	return (uint32_t)sep;
 }
 
 static void parse_dtb(void)
@@ -96,6 +159,7 @@ static void parse_dtb(void)
 	}
 	node = fdt_find_node(&fdt, "/chosen");
 	args = node < 0 ? NULL : fdt_get_prop(&fdt, node, "bootargs", &len);
+	len = args ? parse_linux_args(args, len) : 0;
 	/* MTE belongs to the host unless it boots with it off, like Linux's arm64.nomte. */
 	hyp_state.host_mte = arch_has_mte() && !(args && bootarg_is(args, len, "host-mte=off"));
 }
@@ -170,12 +234,18 @@ static void setup_pools(void)
 	}
 }
 
-static _Noreturn void enter_host(const struct tv_host_header *hdr)
+/*
+ * The bare-metal host gets QEMU's tree and TV_BOOT_* flags; a Linux host the tree EL2
+ * wrote for it and x1..x3 zero (the arm64 boot protocol), already finalised: it has no
+ * setup phase of ours, and is untrusted from its first instruction on.
+ */
+static _Noreturn void enter_host(const struct tv_host_header *hdr, bool linux)
 {
 	struct cpu_context *host = &cpu0.host;
 
-	host->regs[0] = memmap.ram_base; /* the DTB */
-	host->regs[1] = hyp_state.host_mte ? TV_BOOT_HOST_MTE : 0;
+	host->regs[0] = linux ? linux_host_prepare(&linux_boot) : memmap.ram_base;
+	host->regs[1] = !linux && hyp_state.host_mte ? TV_BOOT_HOST_MTE : 0;
+	hyp_state.finalised = linux;
 	host->pc = TV_HOST_LOAD_ADDR;
 	host->pstate = PSR_MODE_EL1H | PSR_DAIF;
 	host->sys[CTX_SCTLR_EL1] = 0x30d00800;
@@ -192,10 +262,11 @@ static _Noreturn void enter_host(const struct tv_host_header *hdr)
 	write_sysreg(elr_el2, host->pc);
 	write_sysreg(spsr_el2, host->pstate);
 	isb();
-	hyp_log("EL2 ready: RAM 0x%lx+0x%lx, hypervisor 0x%lx+0x%lx, %s, host MTE %s; host image %lu KiB",
+	hyp_log("EL2 ready: RAM 0x%lx+0x%lx, hypervisor 0x%lx+0x%lx, %s, host MTE %s; host %s %lu KiB",
 		memmap.ram_base, memmap.ram_size, memmap.hyp_base, memmap.hyp_size,
 		arch_has_mte() ? (arch_has_mte_asym() ? "MTE3" : "MTE2") : "no MTE",
-		hyp_state.host_mte ? "on" : "off", hdr->image_size >> 10);
+		hyp_state.host_mte ? "on" : "off", linux ? "Linux" : "image",
+		(linux ? ((const struct linux_image_header *)hdr)->image_size : hdr->image_size) >> 10);
 	__host_enter(host);
 }
 
@@ -232,8 +303,13 @@ void hyp_boot(void)
 	smmu_init();
 	vm_init();
 	vgic_arch_init();
-	if (hdr->magic != TV_HOST_MAGIC) {
-		hyp_panic("no host image at 0x%lx", (uint64_t)TV_HOST_LOAD_ADDR);
+	if (hdr->magic == TV_HOST_MAGIC) {
+		enter_host(hdr, false);
 	}
-	enter_host(hdr);
+	if (linux_host_image_present() && linux_boot.cmdline) {
+		enter_host(hdr, true);
+	}
+	hyp_panic("no host image at 0x%lx (neither the bare-metal host nor a Linux Image with "
+		  "\"-- CMDLINE\" boot arguments)",
+		  (uint64_t)TV_HOST_LOAD_ADDR);
 }
