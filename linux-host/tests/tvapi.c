@@ -371,6 +371,7 @@ static void test_run(void)
 	      (int)strcspn(text, "\n"), text);
 	check(iop(vcpu, TAGVISOR_GET_VGIC_STATE, calloc(1, 240)) == -EINVAL,
 	      "GET_VGIC_STATE of a VM without a GIC: EINVAL");
+	munmap(run, PAGE); /* a mapping of the run page holds the vCPU (and the VM) */
 	close(vcpu);
 	close(vm);
 	munmap(ram, RAM);

@@ -11,8 +11,9 @@
  *   insmod tvthreat.ko test=own
  *	the MTE registers and tag instructions on the module's own memory;
  *   insmod tvthreat.ko test=tags pid=P uaddr=A bytes=N
- *	tag instructions on pages the host donated to an MTE guest: the VMM P's
- *	memory at A (tvrun --on-ready passes them); the guest checks its tags after;
+ *	tag instructions on pages the host donated to an MTE guest, and on one the
+ *	guest shares with it: the VMM P's memory at A (tvrun --on-ready passes them);
+ *	the guest checks its tags after;
  *   insmod tvthreat.ko test=malicious pid=P uaddr=A bytes=N
  *	data accesses to donated pages, to hypervisor memory and to the SMMU, and
  *	hypercalls with bad arguments, as the bare-metal host's tests make them.
@@ -32,6 +33,7 @@
 #include <linux/kdebug.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
+#include <linux/printk.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -111,6 +113,8 @@ static struct undef_hook hook = {
 	.fn = undef_fn,
 };
 
+static int saved_loglevel;
+
 static int die_fn(struct notifier_block *nb, unsigned long action, void *data)
 {
 	struct die_args *args = data;
@@ -122,6 +126,8 @@ static int die_fn(struct notifier_block *nb, unsigned long action, void *data)
 	trap.far = read_sysreg(far_el1);
 	trap.armed = false;
 	args->regs->pc += 4;
+	/* die() made the console verbose for the oops it thought came next. */
+	console_loglevel = saved_loglevel;
 	return NOTIFY_STOP;
 }
 
@@ -318,73 +324,127 @@ static void put_pages(struct page **pages, unsigned long n)
 	kfree(pages);
 }
 
-/*
- * STG, LDG, STGM, LDGM and DC GVA on every granule and block of the guest's pages
- * through a Tagged mapping of our own. With host MTE off they must neither read a tag
- * (LDG, LDGM give 0 where the guest's tags are 1..15) nor change one (the guest checks),
- * and take no exception (no tag access: no translation at all). With MTE on the pages
- * are not the host's: each is an external abort, so only a few are tried.
- */
-static void tags_attack(void)
-{
-	unsigned long n, i, granules, nonzero = 0, aborts = 0, tries = 0, esr_bad = 0;
-	struct page **pages = vmm_pages(&n);
-	struct el1_state s;
-	u8 *va;
-	u64 x0;
+struct attack {
+	unsigned long tries, aborts, other, nonzero;
+};
 
-	if (!pages)
-		return;
-	va = vmap(pages, n, VM_MAP, pgprot_tagged(PAGE_KERNEL));
-	if (!va) {
-		check(false, "guest pages: cannot map them");
-		put_pages(pages, n);
-		return;
-	}
-	granules = host_mte ? 4 : n * PAGE_SIZE / GRANULE;
-	el1_tags_on(&s);
-/* Counts an attempt, and whether it took an external abort (or something else). */
-#define ATTEMPT(insn, x0, x1)                                                           \
-	do {                                                                            \
-		bool hit_ = TRY(insn, x0, x1);                                          \
-		tries++;                                                                \
-		aborts += hit_;                                                         \
-		esr_bad += hit_ && !(EC(trap.esr) == 0x25 && (trap.esr & 0x3f) == 0x10); \
+/* One tag instruction: counted, and whether it got the external abort or another one. */
+#define ATTEMPT(a, insn, x0, x1)                                                           \
+	do {                                                                               \
+		bool hit_ = TRY(insn, x0, x1);                                             \
+		(a)->tries++;                                                              \
+		(a)->aborts += hit_;                                                       \
+		(a)->other += hit_ && !(EC(trap.esr) == 0x25 && (trap.esr & 0x3f) == 0x10); \
 	} while (0)
 
-	for (i = 0; i < granules; i++) {
-		u64 p = (u64)va + i * GRANULE;
+/*
+ * STG, LDG, STGM, LDGM and DC GVA on granules [first, first + n) of the mapping at va
+ * (Tagged, ours), with everything EL1 controls turned on. Writes are skipped when
+ * `write` is false (host MTE on, a page the guest shares: they would take effect).
+ */
+static void tag_instructions(u8 *va, unsigned long first, unsigned long n, bool write,
+			     struct attack *a)
+{
+	struct el1_state s;
+	unsigned long g;
+	u64 x0;
+
+	el1_tags_on(&s);
+	for (g = first; g < first + n; g++) {
+		u64 p = (u64)va + g * GRANULE;
 
 		x0 = p;
-		ATTEMPT("ldg x0, [x1]", x0, p);
-		nonzero += (x0 >> 56) & 0xf;
-		x0 = TAGGED(p, 0xf);
-		ATTEMPT("stg x0, [x1]", x0, p);
+		ATTEMPT(a, "ldg x0, [x1]", x0, p);
+		a->nonzero += !trap.hit && ((x0 >> 56) & 0xf);
 		if (!(p % TAG_BLOCK)) {
 			x0 = 0;
-			ATTEMPT("ldgm x0, [x1]", x0, p);
-			nonzero += !!x0;
+			ATTEMPT(a, "ldgm x0, [x1]", x0, p);
+			a->nonzero += !trap.hit && x0;
+		}
+		if (!write)
+			continue;
+		x0 = TAGGED(p, 0xf);
+		ATTEMPT(a, "stg x0, [x1]", x0, p);
+		if (!(p % TAG_BLOCK)) {
 			x0 = 0;
-			ATTEMPT("stgm x0, [x1]", x0, p);
+			ATTEMPT(a, "stgm x0, [x1]", x0, p);
 		}
 		if (!(p % 64)) {
 			x0 = 0;
-			ATTEMPT("dc gva, x1", x0, TAGGED(p, 0));
+			ATTEMPT(a, "dc gva, x1", x0, TAGGED(p, 0));
 		}
 	}
-#undef ATTEMPT
 	el1_tags_off(&s);
-	vunmap(va);
-	put_pages(pages, n);
+}
 
-	check(!nonzero, "guest pages: LDG and LDGM on %lu granules read no tag (%lu non-zero)",
-	      granules, nonzero);
+/* Whether the host may access the page (shared with it) or not (donated): a load tells. */
+static bool host_may_access(struct page *page)
+{
+	unsigned long flags;
+	u64 x0 = 0;
+	bool hit;
+
+	local_irq_save(flags);
+	hit = TRY("ldr x0, [x1]", x0, (u64)page_address(page));
+	local_irq_restore(flags);
+	return !hit;
+}
+
+/*
+ * The guest's pages (tag_keeper: 16 pages, every granule tagged 1..15; its last page
+ * shared with the host, the others donated), through a Tagged mapping of our own.
+ * A donated page is not the host's at stage 2: every tag instruction is an external
+ * abort, as a load would be (the first and the last donated page are tried, once per
+ * instruction: each abort is a line in the logs). The shared page is mapped for the host: that is where HCR_EL2.ATA
+ * matters. With host MTE off, LDG and LDGM there read 0 and STG, STGM and DC GVA change
+ * nothing (the guest checks its tags after); with host MTE on, the control, the host
+ * reads the guest's tags there, as the architecture allows (writes are not tried).
+ */
+static void tags_attack(void)
+{
+	unsigned long n_pages;
+	struct attack donated = { 0 }, shared = { 0 };
+	struct page **pages = vmm_pages(&n_pages);
+	const unsigned long granules = PAGE_SIZE / GRANULE;
+	bool first_ok, last_donated_ok, shared_ok;
+	u8 *va;
+
+	if (!pages)
+		return;
+	if (n_pages < 3) {
+		check(false, "guest pages: %lu, want the guest's 16", n_pages);
+		put_pages(pages, n_pages);
+		return;
+	}
+	va = vmap(pages, n_pages, VM_MAP, pgprot_tagged(PAGE_KERNEL));
+	if (!va) {
+		check(false, "guest pages: cannot map them");
+		put_pages(pages, n_pages);
+		return;
+	}
+	first_ok = !host_may_access(pages[0]);
+	last_donated_ok = !host_may_access(pages[n_pages - 2]);
+	shared_ok = host_may_access(pages[n_pages - 1]);
+	tag_instructions(va, 0, 1, true, &donated);
+	tag_instructions(va, (n_pages - 2) * granules, 1, true, &donated);
+	tag_instructions(va, (n_pages - 1) * granules, granules, !host_mte, &shared);
+	vunmap(va);
+	put_pages(pages, n_pages);
+
+	check(first_ok && last_donated_ok && shared_ok,
+	      "guest pages: the first and the last but one donated (a load aborts), the last "
+	      "shared");
+	check(donated.tries == 10 && donated.aborts == donated.tries && !donated.other,
+	      "donated pages: %lu of %lu tag instructions got the external abort", donated.aborts,
+	      donated.tries);
+	check(!shared.aborts, "shared page: %lu tag instructions (STG, LDG, STGM, LDGM, DC GVA), "
+			      "%lu exceptions", shared.tries, shared.aborts);
 	if (host_mte)
-		check(aborts == tries && !esr_bad,
-		      "guest pages: %lu of %lu tag instructions got an external abort", aborts, tries);
+		check(shared.nonzero, "host MTE on (control): the host reads the guest's tags on the "
+				      "shared page (%lu granules and blocks non-zero)", shared.nonzero);
 	else
-		check(!aborts, "guest pages: %lu tag instructions (STG, LDG, STGM, LDGM, DC GVA), "
-			       "%lu exceptions", tries, aborts);
+		check(!shared.nonzero, "shared page: LDG and LDGM read no tag (%lu non-zero)",
+		      shared.nonzero);
 }
 
 /* ---- test=malicious ---- */
@@ -439,47 +499,43 @@ static void hyp_memory(u64 hyp_base)
 	}
 }
 
+static void expect_hvc(const char *what, long got, long want)
+{
+	check(got == want, "%s: %ld (documented: %ld)", what, got, want);
+}
+
+/* One statement per call: the VM they use is destroyed last. */
 static void bad_hypercalls(u64 hyp_base)
 {
-	struct page *page = alloc_page(GFP_KERNEL);
-	u64 pa = page ? page_to_phys(page) : 0, ipa = 0x40000000, x[3];
-	long h = hvc(TV_HC_VM_CREATE, 0, ipa, 16 << 20, 1, 0, 0, NULL);
 	static const char text[] = "x";
-	struct {
-		const char *what;
-		long got, want;
-	} c[] = {
-		{ "an unknown call", hvc(39, 0, 0, 0, 0, 0, 0, NULL), -TV_ENOSYS },
-		{ "another service's ID", hvc(0x10000, 0, 0, 0, 0, 0, 0, NULL), -TV_ENOSYS },
-		{ "SELFTEST after boot", hvc(TV_HC_SELFTEST, pa, 4, 0, 0, 0, 0, NULL), -TV_EPERM },
-		{ "FINALISE again", hvc(TV_HC_FINALISE, 0, 0, 0, 0, 0, 0, NULL), -TV_EPERM },
-		{ "VM_CREATE, unknown flags", hvc(TV_HC_VM_CREATE, 0x80, ipa, 16 << 20, 1, 0, 0, NULL),
-		  -TV_EINVAL },
-		{ "MEM_DONATE of hypervisor memory", hvc(TV_HC_MEM_DONATE, h, hyp_base, ipa, 0, 0, 0,
-							  NULL), -TV_EPERM },
-		{ "MEM_DONATE of a device", hvc(TV_HC_MEM_DONATE, h, 0x09000000, ipa, 0, 0, 0, NULL),
-		  -TV_ERANGE },
-		{ "MEM_DONATE, misaligned", hvc(TV_HC_MEM_DONATE, h, pa + 8, ipa, 0, 0, 0, NULL),
-		  -TV_EINVAL },
-		{ "MEM_SHARE of hypervisor memory", hvc(TV_HC_MEM_SHARE, h, hyp_base, ipa, 0, 0, 0,
-							 NULL), -TV_EPERM },
-		{ "LOG from hypervisor memory", hvc(TV_HC_LOG, hyp_base, 1, 0, 0, 0, 0, NULL),
-		  -TV_EFAULT },
-		{ "LOG, too long", hvc(TV_HC_LOG, virt_to_phys(text), TV_LOG_MAX + 1, 0, 0, 0, 0, NULL),
-		  -TV_EINVAL },
-		{ "VM_DESTROY, malformed handle", hvc(TV_HC_VM_DESTROY, 1ull << 32, 0, 0, 0, 0, 0, NULL),
-		  -TV_EINVAL },
-		{ "VCPU_RUN, no such vCPU", hvc(TV_HC_VCPU_RUN, h, 3, 0, 0, 0, 0, NULL), -TV_ENOENT },
-		{ "VM_DESTROY", hvc(TV_HC_VM_DESTROY, h, 0, 0, 0, 0, 0, NULL), 0 },
-		{ "VM_DESTROY again", hvc(TV_HC_VM_DESTROY, h, 0, 0, 0, 0, 0, NULL), -TV_ESTALE },
-	};
-	unsigned int i;
+	struct page *page = alloc_page(GFP_KERNEL);
+	u64 pa = page ? page_to_phys(page) : 0, ipa = 0x40000000, x[3] = { 0 };
+	long h = hvc(TV_HC_VM_CREATE, 0, ipa, 16 << 20, 1, 0, 0, NULL);
 
 	check(h > 0, "VM_CREATE of a VM of our own: 0x%lx", h);
-	for (i = 0; i < ARRAY_SIZE(c); i++)
-		check(c[i].got == c[i].want, "%s: %ld (documented: %ld)", c[i].what, c[i].got,
-		      c[i].want);
-	x[0] = 0;
+	expect_hvc("an unknown call", hvc(39, 0, 0, 0, 0, 0, 0, NULL), -TV_ENOSYS);
+	expect_hvc("another service's ID", hvc(0x10000, 0, 0, 0, 0, 0, 0, NULL), -TV_ENOSYS);
+	expect_hvc("SELFTEST after boot", hvc(TV_HC_SELFTEST, pa, 4, 0, 0, 0, 0, NULL), -TV_EPERM);
+	expect_hvc("FINALISE again", hvc(TV_HC_FINALISE, 0, 0, 0, 0, 0, 0, NULL), -TV_EPERM);
+	expect_hvc("VM_CREATE, unknown flags",
+		   hvc(TV_HC_VM_CREATE, 0x80, ipa, 16 << 20, 1, 0, 0, NULL), -TV_EINVAL);
+	expect_hvc("MEM_DONATE of hypervisor memory",
+		   hvc(TV_HC_MEM_DONATE, h, hyp_base, ipa, 0, 0, 0, NULL), -TV_EPERM);
+	expect_hvc("MEM_DONATE of a device", hvc(TV_HC_MEM_DONATE, h, 0x09000000, ipa, 0, 0, 0, NULL),
+		   -TV_ERANGE);
+	expect_hvc("MEM_DONATE, misaligned", hvc(TV_HC_MEM_DONATE, h, pa + 8, ipa, 0, 0, 0, NULL),
+		   -TV_EINVAL);
+	expect_hvc("MEM_SHARE of hypervisor memory",
+		   hvc(TV_HC_MEM_SHARE, h, hyp_base, ipa, 0, 0, 0, NULL), -TV_EPERM);
+	expect_hvc("LOG from hypervisor memory", hvc(TV_HC_LOG, hyp_base, 1, 0, 0, 0, 0, NULL),
+		   -TV_EFAULT);
+	expect_hvc("LOG, too long", hvc(TV_HC_LOG, virt_to_phys(text), TV_LOG_MAX + 1, 0, 0, 0, 0, NULL),
+		   -TV_EINVAL);
+	expect_hvc("VM_DESTROY, malformed handle", hvc(TV_HC_VM_DESTROY, 1ull << 32, 0, 0, 0, 0, 0, NULL),
+		   -TV_EINVAL);
+	expect_hvc("VCPU_RUN, no such vCPU", hvc(TV_HC_VCPU_RUN, h, 3, 0, 0, 0, 0, NULL), -TV_ENOENT);
+	expect_hvc("VM_DESTROY", hvc(TV_HC_VM_DESTROY, h, 0, 0, 0, 0, 0, NULL), 0);
+	expect_hvc("VM_DESTROY again", hvc(TV_HC_VM_DESTROY, h, 0, 0, 0, 0, 0, NULL), -TV_ESTALE);
 	check(hvc(TV_HC_CHECK, 0, 0, 0, 0, 0, 0, x) == 0,
 	      "the hypervisor's self-check after all that: %llu violations", x[0]);
 	if (page)
@@ -514,6 +570,7 @@ static int __init tvthreat_init(void)
 	}
 	hyp_base = mem[2];
 	host_mte = features[0] & TV_FEAT_HOST_MTE;
+	saved_loglevel = console_loglevel;
 	undef_register = lookup("register_undef_hook");
 	undef_unregister = lookup("unregister_undef_hook");
 	if (!undef_register || !undef_unregister || register_die_notifier(&die_nb)) {

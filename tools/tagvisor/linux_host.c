@@ -29,7 +29,7 @@
 #define GUEST_NAME "0.elf"
 
 /* The kernel's command line before /init's arguments. */
-#define HOST_CMDLINE "console=ttyAMA0 earlycon quiet panic=-1 oops=panic cma=0"
+#define HOST_CMDLINE "console=ttyAMA0 earlycon quiet panic=-1 cma=0"
 
 /* The Image must be one the hypervisor can enter at TV_HOST_LOAD_ADDR. */
 static int check_image(const char *path)
