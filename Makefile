@@ -87,13 +87,13 @@ $(B)/tagvisor: $(TOOL_SRCS) $(wildcard tools/tagvisor/*.h) $(wildcard include/ab
 
 # The core is built natively against the fake arch; lib/string.h is libc's there.
 UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard hyp/core/*.c) $(wildcard hyp/arch/fake/*.c) \
-	host/drivers/virtqueue.c tools/tagvisor/options.c \
+	host/drivers/virtqueue.c tools/tagvisor/options.c tools/tagvisor/cpio.c \
 	lib/fmt.c lib/fdt.c lib/tagcodec.c lib/tagpattern.c lib/snapshot.c lib/crc32c.c \
 	lib/fdt_write.c lib/linux_dt.c lib/linux_image.c
 UNIT_CFLAGS := $(HOST_CFLAGS) -Ihyp/include -Ihyp/arch/fake/include -Ihost/include -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -DTV_FAKE_ARCH
 $(B)/unit-tests: $(UNIT_SRCS) $(wildcard hyp/include/hyp/*.h) $(wildcard include/*/*.h) \
-		$(wildcard tests/unit/*.h) $(wildcard host/include/drivers/*.h)
+		$(wildcard tests/unit/*.h) $(wildcard host/include/drivers/*.h) $(wildcard tools/tagvisor/*.h)
 	@mkdir -p $(B)
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_SRCS) -o $@
 
@@ -138,6 +138,10 @@ install: all
 	install -m 0755 $(B)/tagvisor $(DESTDIR)$(PREFIX)/bin/tagvisor
 	install -m 0644 $(B)/hyp.elf $(B)/host.elf $(DESTDIR)$(PREFIX)/share/tagvisor/
 	install -m 0644 $(GUEST_ELFS) $(DESTDIR)$(PREFIX)/share/tagvisor/guests/
+	if [ -f $(LINUX_HOST) ]; then \
+		install -d $(DESTDIR)$(PREFIX)/share/tagvisor/linux-host && \
+		install -m 0644 $(B)/linux-host/Image $(LINUX_HOST) $(DESTDIR)$(PREFIX)/share/tagvisor/linux-host/; \
+	fi
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -66,8 +66,10 @@ static void check_boot(const struct linux_host_boot *b)
 		hyp_panic("the Linux host Image needs text_offset 0 and little-endian");
 	}
 	if (!b->initrd_size || b->initrd_base < hyp_end || b->initrd_size > ram_end ||
-	    b->initrd_base > ram_end - b->initrd_size) {
-		hyp_panic("the Linux host's initramfs (host-initrd=0x%lx:0x%lx) is not in host RAM",
+	    b->initrd_base > ram_end - b->initrd_size ||
+	    b->initrd_base < TV_HOST_LOAD_ADDR + h->image_size) {
+		hyp_panic("the Linux host's initramfs (host-initrd=0x%lx:0x%lx) is not in host RAM "
+			  "above its kernel",
 			  b->initrd_base, b->initrd_size);
 	}
 	if (b->cmdline_len >= CMDLINE_MAX) {
