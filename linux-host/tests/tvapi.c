@@ -13,6 +13,7 @@
 #include <abi/snapshot.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -218,6 +219,43 @@ static void test_copy_tags(void)
 	      "a bad user buffer: EFAULT");
 	close(vcpu);
 	close(vm);
+	munmap(ram, RAM);
+}
+
+static sigjmp_buf fault_jmp;
+static volatile int fault_sig, fault_code;
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	fault_sig = sig;
+	fault_code = si->si_code;
+	siglongjmp(fault_jmp, 1);
+}
+
+/* A page the guest has is not the VMM's any more: its own load gets SIGBUS. */
+static void test_vmm_cannot_read_guest_pages(void)
+{
+	uint8_t *ram = guest_ram(RAM), tags[256] = { 1 };
+	int vcpu, vm = new_vm(0, true, ram, RAM, 0, &vcpu);
+	struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO }, old;
+	volatile uint8_t v = 0;
+
+	ram[9 * PAGE] = 0x42;
+	check(copy_tags(vm, RAM_IPA + 9 * PAGE, PAGE, tags, 0) == (long)PAGE,
+	      "a page given to the guest");
+	sigaction(SIGBUS, &sa, &old);
+	fault_sig = 0;
+	if (!sigsetjmp(fault_jmp, 1)) {
+		v = ram[9 * PAGE];
+	}
+	sigaction(SIGBUS, &old, NULL);
+	check(fault_sig == SIGBUS,
+	      "the VMM's load from it: signal %d (SIGBUS %d), si_code %d, no data (%u)", fault_sig,
+	      SIGBUS, fault_code, v);
+	close(vcpu);
+	close(vm);
+	check(ram[9 * PAGE] == 0, "after the VM is gone the page is the VMM's again, zeroed");
 	munmap(ram, RAM);
 }
 
@@ -469,6 +507,84 @@ static void test_killed_vmm(void)
 	}
 }
 
+/*
+ * A storm: random ioctls of all three kinds with random arguments (values, pointers to
+ * random bytes, bad pointers), on a few VMs and vCPUs. Every call must return (any
+ * documented result will do), and the hypervisor's invariants must hold after.
+ */
+static void test_storm(void)
+{
+	static const unsigned long cmds[] = {
+		TAGVISOR_CREATE_VM,
+		TAGVISOR_CHECK_EXTENSION,
+		TAGVISOR_CREATE_VCPU,
+		TAGVISOR_GET_DIRTY_LOG,
+		TAGVISOR_SET_USER_MEMORY_REGION,
+		TAGVISOR_ENABLE_CAP,
+		TAGVISOR_ARM_MTE_COPY_TAGS,
+		TAGVISOR_RECLAIM_PAGE,
+		TAGVISOR_RESTORE_PAGE,
+		TAGVISOR_RUN,
+		TAGVISOR_GET_ONE_REG,
+		TAGVISOR_SET_ONE_REG,
+		TAGVISOR_GET_VCPU_STATE,
+		TAGVISOR_SET_VCPU_STATE,
+		TAGVISOR_GET_VGIC_STATE,
+		TAGVISOR_SET_VGIC_STATE,
+		TAGVISOR_IRQ_LINE,
+		_IO(TAGVISOR_IO, 0x77),
+	};
+	static uint8_t junk[8192];
+	unsigned seed = 12345, calls = 0, ok = 0;
+	int fds[16], nfds = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int vcpu, vm = new_vm(i & 1 ? TAGVISOR_VM_TYPE_GIC : 0, i < 2, guest_ram(RAM), RAM,
+				      i == 3 ? TAGVISOR_MEM_LOG_DIRTY_PAGES : 0, &vcpu);
+
+		if (vm >= 0) {
+			fds[nfds++] = vm;
+			fds[nfds++] = vcpu;
+		}
+	}
+	fds[nfds++] = dev;
+	for (unsigned i = 0; i < 3000; i++) {
+		unsigned r = (unsigned)rand_r(&seed);
+		unsigned long arg;
+
+		for (unsigned b = 0; b < sizeof(junk); b += 4) {
+			uint32_t v = (uint32_t)rand_r(&seed);
+
+			memcpy(junk + b, &v, 4);
+		}
+		switch (r % 4) {
+		case 0:
+			arg = (unsigned long)rand_r(&seed) % 64;
+			break;
+		case 1:
+			arg = 0x1000ul * (unsigned long)(rand_r(&seed) % 16); /* not ours */
+			break;
+		default:
+			arg = (unsigned long)(uintptr_t)junk;
+			break;
+		}
+		unsigned long cmd = cmds[(r >> 4) % (sizeof(cmds) / sizeof(cmds[0]))];
+		long ret = io(fds[(unsigned)rand_r(&seed) % nfds], cmd, arg);
+
+		calls++;
+		ok += ret >= 0;
+		if (ret >= 0 && (cmd == TAGVISOR_CREATE_VM || cmd == TAGVISOR_CREATE_VCPU)) {
+			close((int)ret); /* a VM or vCPU it made: not kept */
+		}
+	}
+	for (int i = 0; i < nfds - 1; i++) {
+		close(fds[i]);
+	}
+	check(io(dev, TAGVISOR_HYP_CHECK, 0) == 0,
+	      "a storm of %u random ioctls (%u succeeded), then the self-check: no violation",
+	      calls, ok);
+}
+
 int main(void)
 {
 	dev = open("/dev/tagvisor", O_RDWR | O_CLOEXEC);
@@ -480,12 +596,14 @@ int main(void)
 	test_system();
 	test_vm_setup();
 	test_copy_tags();
+	test_vmm_cannot_read_guest_pages();
 	test_reclaim();
 	test_dirty_log();
 	test_run();
 	test_gic();
 	test_scrub_on_close();
 	test_killed_vmm();
+	test_storm();
 	check(io(dev, TAGVISOR_HYP_CHECK, 0) == 0, "the hypervisor's self-check: no violation");
 	printf("tvapi: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
