@@ -128,10 +128,12 @@ static uint32_t parse_linux_args(const char *args, uint32_t len)
 		linux_boot.cmdline_len--;
 	}
 	at = bootarg_find(args, (uint32_t)sep, "host-initrd=", true);
-	p = args + at + sizeof("host-initrd=") - 1;
-	if (at >= 0 && !(parse_hex(&p, end, &linux_boot.initrd_base) && p < end && *p++ == ':' &&
-			 parse_hex(&p, end, &linux_boot.initrd_size))) {
-		hyp_panic("host-initrd= wants ADDR:SIZE in hex");
+	if (at >= 0) {
+		p = args + at + sizeof("host-initrd=") - 1;
+		if (!(parse_hex(&p, end, &linux_boot.initrd_base) && p < end && *p++ == ':' &&
+		      parse_hex(&p, end, &linux_boot.initrd_size))) {
+			hyp_panic("host-initrd= wants ADDR:SIZE in hex");
+		}
 	}
 	return (uint32_t)sep;
 }
