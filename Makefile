@@ -19,7 +19,7 @@ HOST_CFLAGS := -std=c11 -O2 -g $(WARN) -MMD -MP -Iinclude
 
 DEPS_STAMP := $(B)/.deps-ok
 
-.PHONY: all deps test unit-test qemu-test demo bench fuzz clean format linux install
+.PHONY: all deps test unit-test qemu-test demo bench fuzz clean format linux linux-host install
 all: $(B)/hyp.elf $(B)/host.elf guests $(B)/tagvisor $(B)/unit-tests
 
 deps: $(DEPS_STAMP)
@@ -33,7 +33,7 @@ LIB_SRCS := lib/string.c lib/fmt.c lib/fdt.c lib/tagcodec.c
 
 # ---- the hypervisor (EL2) ----------------------------------------------------------------
 HYP_SRCS := $(wildcard hyp/core/*.c) $(wildcard hyp/arch/aarch64/*.c) \
-	$(wildcard hyp/arch/aarch64/*.S) $(LIB_SRCS)
+	$(wildcard hyp/arch/aarch64/*.S) $(LIB_SRCS) lib/fdt_write.c lib/linux_dt.c
 HYP_OBJS := $(patsubst %,$(B)/hyp/%.o,$(HYP_SRCS))
 HYP_CFLAGS := $(ARM_CFLAGS) -Ihyp/include -Ihyp/arch/aarch64/include
 
@@ -93,12 +93,14 @@ $(B)/tagvisor: $(TOOL_SRCS) $(wildcard tools/tagvisor/*.h) $(wildcard include/ab
 # The core is built natively against the fake arch; lib/string.h is libc's there.
 UNIT_SRCS := $(wildcard tests/unit/*.c) tests/common/tagcodec_ref.c $(wildcard hyp/core/*.c) \
 	$(wildcard hyp/arch/fake/*.c) host/drivers/virtqueue.c tools/tagvisor/options.c \
+	tools/tagvisor/cpio.c \
 	lib/fmt.c lib/fdt.c lib/tagcodec.c lib/tagpattern.c lib/snapshot.c lib/crc32c.c \
 	lib/fdt_write.c lib/linux_dt.c lib/linux_image.c
 UNIT_CFLAGS := $(HOST_CFLAGS) -Ihyp/include -Ihyp/arch/fake/include -Ihost/include -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -DTV_FAKE_ARCH -DTV_DEBUG
 $(B)/unit-tests: $(UNIT_SRCS) $(wildcard hyp/include/hyp/*.h) $(wildcard include/*/*.h) \
-		$(wildcard tests/unit/*.h) $(wildcard host/include/drivers/*.h) $(wildcard tests/common/*.h)
+		$(wildcard tests/unit/*.h) $(wildcard host/include/drivers/*.h) $(wildcard tests/common/*.h) \
+		$(wildcard tools/tagvisor/*.h)
 	@mkdir -p $(B)
 	$(HOSTCC) $(UNIT_CFLAGS) $(UNIT_SRCS) -o $@
 
@@ -110,7 +112,17 @@ linux: $(LINUX)
 $(LINUX): scripts/linux/build.sh $(wildcard guests/linux/*) include/abi/guest.h | $(DEPS_STAMP)
 	@./scripts/linux/build.sh $(B)/linux
 
-test: all linux
+# tagvisor's Linux host (docs/LINUX-HOST.md): tagvisor.ko and tvthreat.ko built with kbuild
+# against Debian's headers for that kernel, tvrun, tvapi and the host's initramfs
+# (scripts/linux/build-host.sh; the headers are downloaded with apt, never committed).
+LINUX_HOST := $(B)/linux-host/initramfs.cpio.gz
+linux-host: $(LINUX_HOST)
+$(LINUX_HOST): $(LINUX) scripts/linux/build-host.sh $(shell find linux-host -type f) \
+		$(wildcard include/abi/*.h) include/uapi/tagvisor.h \
+		$(B)/guests/tag_keeper.elf $(B)/guests/service.elf $(B)/guests/hello.elf | $(DEPS_STAMP)
+	@./scripts/linux/build-host.sh $(B)/linux-host
+
+test: all linux linux-host
 	@./tests/run-all.sh
 
 unit-test: $(B)/unit-tests
@@ -133,6 +145,10 @@ install: all
 	install -m 0755 $(B)/tagvisor $(DESTDIR)$(PREFIX)/bin/tagvisor
 	install -m 0644 $(B)/hyp.elf $(B)/host.elf $(DESTDIR)$(PREFIX)/share/tagvisor/
 	install -m 0644 $(GUEST_ELFS) $(DESTDIR)$(PREFIX)/share/tagvisor/guests/
+	if [ -f $(LINUX_HOST) ]; then \
+		install -d $(DESTDIR)$(PREFIX)/share/tagvisor/linux-host && \
+		install -m 0644 $(B)/linux-host/Image $(LINUX_HOST) $(DESTDIR)$(PREFIX)/share/tagvisor/linux-host/; \
+	fi
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

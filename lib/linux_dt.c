@@ -54,9 +54,49 @@ void linux_dt_config_virt(struct linux_dt_config *cfg)
 	cfg->uart_clock_hz = LINUX_DT_UART_CLOCK_HZ;
 }
 
+void linux_dt_pcie_virt(struct linux_dt_pcie *p)
+{
+	*p = (struct linux_dt_pcie){
+		.ecam_base = LINUX_DT_PCIE_ECAM,
+		.ecam_size = LINUX_DT_PCIE_ECAM_SIZE,
+		.bus_first = 0,
+		.bus_last = 0xff,
+		.mem_cpu = LINUX_DT_PCIE_MMIO,
+		.mem_pci = LINUX_DT_PCIE_MMIO,
+		.mem_size = LINUX_DT_PCIE_MMIO_SIZE,
+		.intx_spi = LINUX_DT_PCIE_SPI,
+		.pio_cpu = LINUX_DT_PCIE_PIO,
+		.pio_size = LINUX_DT_PCIE_PIO_SIZE,
+	};
+}
+
+static bool range_ok(uint64_t base, uint64_t size)
+{
+	return size && base + size > base;
+}
+
+static bool pcie_ok(const struct linux_dt_pcie *p)
+{
+	if (!p->ecam_size) {
+		return true;
+	}
+	return range_ok(p->ecam_base, p->ecam_size) && range_ok(p->mem_cpu, p->mem_size) &&
+	       p->mem_pci + p->mem_size <= 1ull << 32 && p->mem_pci + p->mem_size > p->mem_pci &&
+	       p->bus_first <= p->bus_last && p->bus_last <= 255 &&
+	       (!p->pio_size || range_ok(p->pio_cpu, p->pio_size));
+}
+
 static bool config_ok(const struct linux_dt_config *cfg)
 {
-	if (!cfg->ram_size || cfg->ram_base + cfg->ram_size < cfg->ram_base) {
+	if (!range_ok(cfg->ram_base, cfg->ram_size)) {
+		return false;
+	}
+	if (cfg->ram2_size && (!range_ok(cfg->ram2_base, cfg->ram2_size) ||
+			       (cfg->ram2_base < cfg->ram_base + cfg->ram_size &&
+				cfg->ram_base < cfg->ram2_base + cfg->ram2_size))) {
+		return false;
+	}
+	if (!pcie_ok(&cfg->pcie)) {
 		return false;
 	}
 	if (cfg->nr_vcpus == 0 || cfg->nr_vcpus > LINUX_DT_MAX_VCPUS) {
@@ -142,7 +182,7 @@ static void write_uart(struct fdt_writer *w, const struct linux_dt_config *cfg, 
 	fdtw_end_node(w);
 }
 
-static void write_timer(struct fdt_writer *w)
+static void write_timer(struct fdt_writer *w, bool phys_only)
 {
 	static const char *const compat[] = { "arm,armv8-timer", "arm,armv7-timer" };
 	/*
@@ -158,7 +198,8 @@ static void write_timer(struct fdt_writer *w)
 
 	fdtw_begin_node(w, "timer");
 	fdtw_prop_strings(w, "compatible", compat, 2);
-	fdtw_prop_cells(w, "interrupts", irqs, 12);
+	/* Without a virtual timer interrupt, Linux at EL1 takes the physical timer (PPI 14). */
+	fdtw_prop_cells(w, "interrupts", irqs, phys_only ? 6 : 12);
 	/* The counter never stops in a VM's idle states: Linux may use it as a clocksource. */
 	fdtw_prop_empty(w, "always-on");
 	fdtw_end_node(w);
@@ -184,24 +225,26 @@ static void pci_addr(uint32_t *cells, uint32_t space, uint64_t addr)
 }
 
 /*
- * QEMU virt's generic ECAM host bridge: configuration space, an I/O and a 32-bit memory
- * window (virt's 64-bit one lies above a guest's 39-bit IPA space), and INTx routed to
- * SPIs 3..6, rotated by the device's slot as virt's interrupt-map does.
+ * A generic ECAM host bridge as QEMU's virt tree has it (the properties in its order):
+ * configuration space, an I/O window if there is one, a 32-bit memory window (virt's
+ * 64-bit one lies above a guest's 39-bit IPA space, and a host is not given it), and
+ * INTx routed to four SPIs, rotated by the device's slot as virt's interrupt-map does.
+ * No msi-map (no ITS), no iommu-map (the SMMU is EL2's).
  */
-static void write_pcie(struct fdt_writer *w)
+static void write_pcie(struct fdt_writer *w, const struct linux_dt_pcie *p)
 {
 	static const uint32_t mask[4] = { 0x1800, 0, 0, 7 };
 	char name[FDTW_MAX_NODE_NAME + 1];
-	uint32_t reg[4], ranges[14], map[4 * 4 * 10];
-	unsigned n = 0;
+	uint32_t reg[4], ranges[14], map[4 * 4 * 10], bus[2] = { p->bus_first, p->bus_last };
+	unsigned n = 0, r = 0;
 
-	unit_name(name, "pcie", LINUX_DT_PCIE_MMIO);
+	unit_name(name, "pcie", p->mem_cpu);
 	fdtw_begin_node(w, name);
 	fdtw_prop_cells(w, "interrupt-map-mask", mask, 4);
 	for (uint32_t slot = 0; slot < 4; slot++) {
 		for (uint32_t pin = 1; pin <= 4; pin++) {
 			const uint32_t gic = LINUX_DT_PHANDLE_GIC;
-			const uint32_t spi = LINUX_DT_PCIE_SPI + (slot + pin - 1) % 4;
+			const uint32_t spi = p->intx_spi + (slot + pin - 1) % 4;
 			/* Child address (3 cells), pin, the GIC, its address and interrupt. */
 			const uint32_t entry[10] = {
 				slot << 11, 0, 0, pin, gic, 0, 0, GIC_SPI, spi, IRQ_TYPE_LEVEL_HIGH
@@ -213,15 +256,19 @@ static void write_pcie(struct fdt_writer *w)
 	}
 	fdtw_prop_cells(w, "interrupt-map", map, n);
 	fdtw_prop_u32(w, "#interrupt-cells", 1);
-	pci_addr(ranges, 0x01000000, 0);
-	put_range(ranges + 3, LINUX_DT_PCIE_PIO, LINUX_DT_PCIE_PIO_SIZE);
-	pci_addr(ranges + 7, 0x02000000, LINUX_DT_PCIE_MMIO);
-	put_range(ranges + 10, LINUX_DT_PCIE_MMIO, LINUX_DT_PCIE_MMIO_SIZE);
-	fdtw_prop_cells(w, "ranges", ranges, 14);
-	put_range(reg, LINUX_DT_PCIE_ECAM, LINUX_DT_PCIE_ECAM_SIZE);
+	if (p->pio_size) {
+		pci_addr(ranges, 0x01000000, 0);
+		put_range(ranges + 3, p->pio_cpu, p->pio_size);
+		r = 7;
+	}
+	pci_addr(ranges + r, 0x02000000, p->mem_pci); /* 32-bit memory, not prefetchable */
+	put_range(ranges + r + 3, p->mem_cpu, p->mem_size);
+	fdtw_prop_cells(w, "ranges", ranges, r + 7);
+	put_range(reg, p->ecam_base, p->ecam_size);
 	fdtw_prop_cells(w, "reg", reg, 4);
+	/* Devices snoop the CPUs' caches: no cache maintenance around DMA. */
 	fdtw_prop_empty(w, "dma-coherent");
-	fdtw_prop_cells(w, "bus-range", (const uint32_t[]){ 0, 0xff }, 2);
+	fdtw_prop_cells(w, "bus-range", bus, 2);
 	fdtw_prop_u32(w, "linux,pci-domain", 0);
 	fdtw_prop_u32(w, "#size-cells", 2);
 	fdtw_prop_u32(w, "#address-cells", 3);
@@ -252,7 +299,7 @@ int linux_dt_build(void *buf, size_t size, const struct linux_dt_config *cfg)
 	char name[FDTW_MAX_NODE_NAME + 1];
 	char uart_name[FDTW_MAX_NODE_NAME + 1];
 	char uart_path[FDTW_MAX_NODE_NAME + 2];
-	uint32_t reg[4];
+	uint32_t reg[8];
 
 	if (!cfg || !config_ok(cfg)) {
 		return FDTW_ERR_ARG;
@@ -273,25 +320,26 @@ int linux_dt_build(void *buf, size_t size, const struct linux_dt_config *cfg)
 	/* PSCI 0.2 and later have standard function IDs: no cpu_on etc. properties. */
 	fdtw_begin_node(&w, "psci");
 	fdtw_prop_strings(&w, "compatible", psci_compat, 3);
-	fdtw_prop_string(&w, "method", "hvc");
+	fdtw_prop_string(&w, "method", cfg->psci_smc ? "smc" : "hvc");
 	fdtw_end_node(&w);
 
 	unit_name(name, "memory", cfg->ram_base);
 	fdtw_begin_node(&w, name);
 	fdtw_prop_string(&w, "device_type", "memory");
 	put_range(reg, cfg->ram_base, cfg->ram_size);
-	fdtw_prop_cells(&w, "reg", reg, 4);
+	put_range(reg + 4, cfg->ram2_base, cfg->ram2_size);
+	fdtw_prop_cells(&w, "reg", reg, cfg->ram2_size ? 8 : 4);
 	fdtw_end_node(&w);
 
 	write_cpus(&w, cfg);
 	write_gic(&w, cfg);
 	write_uart(&w, cfg, uart_name);
-	write_timer(&w);
+	write_timer(&w, cfg->phys_timer);
 	if (cfg->pmu) {
 		write_pmu(&w);
 	}
-	if (cfg->pcie) {
-		write_pcie(&w);
+	if (cfg->pcie.ecam_size) {
+		write_pcie(&w, &cfg->pcie);
 	}
 
 	fdtw_begin_node(&w, "aliases");

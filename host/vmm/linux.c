@@ -111,7 +111,9 @@ int linux_load(struct guest *g, const char *kernel, const char *initrd, const ch
 	cfg.mte = g->vm_flags & TV_VM_MTE;
 	cfg.pmu = !tv_hvc(TV_HC_FEATURES, 0, 0, 0, 0, 0, 0, &features) &&
 		  (features.x[1] & TV_FEAT_PMU);
-	cfg.pcie = g->pci.present;
+	if (g->pci.present) {
+		linux_dt_pcie_virt(&cfg.pcie);
+	}
 	dt_size = linux_dt_build(dtb, sizeof(dtb), &cfg);
 	if (dt_size < 0) {
 		host_log("cannot build the guest's device tree: %d", dt_size);

@@ -8,6 +8,9 @@
  * trace, MPAM, AMU), AArch64 only at EL0 and EL1, and no SCXTNUM registers. The result
  * equals what QEMU shows an EL1 without EL2 on a `max,sve=off,sme=off,pauth=off` CPU
  * (tests/data/idregs_bare.out) but for those last two (tests/data/idregs.out).
+ * The host sees the machine's ID registers less what EL2 traps for it (SVE, SME,
+ * pointer authentication, AMU, MPAM, trace): a Linux host must not find features that
+ * would UNDEF on first use.
  */
 #include <hyp/arch.h>
 #include <hyp/esr.h>
@@ -18,33 +21,43 @@
 struct id_mask {
 	uint32_t enc;
 	uint64_t guest_clear; /* hidden from every guest */
+	uint64_t host_clear;  /* hidden from the host too: what EL2 traps for it (CPTR_EL2, PAuth) */
 	uint64_t mte_clear;   /* hidden from contexts without MTE */
 };
 
+#define PFR0_HOST (FIELD(32) | FIELD(40) | FIELD(44) | FIELD(52)) /* SVE, MPAM, AMU, RME */
+#define PFR1_HOST (FIELD(16) | FIELD(24) | FIELD(44) | FIELD(48) | FIELD(52)) /* .., SME, GCS, THE, MTEX */
+#define ISAR1_PAUTH (FIELD(4) | FIELD(8) | FIELD(24) | FIELD(28))
+#define ISAR2_PAUTH (FIELD(8) | FIELD(12))
+/* Trace, statistical profiling, the trace buffer and branch records: EL2 does not give them. */
+#define DFR0_HOST (FIELD(4) | FIELD(32) | FIELD(44) | FIELD(52) | FIELD(56))
+
 static const struct id_mask id_masks[] = {
 	/* EL2, EL3, SVE, MPAM, AMU, RME. */
-	{ ENC_ID_AA64PFR0_EL1, FIELD(8) | FIELD(12) | FIELD(32) | FIELD(40) | FIELD(44) | FIELD(52), 0 },
+	{ ENC_ID_AA64PFR0_EL1, FIELD(8) | FIELD(12) | PFR0_HOST, PFR0_HOST, 0 },
 	/* MPAM_frac, SME, RNDR_trap, GCS, THE, MTEX, DF2, PFAR | MTE, MTE_frac. */
 	{ ENC_ID_AA64PFR1_EL1,
 	  FIELD(16) | FIELD(24) | FIELD(28) | FIELD(44) | FIELD(48) | FIELD(52) | FIELD(56) |
 		  FIELD(60),
-	  FIELD(8) | FIELD(40) },
+	  PFR1_HOST, FIELD(8) | FIELD(40) },
 	/* Everything but MTEPERM, MTESTOREONLY, MTEFAR | those three. */
-	{ ENC_ID_AA64PFR2_EL1, ~0xfffull, 0xfffull },
-	{ ENC_ID_AA64ZFR0_EL1, ~0ull, 0 },
-	{ ENC_ID_AA64SMFR0_EL1, ~0ull, 0 },
+	{ ENC_ID_AA64PFR2_EL1, ~0xfffull, ~0xfffull, 0xfffull },
+	{ ENC_ID_AA64ZFR0_EL1, ~0ull, ~0ull, 0 },
+	{ ENC_ID_AA64SMFR0_EL1, ~0ull, ~0ull, 0 },
 	/* The PMU is each guest's own (pmu.h); no statistical profiling, trace or branch
-	 * records: TraceVer, PMSVer, TraceFilt, TraceBuffer, MTPMU, BRBE, ExtTrcBuff. */
+	 * records: TraceVer, PMSVer, TraceFilt, TraceBuffer, MTPMU, BRBE, ExtTrcBuff. (The
+	 * host keeps the PMU and the rest EL2 does not trap for it.) */
 	{ ENC_ID_AA64DFR0_EL1,
-	  FIELD(4) | FIELD(32) | FIELD(40) | FIELD(44) | FIELD(48) | FIELD(52) | FIELD(56), 0 },
-	{ ENC_ID_AA64DFR1_EL1, ~0ull, 0 },
+	  FIELD(4) | FIELD(32) | FIELD(40) | FIELD(44) | FIELD(48) | FIELD(52) | FIELD(56),
+	  DFR0_HOST, 0 },
+	{ ENC_ID_AA64DFR1_EL1, ~0ull, 0, 0 },
 	/* Pointer authentication (keys are not switched): APA, API, GPA, GPI; LS64. */
-	{ ENC_ID_AA64ISAR1_EL1, FIELD(4) | FIELD(8) | FIELD(24) | FIELD(28) | FIELD(60), 0 },
+	{ ENC_ID_AA64ISAR1_EL1, ISAR1_PAUTH | FIELD(60), ISAR1_PAUTH | FIELD(60), 0 },
 	/* GPA3, APA3. */
-	{ ENC_ID_AA64ISAR2_EL1, FIELD(8) | FIELD(12), 0 },
+	{ ENC_ID_AA64ISAR2_EL1, ISAR2_PAUTH, ISAR2_PAUTH, 0 },
 	/* TWED. (VH, HCX, NV, EVT describe EL2, which PFR0 already says is absent: kept, as
 	 * QEMU shows them to an EL1 with no EL2.) */
-	{ ENC_ID_AA64MMFR1_EL1, FIELD(32), 0 },
+	{ ENC_ID_AA64MMFR1_EL1, FIELD(32), 0, 0 },
 };
 
 /* Fields a guest sees at most at a value (for these fields a lower value means less). */
@@ -73,9 +86,7 @@ uint64_t id_reg_view(uint32_t enc, uint64_t hw, const struct cpu_view *view)
 	}
 	for (unsigned i = 0; i < sizeof(id_masks) / sizeof(id_masks[0]); i++) {
 		if (id_masks[i].enc == enc) {
-			if (view->guest) {
-				hw &= ~id_masks[i].guest_clear;
-			}
+			hw &= ~(view->guest ? id_masks[i].guest_clear : id_masks[i].host_clear);
 			if (!view->mte) {
 				hw &= ~id_masks[i].mte_clear;
 			}

@@ -33,6 +33,8 @@ enum tv_link_type {
 	TV_LINK_OUT_END = 5,    /* it is complete: the CLI commits it and answers TV_LINK_RESULT */
 	TV_LINK_OUT_ABORT = 6,  /* it is abandoned: the CLI discards what it has */
 	TV_LINK_VERDICT = 7,    /* struct tv_link_result: the host's verdict on the incoming stream */
+	TV_LINK_CONSOLE = 8,    /* bytes of the guests' console, for the CLI's stdout (a Linux
+				 * host's VMM: the machine's PL011 is that host's own console) */
 	/* CLI -> host */
 	TV_LINK_IN_DATA = 16,   /* bytes of the incoming stream (a restore, an incoming migration) */
 	TV_LINK_IN_END = 17,    /* struct tv_link_result: the incoming stream ended (err 0: at its end) */

@@ -39,6 +39,24 @@
 #define LINUX_DT_PHANDLE_GIC	1u
 #define LINUX_DT_PHANDLE_APBCLK 2u
 
+/*
+ * A generic ECAM PCIe host bridge (QEMU virt's "pci-host-ecam-generic") with one
+ * 32-bit memory window and perhaps an I/O window, INTx only (no MSI: the machine has
+ * no ITS) and no IOMMU in the tree. ecam_size 0: no PCIe.
+ */
+struct linux_dt_pcie {
+	uint64_t ecam_base, ecam_size;
+	uint32_t bus_first, bus_last;
+	uint64_t mem_cpu;  /* the window's CPU physical address */
+	uint64_t mem_pci;  /* its PCI bus address */
+	uint64_t mem_size; /* < 4 GiB, and mem_pci + mem_size <= 4 GiB */
+	uint32_t intx_spi; /* the first of the four INTx SPIs */
+	uint64_t pio_cpu, pio_size; /* the I/O window (PCI I/O address 0); size 0: none */
+};
+
+/* QEMU virt's bridge as a guest sees it (the ECAM with no devices behind it). */
+void linux_dt_pcie_virt(struct linux_dt_pcie *p);
+
 struct linux_dt_config {
 	uint64_t ram_base;
 	uint64_t ram_size;
@@ -53,14 +71,25 @@ struct linux_dt_config {
 	bool mte;
 	/* Whether the guest has a PMU (PMUv3 with its overflow interrupt on PPI 7): a /pmu node. */
 	bool pmu;
-	/* Whether it has QEMU virt's PCIe host bridge (ECAM, no devices): a /pcie node. */
-	bool pcie;
 	/* Device addresses: linux_dt_config_virt sets QEMU virt's. */
 	uint64_t gicd_base, gicd_size;
 	uint64_t gicr_base, gicr_stride;
 	uint64_t uart_base, uart_size;
 	uint32_t uart_spi;
 	uint32_t uart_clock_hz;
+	/*
+	 * For tagvisor's Linux host (the hypervisor writes its tree); zero for a guest:
+	 * psci_smc   PSCI by SMC, which EL2 answers (a guest's goes by HVC);
+	 * phys_timer the timer node lists only the physical timers' interrupts, so that
+	 *            Linux at EL1 uses the EL1 physical timer: the virtual timer is the
+	 *            guests' (EL2 switches it and takes its interrupt while they run);
+	 * ram2_*     a second RAM range (the host's memory above the hypervisor's);
+	 * pcie       the PCIe host bridge with the host's virtio devices.
+	 */
+	bool psci_smc;
+	bool phys_timer;
+	uint64_t ram2_base, ram2_size;
+	struct linux_dt_pcie pcie;
 };
 
 /*
@@ -73,7 +102,9 @@ void linux_dt_config_virt(struct linux_dt_config *cfg);
  * Writes the tree into buf (size bytes). Returns the blob's size, or a negative
  * FDTW_ERR_* (include/lib/fdt_write.h): FDTW_ERR_NOSPACE if buf is too small,
  * FDTW_ERR_ARG for a config that makes no sense (no RAM, 0 or too many vCPUs, an initrd
- * whose end is not after its start, a bootargs string too long for a blob).
+ * whose end is not after its start, a bootargs string too long for a blob, a second
+ * RAM range that overlaps the first, a PCIe window that is empty or not 32-bit, a bus
+ * range that is reversed).
  * Linux wants the blob at an 8-byte aligned guest address, within 2 MiB.
  */
 int linux_dt_build(void *buf, size_t size, const struct linux_dt_config *cfg);

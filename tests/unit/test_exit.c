@@ -943,13 +943,18 @@ TEST(exit, id_register_views_of_the_host)
 	struct cpu_view guest_mte = { true, true };
 	uint64_t pfr1 = F(8, 2) | F(24, 1) | F(40, 1);
 
-	/* The host sees EL2 and SVE as they are; MTE only if it may use tags. */
-	EXPECT_EQ(id_reg_view(ENC_ID_AA64PFR0_EL1, F(8, 1) | F(32, 1), &host_mte),
-		  F(8, 1) | F(32, 1));
-	EXPECT_EQ(id_reg_view(ENC_ID_AA64PFR1_EL1, pfr1, &host_mte), pfr1);
-	EXPECT_EQ(id_reg_view(ENC_ID_AA64PFR1_EL1, pfr1, &host_nomte), F(24, 1));
+	/*
+	 * The host sees EL2 and the PMU as they are, MTE only if it may use tags, and never
+	 * what EL2 traps for it (SVE, SME, pointer authentication): a Linux host would UNDEF
+	 * on first use of a feature its ID registers promised.
+	 */
+	EXPECT_EQ(id_reg_view(ENC_ID_AA64PFR0_EL1, F(8, 1) | F(32, 1), &host_mte), F(8, 1));
+	EXPECT_EQ(id_reg_view(ENC_ID_AA64PFR1_EL1, pfr1, &host_mte), F(8, 2) | F(40, 1));
+	EXPECT_EQ(id_reg_view(ENC_ID_AA64PFR1_EL1, pfr1, &host_nomte), 0);
 	EXPECT_EQ(id_reg_view(ENC_ID_AA64PFR1_EL1, pfr1, &guest_mte), F(8, 2) | F(40, 1));
-	EXPECT_EQ(id_reg_view(ENC_ID_AA64ZFR0_EL1, 0x11, &host_mte), 0x11);
+	EXPECT_EQ(id_reg_view(ENC_ID_AA64ZFR0_EL1, 0x11, &host_mte), 0);
+	EXPECT_EQ(id_reg_view(ENC_ID_AA64ISAR1_EL1, F(4, 1) | F(8, 1) | F(0, 2), &host_mte), F(0, 2));
+	EXPECT_EQ(id_reg_view(ENC_ID_AA64DFR0_EL1, F(8, 6) | F(4, 1), &host_mte), F(8, 6));
 }
 
 TEST(exit, id_register_reads_to_xzr_and_writes)

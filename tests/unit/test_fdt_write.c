@@ -682,7 +682,8 @@ TEST(linux_dt, pmu_and_pcie)
 	EXPECT_FALSE(has_node(&t, "/pcie@10000000"));
 	tree_close(&t);
 
-	cfg.pmu = cfg.pcie = true;
+	cfg.pmu = true;
+	linux_dt_pcie_virt(&cfg.pcie);
 	size = linux_dt_build(buf, sizeof(buf), &cfg);
 	ASSERT_TRUE(tree_open(&t, buf, size));
 	ASSERT_TRUE(phandle_of(&t, "/intc@8000000", &gic));
@@ -913,6 +914,168 @@ TEST(linux_dt, dtc_accepts_it)
 			fprintf(stderr, "  dtc's output lacks: %s\n", want[i]);
 			EXPECT_TRUE(false);
 		}
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	run(cmd);
+}
+
+/* ---- the Linux host's tree (tagvisor's Linux host: written by the hypervisor) ---- */
+
+#define HOST_RAM2 0x42000000ull
+
+static void host_config(struct linux_dt_config *cfg)
+{
+	linux_dt_config_virt(cfg);
+	cfg->ram_base = RAM_BASE;
+	cfg->ram_size = 0x200000;
+	cfg->ram2_base = HOST_RAM2;
+	cfg->ram2_size = 0x3e000000;
+	cfg->bootargs = "console=ttyAMA0 arm64.nomte";
+	cfg->initrd_start = INITRD_START;
+	cfg->initrd_end = INITRD_END;
+	cfg->psci_smc = true;
+	cfg->phys_timer = true;
+	cfg->pcie = (struct linux_dt_pcie){ .ecam_base = 0x3f000000,
+					    .ecam_size = 0x1000000,
+					    .bus_first = 0,
+					    .bus_last = 15,
+					    .mem_cpu = 0x10000000,
+					    .mem_pci = 0x10000000,
+					    .mem_size = 0x2eff0000,
+					    .intx_spi = LINUX_DT_PCIE_SPI };
+}
+
+static int build_host(void *buf, size_t size)
+{
+	struct linux_dt_config cfg;
+
+	host_config(&cfg);
+	return linux_dt_build(buf, size, &cfg);
+}
+
+TEST(linux_dt, host_tree)
+{
+	static uint8_t buf[8192];
+	struct tree t;
+	uint32_t gic;
+	int size = build_host(buf, sizeof(buf));
+
+	ASSERT_TRUE(size > 0);
+	ASSERT_TRUE(tree_open(&t, buf, size));
+	ASSERT_TRUE(phandle_of(&t, "/intc@8000000", &gic));
+
+	/* PSCI by SMC (EL2 answers it); RAM in two ranges, around the hypervisor's. */
+	EXPECT_TRUE(prop_is_string(&t, "/psci", "method", "smc"));
+	const uint32_t mem_reg[] = { 0, 0x40000000, 0, 0x200000, 0, 0x42000000, 0, 0x3e000000 };
+
+	EXPECT_TRUE(prop_is_cells(&t, "/memory@40000000", "reg", mem_reg, 8));
+
+	/* The physical timers only: Linux at EL1 then uses the EL1 physical timer. */
+	const uint32_t timer_irqs[] = { 1, 13, 4, 1, 14, 4 };
+
+	EXPECT_TRUE(prop_is_cells(&t, "/timer", "interrupts", timer_irqs, 6));
+
+	/* The PCIe host bridge: ECAM, one 32-bit window, INTx swizzled onto SPIs 3..6. */
+	const char *pcie = "/pcie@10000000"; /* named by its memory window, as QEMU names it */
+	const uint32_t ecam[] = { 0, 0x3f000000, 0, 0x1000000 };
+	const uint32_t ranges[] = { 0x02000000, 0, 0x10000000, 0, 0x10000000, 0, 0x2eff0000 };
+	const uint32_t bus[] = { 0, 15 };
+	const uint32_t mask[] = { 0x1800, 0, 0, 7 };
+	uint32_t len;
+	const uint8_t *map = prop(&t, pcie, "interrupt-map", &len);
+
+	EXPECT_TRUE(prop_is_string(&t, pcie, "compatible", "pci-host-ecam-generic"));
+	EXPECT_TRUE(prop_is_string(&t, pcie, "device_type", "pci"));
+	EXPECT_TRUE(prop_is_cells(&t, pcie, "reg", ecam, 4));
+	EXPECT_TRUE(prop_is_cells(&t, pcie, "ranges", ranges, 7));
+	EXPECT_TRUE(prop_is_cells(&t, pcie, "bus-range", bus, 2));
+	EXPECT_TRUE(prop_is_cells(&t, pcie, "interrupt-map-mask", mask, 4));
+	EXPECT_TRUE(prop_is_u32(&t, pcie, "#address-cells", 3));
+	EXPECT_TRUE(prop_is_u32(&t, pcie, "#size-cells", 2));
+	EXPECT_TRUE(prop_is_u32(&t, pcie, "#interrupt-cells", 1));
+	EXPECT_TRUE(prop_is(&t, pcie, "dma-coherent", NULL, 0));
+	ASSERT_TRUE(map != NULL);
+	ASSERT_EQ(len, 16 * 10 * 4);
+	for (uint32_t i = 0; i < 16; i++) {
+		const uint8_t *e = map + i * 40;
+		uint32_t slot = i / 4, pin = i % 4;
+
+		EXPECT_EQ(be32(e), slot << 11);
+		EXPECT_EQ(be32(e + 12), pin + 1);
+		EXPECT_EQ(be32(e + 16), gic);
+		EXPECT_EQ(be32(e + 28), 0);			/* SPI */
+		EXPECT_EQ(be32(e + 32), 3 + (slot + pin) % 4); /* QEMU virt's swizzle */
+		EXPECT_EQ(be32(e + 36), 4);
+	}
+	/* What EL2 keeps for itself is not in the tree: no SMMU, no IOMMU or MSI map. */
+	EXPECT_FALSE(has_prop(&t, pcie, "iommu-map"));
+	EXPECT_FALSE(has_prop(&t, pcie, "msi-map"));
+	EXPECT_TRUE(memmem(buf, (size_t)size, "smmu", 4) == NULL);
+	EXPECT_TRUE(prop_is_string(&t, "/chosen", "bootargs", "console=ttyAMA0 arm64.nomte"));
+	tree_close(&t);
+}
+
+TEST(linux_dt, host_bad_configs)
+{
+	static uint8_t buf[8192];
+	struct linux_dt_config cfg;
+
+	host_config(&cfg);
+	cfg.ram2_base = RAM_BASE + 0x100000; /* overlaps the first range */
+	EXPECT_EQ(linux_dt_build(buf, sizeof(buf), &cfg), FDTW_ERR_ARG);
+	host_config(&cfg);
+	cfg.pcie.mem_size = 0;
+	EXPECT_EQ(linux_dt_build(buf, sizeof(buf), &cfg), FDTW_ERR_ARG);
+	host_config(&cfg);
+	cfg.pcie.mem_pci = 0xf0000000; /* beyond 4 GiB at its end: not a 32-bit window */
+	EXPECT_EQ(linux_dt_build(buf, sizeof(buf), &cfg), FDTW_ERR_ARG);
+	host_config(&cfg);
+	cfg.pcie.bus_first = 2;
+	cfg.pcie.bus_last = 1;
+	EXPECT_EQ(linux_dt_build(buf, sizeof(buf), &cfg), FDTW_ERR_ARG);
+	host_config(&cfg);
+	cfg.pcie.bus_last = 256;
+	EXPECT_EQ(linux_dt_build(buf, sizeof(buf), &cfg), FDTW_ERR_ARG);
+	/* No second range and no PCIe: a guest's tree. */
+	host_config(&cfg);
+	cfg.ram2_size = 0;
+	cfg.pcie.ecam_size = 0;
+	EXPECT_TRUE(linux_dt_build(buf, sizeof(buf), &cfg) > 0);
+}
+
+TEST(linux_dt, host_every_buffer_size)
+{
+	every_size(build_host, "Linux host tree");
+}
+
+/* dtc (where installed) reads the host's tree without an error or a warning. */
+TEST(linux_dt, dtc_accepts_host_tree)
+{
+	static uint8_t buf[8192];
+	char dir[] = "/tmp/tv-fdtw-XXXXXX", cmd[512], path[256];
+	int size = build_host(buf, sizeof(buf));
+
+	ASSERT_TRUE(size > 0);
+	if (run("command -v dtc >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "  linux_dt.dtc_accepts_host_tree: dtc not installed, skipped\n");
+		return;
+	}
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/host.dtb", dir);
+	FILE *f = fopen(path, "wb");
+
+	ASSERT_TRUE(f != NULL);
+	EXPECT_EQ(fwrite(buf, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "dtc -I dtb -O dts -o %s/host.dts %s/host.dtb 2>%s/err", dir, dir,
+		 dir);
+	EXPECT_EQ(run(cmd), 0);
+	snprintf(path, sizeof(path), "%s/err", dir);
+	const char *err = read_file(path);
+
+	EXPECT_TRUE(err != NULL && err[0] == '\0');
+	if (err && err[0]) {
+		fprintf(stderr, "  dtc: %s", err);
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	run(cmd);

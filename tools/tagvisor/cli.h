@@ -34,6 +34,15 @@ struct machine {
 	const char *bare_append; /* and give it this command line */
 	struct image images[TV_MAX_IMAGES];
 	unsigned nr_images;
+	/*
+	 * --linux-host: a Linux kernel is the host instead of host.elf. Its Image goes where
+	 * the bare host goes; the images hold its initramfs (placed by linux_host_place());
+	 * the boot arguments become "BOOTARGS -- LINUX_CMDLINE" (docs/ABI.md, boot contract).
+	 */
+	bool linux_host;
+	char host_kernel[4096];
+	int guest_cpio_fd;      /* the guest's archive (a memfd), QEMU's fd 6; -1: none */
+	char linux_cmdline[2048];
 };
 
 void machine_defaults(struct machine *m);
@@ -70,6 +79,24 @@ int machine_spawn(struct machine *m, struct machine_fds *fds);
 /* Builds QEMU's argument vector (for -v and the tests); returns the number of arguments. */
 int machine_argv(struct machine *m, char **argv, size_t max, char *buf, size_t buflen);
 
+
+/* What --linux-host runs on the Linux host: a guest ELF, or a test of the Linux host. */
+struct linux_host_opts {
+	const char *kernel;  /* --host-kernel, NULL: DATA/linux-host/Image */
+	const char *initrd;  /* --host-initrd, NULL: DATA/linux-host/initramfs.cpio.gz */
+	const char *append;  /* --host-append: more for the kernel's command line */
+	const char *guest;   /* a guest ELF, or NULL */
+	const char *test;    /* --host-test NAME, or NULL */
+	bool host_mte;       /* --host-mte on */
+	char vmm_args[256];  /* for the VMM: --mte, --no-mte, --protected, --mem SIZE */
+};
+
+/*
+ * Sets the machine up for a Linux host (linux_host.c): its kernel and initramfs, the
+ * guest handed to it in an archive of its own, the command lines. 0, or a
+ * TV_STATUS_* (said why).
+ */
+int linux_host_setup(struct machine *m, const struct linux_host_opts *o);
 
 /* Fails with a message unless QEMU >= 8 is installed. */
 int qemu_check_version(void);

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 
+#include <abi/boot.h>
 #include <abi/status.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -134,6 +135,7 @@ void machine_defaults(struct machine *m)
 	m->machine_bytes = 1ull << 30;
 	m->cpus = 1;
 	m->mte = true;
+	m->guest_cpio_fd = -1;
 }
 
 int machine_arg(struct machine *m, const char *key, const char *value)
@@ -353,7 +355,14 @@ int machine_argv(struct machine *m, char **argv, size_t max, char *buf, size_t b
 		ARG("-kernel");
 		ARG("%s/hyp.elf", data_dir());
 		ARG("-device");
-		ARG("loader,file=%s/host.elf", qemu_escape(data_dir(), esc, sizeof(esc)));
+		if (m->linux_host) {
+			/* A raw Image where the bare host goes (include/abi/boot.h). */
+			ARG("loader,file=%s,addr=0x%llx,force-raw=on",
+			    qemu_escape(m->host_kernel, esc, sizeof(esc)),
+			    (unsigned long long)TV_HOST_LOAD_ADDR);
+		} else {
+			ARG("loader,file=%s/host.elf", qemu_escape(data_dir(), esc, sizeof(esc)));
+		}
 		for (unsigned i = 0; i < m->nr_images; i++) {
 			ARG("-device");
 			ARG("loader,file=%s,addr=0x%llx,force-raw=on",
@@ -361,7 +370,11 @@ int machine_argv(struct machine *m, char **argv, size_t max, char *buf, size_t b
 			    (unsigned long long)m->images[i].addr);
 		}
 		ARG("-append");
-		ARG("%s", m->bootargs);
+		if (m->linux_host) {
+			ARG("%s -- %s", m->bootargs, m->linux_cmdline);
+		} else {
+			ARG("%s", m->bootargs);
+		}
 	}
 	if (m->icount) {
 		/* Deterministic: one tick per instruction, and the same random numbers (RNDR). */
@@ -429,9 +442,10 @@ int machine_spawn(struct machine *m, struct machine_fds *fds)
 	}
 	if (pid == 0) {
 		int in = open("/dev/null", O_RDONLY);
-		/* Out of the way of 3..5 first, so that no dup2 below overwrites another. */
-		int ours[3] = { fcntl(con[1], F_DUPFD, 10), fcntl(log[1], F_DUPFD, 10),
-				fcntl(link[1], F_DUPFD, 10) };
+		/* Out of the way of 3..6 first, so that no dup2 below overwrites another. */
+		int ours[4] = { fcntl(con[1], F_DUPFD, 10), fcntl(log[1], F_DUPFD, 10),
+				fcntl(link[1], F_DUPFD, 10),
+				m->guest_cpio_fd >= 0 ? fcntl(m->guest_cpio_fd, F_DUPFD, 10) : -1 };
 
 		/* QEMU dies with us, and Ctrl-C in the terminal reaches only us. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -446,6 +460,10 @@ int machine_spawn(struct machine *m, struct machine_fds *fds)
 			if (ours[i] < 0 || dup2(ours[i], 3 + i) < 0) {
 				_exit(TV_STATUS_HYP_ERROR);
 			}
+		}
+		/* The Linux host's guest archive, read by QEMU's loader as /proc/self/fd/6. */
+		if (m->guest_cpio_fd >= 0 && dup2(ours[3], 6) < 0) {
+			_exit(TV_STATUS_HYP_ERROR);
 		}
 		/* QEMU's stdout carries nothing of the guests': keep it out of theirs. */
 		dup2(STDERR_FILENO, STDOUT_FILENO);

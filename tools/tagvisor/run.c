@@ -38,6 +38,7 @@ static void run_usage(FILE *f)
 		"       tagvisor run [options] --kernel FILE [--initrd FILE] [--append ARGS]\n"
 		"       tagvisor run [options] --incoming tcp:HOST:PORT\n"
 		"       tagvisor run [options] --host-test NAME\n"
+		"       tagvisor run --linux-host [options] GUEST.elf | --host-test NAME\n"
 		"\n"
 		"Boots the hypervisor at EL2 and the host at EL1 in QEMU and runs GUEST.elf, a\n"
 		"bare-metal ELF program for QEMU's virt machine (entered at EL1 at its ELF entry, MMU\n"
@@ -87,6 +88,13 @@ static void run_usage(FILE *f)
 		"  --host-arg KEY[=V]  pass an extra boot argument to the host\n"
 		"  --bare              run the guest ELF (or --kernel, with --append) on bare QEMU: no\n"
 		"                      hypervisor, for reference runs\n"
+		"Linux host (docs/LINUX-HOST.md):\n"
+		"  --linux-host        the host is Debian's arm64 kernel (make linux-host) with\n"
+		"                      tagvisor.ko, running one guest ELF through /dev/tagvisor; its\n"
+		"                      console goes to stderr. --host-test NAME runs one of its tests\n"
+		"  --host-kernel FILE  its kernel Image (default DATA/linux-host/Image)\n"
+		"  --host-initrd FILE  its initramfs (default DATA/linux-host/initramfs.cpio.gz)\n"
+		"  --host-append ARGS  more for its kernel command line (e.g. loglevel=7)\n"
 		"  -v, --verbose       print the QEMU command line\n"
 		"\n"
 		"exit status: 0 guest powered off (or test passed), 1 bad command line, 2 guest reset,\n"
@@ -123,6 +131,10 @@ enum {
 	OPT_MIGRATE_AT,
 	OPT_PEER_TIMEOUT,
 	OPT_DIE_AFTER,
+	OPT_LINUX_HOST,
+	OPT_HOST_KERNEL,
+	OPT_HOST_INITRD,
+	OPT_HOST_APPEND,
 };
 
 static const struct option run_options[] = {
@@ -152,6 +164,10 @@ static const struct option run_options[] = {
 	{ "migrate-at", required_argument, NULL, OPT_MIGRATE_AT },
 	{ "peer-timeout", required_argument, NULL, OPT_PEER_TIMEOUT },
 	{ "die-after-incoming", required_argument, NULL, OPT_DIE_AFTER },
+	{ "linux-host", no_argument, NULL, OPT_LINUX_HOST },
+	{ "host-kernel", required_argument, NULL, OPT_HOST_KERNEL },
+	{ "host-initrd", required_argument, NULL, OPT_HOST_INITRD },
+	{ "host-append", required_argument, NULL, OPT_HOST_APPEND },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -159,10 +175,11 @@ static const struct option run_options[] = {
 
 /* Parsed options of a run. */
 struct run_opts {
-	int host_mte, mte, protected, bare, snapshot_continue, icount_time;
+	int host_mte, mte, protected, bare, snapshot_continue, icount_time, linux_host;
 	uint64_t mem, resident, snapshot_at, migrate_at;
 	bool have_snapshot_at, have_migrate_at, have_mem, have_resident;
 	const char *host_test, *snapshot, *kernel, *initrd, *append, *incoming, *migrate_to;
+	const char *host_kernel, *host_initrd, *host_append;
 	char extra[1024];
 };
 
@@ -335,6 +352,18 @@ static int parse_run(int argc, char **argv, struct machine *m, struct session_cf
 				return -1;
 			}
 			break;
+		case OPT_LINUX_HOST:
+			o->linux_host = 1;
+			break;
+		case OPT_HOST_KERNEL:
+			o->host_kernel = optarg;
+			break;
+		case OPT_HOST_INITRD:
+			o->host_initrd = optarg;
+			break;
+		case OPT_HOST_APPEND:
+			o->host_append = optarg;
+			break;
 		case OPT_RESIDENT:
 			if (opt_uint("--resident-pages", optarg, 16, 1ull << 24, &o->resident)) {
 				return -1;
@@ -390,7 +419,15 @@ static int check_combinations(const struct run_opts *o, const struct machine *m,
 {
 	const char *bad = NULL;
 
-	if (o->bare && (o->protected || o->snapshot || o->have_resident || o->host_test ||
+	if ((o->host_kernel || o->host_initrd || o->host_append) && !o->linux_host) {
+		bad = "--host-kernel, --host-initrd and --host-append go with --linux-host";
+	} else if (o->linux_host && (o->bare || o->kernel || o->snapshot || o->incoming ||
+				     o->migrate_to || o->have_resident || o->extra[0])) {
+		bad = "--linux-host runs bare-metal guest ELFs (or its tests) for now: no --bare, "
+		      "--kernel, snapshots, migration, --resident-pages or --host-arg with it";
+	} else if (o->linux_host && nguests + (o->host_test != NULL) != 1) {
+		bad = "--linux-host runs one guest ELF, or one --host-test";
+	} else if (o->bare && (o->protected || o->snapshot || o->have_resident || o->host_test ||
 			o->incoming || o->migrate_to || o->initrd || !o->host_mte)) {
 		bad = "--bare runs on QEMU alone: it takes no hypervisor or host option";
 	} else if (o->bare && nguests + (o->kernel != NULL) != 1) {
@@ -519,6 +556,34 @@ static int guest_args(struct machine *m, struct session_cfg *sc, const struct ru
 	return 0;
 }
 
+/* --linux-host: the guest goes to the Linux host's VMM with the options it takes. */
+static int run_linux_host(struct machine *m, struct session_cfg *sc, const struct run_opts *o,
+			  const char *guest)
+{
+	struct linux_host_opts lh = { .kernel = o->host_kernel,
+				      .initrd = o->host_initrd,
+				      .append = o->host_append,
+				      .guest = guest,
+				      .test = o->host_test,
+				      .host_mte = o->host_mte };
+	int r;
+
+	snprintf(lh.vmm_args, sizeof(lh.vmm_args), "%s%s", (o->mte < 0 ? m->mte : o->mte) ? "--mte" : "--no-mte",
+		 o->protected ? " --protected" : "");
+	if (o->have_mem) {
+		size_t n = strlen(lh.vmm_args);
+
+		snprintf(lh.vmm_args + n, sizeof(lh.vmm_args) - n, " --mem 0x%llx",
+			 (unsigned long long)o->mem);
+	}
+	r = linux_host_setup(m, &lh);
+	if (r) {
+		return r;
+	}
+	sc->progress = isatty(STDERR_FILENO);
+	return session_run(sc);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct machine m;
@@ -550,6 +615,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!o.host_mte && machine_arg(&m, "host-mte", "off")) {
 		return TV_STATUS_USAGE;
+	}
+	if (o.linux_host) {
+		return run_linux_host(&m, &sc, &o, nguests ? argv[optind] : NULL);
 	}
 	if (o.host_test) {
 		m.dma_test_device = true; /* the DMA engine the isolation tests program */

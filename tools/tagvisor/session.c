@@ -102,6 +102,11 @@ int signal_status(int sig)
 
 /* ---- the session ---- */
 
+struct line_buf {
+	char text[4096];
+	size_t len;
+};
+
 struct sess {
 	struct session_cfg *c;
 	pid_t qemu;
@@ -116,8 +121,7 @@ struct sess {
 	uint8_t *rx;
 	size_t rx_len;
 	bool link_eof, console_eof, log_eof;
-	char log_line[4096]; /* the hypervisor's console: an unfinished line */
-	size_t log_len;
+	struct line_buf log_line, host_line; /* unfinished lines of the two consoles on stderr */
 	struct outq to_link, to_console, to_peer;
 
 	/* Our stdin, the guests' console input. */
@@ -498,6 +502,25 @@ static void end_incoming(struct sess *s, int err, const char *why)
 	peer_close(s);
 }
 
+/* Writes everything, or gives up when the fd is gone (our stdout closed). */
+static void write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR) {
+			continue;
+		}
+		if (w <= 0) {
+			return;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+}
+
 /* ---- messages from the host ---- */
 
 static void handle_msg(struct sess *s, uint32_t type, const uint8_t *p, uint32_t len)
@@ -567,6 +590,9 @@ static void handle_msg(struct sess *s, uint32_t type, const uint8_t *p, uint32_t
 		break;
 	case TV_LINK_VERDICT:
 		send_verdict(s, p, len);
+		break;
+	case TV_LINK_CONSOLE:
+		write_all(STDOUT_FILENO, p, len);
 		break;
 	default:
 		fprintf(stderr, "tagvisor: the host sent an unknown message %u\n", type);
@@ -738,38 +764,35 @@ static void copy_out(int from, int to, bool *eof)
 }
 
 /*
- * The hypervisor's console, a line at a time: two machines of a migration share our
- * stderr, and whole lines written at once do not interleave.
+ * The hypervisor's console (and a Linux host's own), a line at a time: two machines of
+ * a migration, or the hypervisor and a Linux host, share our stderr, and whole lines
+ * written at once do not interleave.
  */
-static void copy_log(struct sess *s)
+static void copy_lines(int fd, struct line_buf *l, bool *eof)
 {
 	char *nl;
 	ssize_t n;
 
-	if (s->log_len == sizeof(s->log_line)) {
-		s->log_line[s->log_len - 1] = '\n'; /* an endless line: cut it */
+	if (l->len == sizeof(l->text)) {
+		l->text[l->len - 1] = '\n'; /* an endless line: cut it */
 	}
-	n = read(s->fds.log, s->log_line + s->log_len, sizeof(s->log_line) - s->log_len);
+	n = read(fd, l->text + l->len, sizeof(l->text) - l->len);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		s->log_eof = true;
+		*eof = true;
 	}
 	if (n > 0) {
-		s->log_len += (size_t)n;
+		l->len += (size_t)n;
 	}
-	while ((nl = memchr(s->log_line, '\n', s->log_len)) != NULL) {
-		size_t line = (size_t)(nl - s->log_line) + 1;
+	while ((nl = memchr(l->text, '\n', l->len)) != NULL) {
+		size_t line = (size_t)(nl - l->text) + 1;
 
-		if (write(STDERR_FILENO, s->log_line, line) < 0) {
-			/* our stderr is gone */
-		}
-		memmove(s->log_line, s->log_line + line, s->log_len - line);
-		s->log_len -= line;
+		write_all(STDERR_FILENO, l->text, line);
+		memmove(l->text, l->text + line, l->len - line);
+		l->len -= line;
 	}
-	if (s->log_eof && s->log_len) {
-		if (write(STDERR_FILENO, s->log_line, s->log_len) < 0) {
-			/* our stderr is gone */
-		}
-		s->log_len = 0;
+	if (*eof && l->len) {
+		write_all(STDERR_FILENO, l->text, l->len);
+		l->len = 0;
 	}
 }
 
@@ -958,13 +981,17 @@ int session_run(struct session_cfg *c)
 			}
 		}
 		if (p[i_con].revents & (POLLIN | POLLHUP | POLLERR)) {
-			copy_out(s.fds.console, STDOUT_FILENO, &s.console_eof);
+			if (c->m->linux_host) {
+				copy_lines(s.fds.console, &s.host_line, &s.console_eof);
+			} else {
+				copy_out(s.fds.console, STDOUT_FILENO, &s.console_eof);
+			}
 		}
 		if (p[i_con].revents & POLLOUT) {
 			outq_flush(s.fds.console, &s.to_console);
 		}
 		if (i_log >= 0 && p[i_log].revents & (POLLIN | POLLHUP | POLLERR)) {
-			copy_log(&s);
+			copy_lines(s.fds.log, &s.log_line, &s.log_eof);
 		}
 		if (i_link >= 0 && p[i_link].revents & (POLLIN | POLLHUP | POLLERR)) {
 			read_link(&s);

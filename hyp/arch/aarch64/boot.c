@@ -6,6 +6,7 @@
 #include <abi/boot.h>
 #include <abi/hvc.h>
 #include <arch/lazy.h>
+#include <arch/linux_host.h>
 #include <arch/percpu.h>
 #include <arch/platform.h>
 #include <arch/smp.h>
@@ -17,6 +18,7 @@
 #include <hyp/mem_protect.h>
 #include <hyp/vm.h>
 #include <lib/fdt.h>
+#include <lib/linux_image.h>
 #include <lib/string.h>
 
 #define RAM_BASE 0x40000000ul
@@ -32,6 +34,7 @@ void vgic_cpu_init(void);
 void smmu_reserve(uint64_t (*carve_aligned)(uint64_t size, uint64_t align));
 void smmu_init(void);
 
+static struct linux_host_boot linux_boot;
 static uint64_t image_sum;
 static struct page_pool hyp_s1_pool;
 static struct pgtable hyp_s1;
@@ -62,17 +65,79 @@ static uint64_t carve_aligned(uint64_t size, uint64_t align)
 	return (uint64_t)p;
 }
 
-static bool bootarg_is(const char *args, uint32_t len, const char *opt)
+/* Where the word `opt` (or, with want_value, "opt" followed by a value) starts, or -1. */
+static int bootarg_find(const char *args, uint32_t len, const char *opt, bool want_value)
 {
 	size_t n = strlen(opt);
 
 	for (uint32_t i = 0; i + n <= len; i++) {
 		if ((i == 0 || args[i - 1] == ' ') && !strncmp(args + i, opt, n) &&
-		    (i + n == len || args[i + n] == ' ' || args[i + n] == '\0')) {
-			return true;
+		    (want_value || i + n == len || args[i + n] == ' ' || args[i + n] == '\0')) {
+			return (int)i;
 		}
 	}
-	return false;
+	return -1;
+}
+
+static bool bootarg_is(const char *args, uint32_t len, const char *opt)
+{
+	return bootarg_find(args, len, opt, false) >= 0;
+}
+
+/* A hex number ("0x...", at most 64 bits); *p moves past it. False if there is none. */
+static bool parse_hex(const char **p, const char *end, uint64_t *v)
+{
+	const char *s = *p + 2, *digits = s;
+
+	if (end - *p < 3 || (*p)[0] != '0' || (*p)[1] != 'x') {
+		return false;
+	}
+	*v = 0;
+	for (; s < end; s++) {
+		unsigned d = *s >= '0' && *s <= '9'   ? (unsigned)(*s - '0')
+			     : *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10)
+						      : 16;
+
+		if (d == 16) {
+			break;
+		}
+		if (*v >> 60) {
+			return false;
+		}
+		*v = *v << 4 | d;
+	}
+	*p = s;
+	return s > digits;
+}
+
+/*
+ * The arguments of a Linux host: "HYP-ARGS -- LINUX-CMDLINE" (the CLI writes them), with
+ * host-initrd=ADDR:SIZE among the hypervisor's. Returns the length of the hypervisor's
+ * part, which is all of `args` when there is no " -- ".
+ */
+static uint32_t parse_linux_args(const char *args, uint32_t len)
+{
+	int sep = bootarg_find(args, len, "--", false);
+	int at;
+	const char *p, *end = args + len;
+
+	if (sep < 0) {
+		return len;
+	}
+	linux_boot.cmdline = args + sep + 2 + (sep + 2 < (int)len && args[sep + 2] == ' ');
+	linux_boot.cmdline_len = (uint32_t)(end - linux_boot.cmdline);
+	while (linux_boot.cmdline_len && linux_boot.cmdline[linux_boot.cmdline_len - 1] == '\0') {
+		linux_boot.cmdline_len--;
+	}
+	at = bootarg_find(args, (uint32_t)sep, "host-initrd=", true);
+	if (at >= 0) {
+		p = args + at + sizeof("host-initrd=") - 1;
+		if (!(parse_hex(&p, end, &linux_boot.initrd_base) && p < end && *p++ == ':' &&
+		      parse_hex(&p, end, &linux_boot.initrd_size))) {
+			hyp_panic("host-initrd= wants ADDR:SIZE in hex");
+		}
+	}
+	return (uint32_t)sep;
 }
 
 static void parse_dtb(void)
@@ -98,6 +163,7 @@ static void parse_dtb(void)
 	}
 	node = fdt_find_node(&fdt, "/chosen");
 	args = node < 0 ? NULL : fdt_get_prop(&fdt, node, "bootargs", &len);
+	len = args ? parse_linux_args(args, len) : 0;
 	/* MTE belongs to the host unless it boots with it off, like Linux's arm64.nomte. */
 	hyp_state.host_mte = arch_has_mte() && !(args && bootarg_is(args, len, "host-mte=off"));
 }
@@ -252,6 +318,16 @@ bool arch_image_intact(void)
 	return image_checksum() == image_sum;
 }
 
+static void boot_log(const struct hyp_cpu *cpu, const char *kind, uint64_t image_size)
+{
+	hyp_log("EL2 ready: RAM 0x%lx+0x%lx, hypervisor 0x%lx+0x%lx, %s, host MTE %s; %u CPUs "
+		"(booted on %u); host %s %lu KiB",
+		memmap.ram_base, memmap.ram_size, memmap.hyp_base, memmap.hyp_size,
+		arch_has_mte() ? (arch_has_mte_asym() ? "MTE3" : "MTE2") : "no MTE",
+		hyp_state.host_mte ? "on" : "off", platform.nr_cpus, cpu->idx, kind,
+		image_size >> 10);
+}
+
 void hyp_boot(void)
 {
 	const struct tv_host_header *hdr = (const void *)TV_HOST_LOAD_ADDR;
@@ -272,15 +348,25 @@ void hyp_boot(void)
 	smmu_init();
 	vm_init();
 	vgic_arch_init();
-	if (hdr->magic != TV_HOST_MAGIC) {
-		hyp_panic("no host image at 0x%lx", (uint64_t)TV_HOST_LOAD_ADDR);
-	}
 	cpu_init_el2(cpu);
-	hyp_log("EL2 ready: RAM 0x%lx+0x%lx, hypervisor 0x%lx+0x%lx, %s, host MTE %s; %u CPUs; "
-		"host image %lu KiB",
-		memmap.ram_base, memmap.ram_size, memmap.hyp_base, memmap.hyp_size,
-		arch_has_mte() ? (arch_has_mte_asym() ? "MTE3" : "MTE2") : "no MTE",
-		hyp_state.host_mte ? "on" : "off", platform.nr_cpus, hdr->image_size >> 10);
-	enter_host(cpu, TV_HOST_LOAD_ADDR, memmap.ram_base /* the DTB */,
-		   hyp_state.host_mte ? TV_BOOT_HOST_MTE : 0);
+	if (hdr->magic == TV_HOST_MAGIC) {
+		boot_log(cpu, "image", hdr->image_size);
+		enter_host(cpu, TV_HOST_LOAD_ADDR, memmap.ram_base /* the DTB */,
+			   hyp_state.host_mte ? TV_BOOT_HOST_MTE : 0);
+	}
+	/*
+	 * A Linux host gets the tree EL2 wrote for it and x1..x3 zero (the arm64 boot
+	 * protocol), already finalised: it has no setup phase of ours, and is untrusted from
+	 * its first instruction on.
+	 */
+	if (linux_host_image_present() && linux_boot.cmdline) {
+		uint64_t dtb = linux_host_prepare(&linux_boot);
+
+		hyp_state.finalised = true;
+		boot_log(cpu, "Linux", ((const struct linux_image_header *)hdr)->image_size);
+		enter_host(cpu, TV_HOST_LOAD_ADDR, dtb, 0);
+	}
+	hyp_panic("no host image at 0x%lx (neither the bare-metal host nor a Linux Image with "
+		  "\"-- CMDLINE\" boot arguments)",
+		  (uint64_t)TV_HOST_LOAD_ADDR);
 }

@@ -36,7 +36,8 @@ static bool reg_of(int node, unsigned n, uint64_t *base, uint64_t *size)
 	return true;
 }
 
-static void add_host_device(uint64_t base, uint64_t size, const char *what)
+/* Returns whether the range is now mapped for the host. */
+static bool add_host_device(uint64_t base, uint64_t size, const char *what)
 {
 	uint64_t end = base + size;
 
@@ -44,13 +45,14 @@ static void add_host_device(uint64_t base, uint64_t size, const char *what)
 	base &= PAGE_MASK;
 	end = (end + PAGE_SIZE - 1) & PAGE_MASK;
 	if (!size || end <= base || end > (1ull << PGT_IA_BITS)) {
-		return;
+		return false;
 	}
 	if (platform.nr_host_devices == PLATFORM_MAX_HOST_DEVICES) {
 		hyp_panic("too many host devices");
 	}
 	platform.host_devices[platform.nr_host_devices++] =
 		(struct mmio_range){ base, end - base, what };
+	return true;
 }
 
 /* The PCIe memory windows of a pci-host-ecam-generic node ("ranges": 3+2+2 cells). */
@@ -61,12 +63,31 @@ static void add_pci_windows(int node)
 
 	for (uint32_t off = 0; r && off + 28 <= len; off += 28) {
 		uint32_t space = (fdt_be32(r + off) >> 24) & 3; /* 1 I/O, 2 32-bit, 3 64-bit memory */
+		uint64_t cpu = fdt_read_cells(r + off + 12, 2), size = fdt_read_cells(r + off + 20, 2);
 
-		if (space >= 2) {
-			add_host_device(fdt_read_cells(r + off + 12, 2), fdt_read_cells(r + off + 20, 2),
-					"PCIe memory window");
+		if (space >= 2 && add_host_device(cpu, size, "PCIe memory window") && space == 2 &&
+		    !platform.pcie.mem_size) {
+			platform.pcie.mem_cpu = cpu;
+			platform.pcie.mem_pci = fdt_read_cells(r + off + 4, 2);
+			platform.pcie.mem_size = size;
 		}
 	}
+}
+
+/* The ECAM and its bus range ("bus-range", else as many buses as the ECAM holds). */
+static void add_pci_ecam(int node)
+{
+	uint64_t base, size;
+	uint32_t len;
+	const uint8_t *bus = fdt_get_prop(&fdt, node, "bus-range", &len);
+
+	if (!reg_of(node, 0, &base, &size) || !add_host_device(base, size, "PCIe ECAM")) {
+		return;
+	}
+	platform.pcie.ecam_base = base;
+	platform.pcie.ecam_size = size;
+	platform.pcie.bus_first = bus && len == 8 ? fdt_be32(bus) : 0;
+	platform.pcie.bus_last = bus && len == 8 ? fdt_be32(bus + 4) : (uint32_t)((size >> 20) - 1);
 }
 
 /*
@@ -113,6 +134,7 @@ int platform_cpu_index(uint64_t mpidr)
 void platform_init(const void *dtb, uint64_t max_size)
 {
 	uint64_t base, size;
+	uint32_t len;
 	int node;
 
 	if (fdt_init(&fdt, dtb, max_size)) {
@@ -144,14 +166,17 @@ void platform_init(const void *dtb, uint64_t max_size)
 		/* Its tables are DMA the host would program: refuse to give it such a GIC. */
 		hyp_panic("the machine has a GIC ITS: run it with its=off");
 	}
-	if (reg_of(fdt_find_alias(&fdt, "serial0"), 0, &base, &size)) {
-		add_host_device(base, size, "PL011 (guest console)");
+	node = fdt_find_alias(&fdt, "serial0");
+	if (reg_of(node, 0, &base, &size) && add_host_device(base, size, "PL011 (guest console)")) {
+		const uint8_t *irq = fdt_get_prop(&fdt, node, "interrupts", &len);
+
+		platform.uart_base = base;
+		platform.uart_size = size;
+		platform.uart_spi = irq && len == 12 ? fdt_be32(irq + 4) : 1;
 	}
 	node = fdt_next_compatible(&fdt, -1, "pci-host-ecam-generic");
 	if (node >= 0 && platform.smmu_base) {
-		if (reg_of(node, 0, &base, &size)) {
-			add_host_device(base, size, "PCIe ECAM");
-		}
+		add_pci_ecam(node);
 		add_pci_windows(node);
 	}
 }

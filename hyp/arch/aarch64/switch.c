@@ -84,12 +84,15 @@ void arch_ctxt_reset(struct cpu_context *ctxt)
 	__atomic_store_n(&ctxt->fp_cpu, 0, __ATOMIC_RELAXED);
 }
 
+/*
+ * TID3 always: the host's ID registers hide what EL2 traps for it (sysreg.c). A host
+ * with MTE off also gets no tag access and its MTE registers and GMID_EL1 trapped.
+ */
 uint64_t host_hcr(void)
 {
 	if (hyp_state.host_mte) {
-		return HCR_COMMON | HCR_ATA;
+		return HCR_COMMON | HCR_TID3 | HCR_ATA;
 	}
-	/* A host with MTE off: no tag access, MTE registers and ID fields hidden. */
 	return HCR_COMMON | HCR_TID3 | HCR_TID5;
 }
 

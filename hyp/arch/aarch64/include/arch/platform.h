@@ -36,6 +36,14 @@ struct platform {
 	/* The CPUs, in device-tree order (index 0 boots); their MPIDR_EL1 affinity fields. */
 	unsigned nr_cpus;
 	uint64_t cpu_mpidr[PLATFORM_MAX_CPUS];
+	/* The host's PCIe host bridge (ECAM size 0: none), for a Linux host's device tree. */
+	struct {
+		uint64_t ecam_base, ecam_size;
+		uint32_t bus_first, bus_last;
+		uint64_t mem_cpu, mem_pci, mem_size; /* the 32-bit memory window */
+	} pcie;
+	uint64_t uart_base, uart_size; /* the guests' console PL011 (serial0), 0: none */
+	uint32_t uart_spi;
 };
 
 
