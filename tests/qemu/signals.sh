@@ -38,7 +38,7 @@ case_() {
 		build/tagvisor "$@" </dev/null >"$dir/$name.out" 2>"$dir/$name.err" &
 	fi
 	pid=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do # a loaded machine can take long to start QEMU
 		qemus=$(qemus_of $(descendants $pid))
 		[ "$(echo $qemus | wc -w)" -ge "$nq" ] && break
 		sleep 0.1
@@ -54,20 +54,24 @@ case_() {
 	kill "-$sig" -- "$target"
 	wait "$pid"
 	status=$?
-	sleep 0.5
-	left=""
-	for q in $qemus; do
-		# Alive, or dead but unreaped (a zombie: it runs nothing)?
-		st=$(awk '{ print $3 }' "/proc/$q/stat" 2>/dev/null)
-		[ -n "$st" ] && [ "$st" != Z ] && left="$left $q"
+	# A QEMU killed with its parent still has its memory to tear down: give it 10 s.
+	for _ in $(seq 100); do
+		left=""
+		for q in $qemus; do
+			# Alive, or dead but unreaped (a zombie: it runs nothing)?
+			st=$(awk '{ print $3 }' "/proc/$q/stat" 2>/dev/null)
+			[ -n "$st" ] && [ "$st" != Z ] && left="$left $q"
+		done
+		[ -z "$left" ] && break
+		sleep 0.1
 	done
 	if [ "$status" = "$want" ] && [ -z "$left" ] && [ "$(echo $qemus | wc -w)" = "$nq" ] &&
 		[ -z "$(ls -A "$dir/snap")" ]; then
 		echo "$name: exit status $status, $nq QEMU stopped, nothing left behind"
 	else
 		echo "$name: FAIL: exit status $status (want $want), QEMUs $qemus, left:$left," \
-			"files: $(ls -A "$dir/snap")"
-		tail -n 5 "$dir/$name.err"
+			"files: $(ls -A "$dir/snap")" | tee /dev/stderr
+		tail -n 5 "$dir/$name.err" >&2
 		failed=1
 	fi
 }
