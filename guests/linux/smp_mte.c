@@ -94,6 +94,7 @@
 #define TAG_SHIFT    56
 #define MAX_CPUS     64
 #define PRIV_PAGES   4
+#define SLOT_BYTES   4096 /* of each thread's page in the shared mapping */
 /* System calls made after an access: an async fault is reported on a kernel entry. */
 #define POLLS	     100
 #define MIN_DISTINCT 8
@@ -237,9 +238,7 @@ static void on_segv(int sig, siginfo_t *si, void *uctx)
 			return;
 		}
 		/* A sync fault no check expected would come back at once: stop here. */
-		if (write(1, msg, sizeof(msg) - 1) < 0) {
-			_exit(2);
-		}
+		write(1, msg, sizeof(msg) - 1);
 		_exit(2);
 	}
 	tf.armed = 0;
@@ -255,9 +254,7 @@ static void on_alarm(int sig)
 	static const char msg[] = "FAIL timeout: smp_mte did not finish in time\nsmp_mte: aborted\n";
 
 	(void)sig;
-	if (write(1, msg, sizeof(msg) - 1) < 0) {
-		_exit(3);
-	}
+	write(1, msg, sizeof(msg) - 1);
 	_exit(3);
 }
 
@@ -270,12 +267,10 @@ struct outcome {
 };
 
 /*
- * Loads from (store false) or stores value to p, then (if then_cpu >= 0) moves to then_cpu
- * as its first system call, then makes POLLS system calls so that an async fault has kernel
- * entries to be found at. Returns what was raised.
+ * Loads from (store false) or stores value to p, then makes POLLS system calls so that an
+ * async fault has kernel entries to be found at. Returns what was raised.
  */
-static struct outcome attempt(volatile uint64_t *p, bool store, uint64_t value, uint64_t *loaded,
-			      int then_cpu)
+static struct outcome attempt(volatile uint64_t *p, bool store, uint64_t value, uint64_t *loaded)
 {
 	struct outcome o = { 0 };
 
@@ -295,9 +290,6 @@ static struct outcome attempt(volatile uint64_t *p, bool store, uint64_t value, 
 		if (loaded) {
 			*loaded = v;
 		}
-	}
-	if (then_cpu >= 0) {
-		pin(then_cpu);
 	}
 	for (int i = 0; i < POLLS; i++) {
 		syscall(SYS_getppid);
@@ -599,8 +591,8 @@ struct worker {
 };
 
 static pthread_barrier_t barrier;
-static uint8_t *shared;			     /* a page per thread, MAP_SHARED */
-static uint8_t slot_tags[MAX_CPUS][4096 / GRANULE]; /* what the last writer of each slot put */
+static uint8_t *shared; /* a page per thread, MAP_SHARED */
+static uint8_t slot_tags[MAX_CPUS][SLOT_BYTES / GRANULE]; /* what each slot's last writer put */
 static uint64_t slot_seed[MAX_CPUS];
 
 static void *worker_mte(void *arg)
@@ -612,7 +604,7 @@ static void *worker_mte(void *arg)
 	unsigned excluded = 1 + (unsigned)t % 15; /* besides 0: this thread's own */
 	unsigned include = 0xfffeu & ~(1u << excluded);
 	size_t granules = (size_t)page_size * PRIV_PAGES / GRANULE;
-	size_t slot_granules = (size_t)page_size / GRANULE;
+	size_t slot_granules = SLOT_BYTES / GRANULE;
 	uint8_t *tags = calloc(granules, 1);
 	uint64_t seed = (uint64_t)w->round << 16 | (uint64_t)t << 8;
 	char who[48];
@@ -668,7 +660,7 @@ static void *worker_mte(void *arg)
 		volatile uint64_t *bad = (volatile uint64_t *)((uint8_t *)with_tag(right, tags[gi] ^ 8) + 8);
 		uint64_t before = ((volatile uint64_t *)right)[1];
 
-		o = attempt(bad, false, 0, NULL, -1);
+		o = attempt(bad, false, 0, NULL);
 		if (expected_code(m, false) == SEGV_MTESERR) {
 			void *want = expose_tagbits ? (void *)bad : with_tag((void *)bad, 0);
 
@@ -683,7 +675,7 @@ static void *worker_mte(void *arg)
 			      who, cpu, tcf_names[m], o.code, SEGV_MTEAERR, o.addr, o.cpu);
 		}
 
-		o = attempt(bad, true, 0xbadbadbadull, NULL, -1);
+		o = attempt(bad, true, 0xbadbadbadull, NULL);
 		v = ((volatile uint64_t *)right)[1];
 		if (expected_code(m, true) == SEGV_MTESERR) {
 			void *want = expose_tagbits ? (void *)bad : with_tag((void *)bad, 0);
@@ -704,8 +696,8 @@ static void *worker_mte(void *arg)
 		}
 		((volatile uint64_t *)right)[1] = pattern(seed + 1, gi, 1);
 
-		o = attempt((volatile uint64_t *)right, true, 0x600d, NULL, -1);
-		struct outcome o2 = attempt((volatile uint64_t *)right, false, 0, &v, -1);
+		o = attempt((volatile uint64_t *)right, true, 0x600d, NULL);
+		struct outcome o2 = attempt((volatile uint64_t *)right, false, 0, &v);
 		check(!o.code && !o2.code && v == 0x600d,
 		      "%s: cpu %d: right tag after the faults: no fault (si_code %d, %d), value "
 		      "read back",
@@ -760,7 +752,7 @@ static void *worker_mte(void *arg)
 		size_t gi = 3;
 		volatile uint64_t *bad = with_tag(theirs + gi * GRANULE, slot_tags[prev_t][gi] ^ 4);
 
-		o = attempt(bad, false, 0, NULL, -1);
+		o = attempt(bad, false, 0, NULL);
 		check(o.code == expected_code(m, false) && o.tid == tid,
 		      "%s: cpu %d (%s): a wrong tag against thread %d's tags faults: si_code %d "
 		      "(want %d)",
