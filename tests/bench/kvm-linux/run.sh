@@ -16,14 +16,35 @@
 # Modes: KVM's default on this CPU (VHE), kvm-arm.mode=nvhe and kvm-arm.mode=protected.
 # Reference: the same Image and initramfs on bare QEMU (no EL2, 256 MiB, QEMU's own tree).
 #
-# Usage: tests/bench/kvm-linux/run.sh [OUTDIR]   (default build/bench-kvm-linux)
+# With --cpus N (1..8) every machine has N CPUs and the guest N vCPUs: QEMU -smp N, the L1
+# kernel on N CPUs, kvmboot -c N (each vCPU a thread, secondaries started by the guest's PSCI
+# CPU_ON, which KVM handles), bare QEMU -smp N; under -icount QEMU runs the CPUs round robin
+# in one thread, so the counts still repeat, and the counter is the whole machine's
+# instructions (all CPUs). --mem MIB sets the guest's RAM (bare QEMU's -m, kvmboot -M;
+# default 256). smp4.sh runs it with --cpus 4.
+#
+# Usage: tests/bench/kvm-linux/run.sh [--cpus N] [--mem MIB] [OUTDIR]
+#   (default OUTDIR build/bench-kvm-linux)
 # Prints kvm_linux_init_{vhe,nvhe,protected}=N, kvm_linux_exits_MODE=N (the guest's exits to
 # kvmboot: PL011 accesses and the final power-off) and bare_linux_init=N on stdout, progress
-# on stderr; logs in OUTDIR/logs. Exits 1 with a message if any boot fails.
+# on stderr; logs in OUTDIR/logs (NAME-smpN.log with --cpus N > 1, NAME-memM.log with --mem).
+# Exits 1 with a message if any boot fails.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../../.." && pwd)
+cpus=1
+mem=256
+while [ $# -gt 0 ]; do
+	case $1 in
+	--cpus) cpus=$2 && shift 2 ;;
+	--mem) mem=$2 && shift 2 ;;
+	*) break ;;
+	esac
+done
+[[ $cpus =~ ^[1-8]$ ]] || { echo "kvm-linux/run: --cpus takes 1..8" >&2 && exit 1; }
+[[ $mem =~ ^[0-9]+$ ]] && [ "$mem" -ge 64 ] && [ "$mem" -le 2048 ] ||
+	{ echo "kvm-linux/run: --mem takes 64..2048 (MiB)" >&2 && exit 1; }
 out=${1:-$root/build/bench-kvm-linux}
 "$here/build.sh" "$out"
 out=$(cd "$out" && pwd)
@@ -36,7 +57,21 @@ fail() {
 	exit 1
 }
 
-qemu=(qemu-system-aarch64 -cpu max -smp 1 -nodefaults -display none -monitor none -serial stdio
+# The 1-vCPU, 256 MiB runs keep the names and command lines they had before --cpus and --mem.
+suffix=""
+[ "$cpus" -gt 1 ] && suffix="$suffix-smp$cpus"
+[ "$mem" -ne 256 ] && suffix="$suffix-mem$mem"
+l1_args=""
+[ "$cpus" -gt 1 ] && l1_args="$l1_args kvmboot.cpus=$cpus"
+[ "$mem" -ne 256 ] && l1_args="$l1_args kvmboot.mem=$mem"
+# L1 needs 1 GiB beside a 256 MiB guest (its initramfs, twice while unpacked); more for more.
+l1_mem=$((mem > 256 ? mem + 768 : 1024))
+
+# The guest's kernel says how many CPUs it brought up; with one, the line is as QEMU's.
+cpus_line="smp: Brought up 1 node, $cpus CPU"
+[ "$cpus" -gt 1 ] && cpus_line="${cpus_line}s"
+
+qemu=(qemu-system-aarch64 -cpu max -smp "$cpus" -nodefaults -display none -monitor none -serial stdio
 	-no-reboot -icount shift=0,sleep=off -seed 1 -kernel build/linux/Image)
 
 # qemu_boot LOG ARGS...: one QEMU run to its power-off, its console in LOG.
@@ -54,11 +89,11 @@ qemu_boot() {
 # kvm_boot MODE KVM-LINE [KERNEL ARGS]: the guest under KVM in one mode. KVM-LINE is how
 # the L1 kernel names the mode in its "kvm [1]: ... initialized" line.
 kvm_boot() {
-	local mode=$1 expect=$2 args=${3:-} log=$logs/kvm-$1.log n exits
+	local mode=$1 expect=$2 args=${3:-} log=$logs/kvm-$1$suffix.log n exits
 	# 1 GiB: the L1 initramfs (35 MiB, twice while unpacked) and the guest's 256 MiB.
 	# quiet: L1's own boot messages take wall time and tell nothing here.
-	qemu_boot "$log" -M virt,virtualization=on,mte=on,gic-version=3 -m 1024 \
-		-initrd "$out/initramfs.cpio" -append "console=ttyAMA0 panic=-1 quiet $args"
+	qemu_boot "$log" -M virt,virtualization=on,mte=on,gic-version=3 -m "$l1_mem" \
+		-initrd "$out/initramfs.cpio" -append "console=ttyAMA0 panic=-1 quiet $args$l1_args"
 	grep -q "^kvm-linux: L1 kvm \[1\]: $expect mode initialized" "$log" ||
 		fail "$mode: L1's KVM did not come up in $expect mode; see $log"
 	grep -q '^kvm-linux: guest end, kvmboot exit status 0' "$log" ||
@@ -67,6 +102,9 @@ kvm_boot() {
 	n=$(sed -n '/^kvm-linux: guest start/,/^kvm-linux: guest end/s/^cntvct: \([0-9]*\)$/\1/p' "$log")
 	[ -n "$n" ] || fail "$mode: no \"cntvct: N\" line from the guest; see $log"
 	grep -q '^tagvisor-linux: kernel MTE: yes' "$log" || fail "$mode: the guest has no MTE; see $log"
+	# Not grep -q in a pipe: under pipefail, sed's SIGPIPE when grep stops early would fail it.
+	[ -n "$(sed -n "/^kvm-linux: guest start/,/^kvm-linux: guest end/{/$cpus_line/p}" "$log")" ] ||
+		fail "$mode: the guest did not say \"$cpus_line\"; see $log"
 	exits=$(sed -n 's/^kvmboot: guest powered off after \([0-9]*\) exits.*/\1/p' "$log")
 	[ -n "$exits" ] || fail "$mode: the guest did not power off; see $log"
 	echo "kvm_linux_init_$mode=$n"
@@ -78,10 +116,11 @@ kvm_boot nvhe Hyp kvm-arm.mode=nvhe
 kvm_boot protected "Protected nVHE" kvm-arm.mode=protected
 
 # The kernel at EL1 as in a guest (no virtualization=on: no EL2, so no KVM to set up).
-log=$logs/bare.log
-qemu_boot "$log" -M virt,mte=on,gic-version=3 -m 256M -initrd build/linux/initramfs.cpio.gz \
+log=$logs/bare$suffix.log
+qemu_boot "$log" -M virt,mte=on,gic-version=3 -m "${mem}M" -initrd build/linux/initramfs.cpio.gz \
 	-append "console=ttyAMA0 panic=-1"
 n=$(sed -n 's/^cntvct: \([0-9]*\)$/\1/p' "$log")
 [ -n "$n" ] || fail "bare: no \"cntvct: N\" line; see $log"
 grep -q '^tagvisor-linux: kernel MTE: yes' "$log" || fail "bare: the kernel has no MTE; see $log"
+grep -q "$cpus_line" "$log" || fail "bare: the kernel did not say \"$cpus_line\"; see $log"
 echo "bare_linux_init=$n"
