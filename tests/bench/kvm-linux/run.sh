@@ -4,10 +4,10 @@
 #
 # The measurement: one QEMU (virt, virtualization=on, mte=on, GICv3, -cpu max, 1 CPU) with
 # -icount shift=0,sleep=off (as `tagvisor run --icount`), so one tick of the 1 GHz counter is
-# one instruction of the emulated machine, and -seed 1, so that random numbers (KASLR, RNDR)
-# are the same on every run: the bare count then repeats exactly, the KVM counts to within
-# ~0.01% (tens of thousands of instructions). In it Debian's 6.1 kernel (build/linux/Image)
-# owns EL2 and runs KVM; its /init starts kvmboot, which boots the same Image with the same
+# one instruction of the emulated machine, -seed 1, so that random numbers (KASLR, RNDR)
+# are the same on every run, and a real-time clock that starts at a fixed date and follows
+# the virtual clock (below): every count then repeats exactly. In it Debian's 6.1 kernel
+# (build/linux/Image) owns EL2 and runs KVM; its /init starts kvmboot, which boots the same Image with the same
 # initramfs (build/linux/initramfs.cpio.gz) as a KVM guest: 1 vCPU, 256 MiB, MTE on,
 # "console=ttyAMA0 panic=-1", tagvisor's device tree. KVM starts the guest's virtual counter at
 # 0 when it creates the vCPU, so the "cntvct: N" the guest's /init prints is the number of
@@ -21,12 +21,15 @@
 # CPU_ON, which KVM handles), bare QEMU -smp N; under -icount QEMU runs the CPUs round robin
 # in one thread, so the counts still repeat, and the counter is the whole machine's
 # instructions (all CPUs). --mem MIB sets the guest's RAM (bare QEMU's -m, kvmboot -M;
-# default 256). smp4.sh runs it with --cpus 4.
+# default 256). --tv-dtb adds a second bare boot, given the device tree the KVM and tagvisor
+# guests get (lib/linux_dt.c, by dtbgen) instead of QEMU's, which has more devices to probe.
+# smp4.sh runs it with --cpus 4 --tv-dtb.
 #
-# Usage: tests/bench/kvm-linux/run.sh [--cpus N] [--mem MIB] [OUTDIR]
+# Usage: tests/bench/kvm-linux/run.sh [--cpus N] [--mem MIB] [--tv-dtb] [OUTDIR]
 #   (default OUTDIR build/bench-kvm-linux)
 # Prints kvm_linux_init_{vhe,nvhe,protected}=N, kvm_linux_exits_MODE=N (the guest's exits to
-# kvmboot: PL011 accesses and the final power-off) and bare_linux_init=N on stdout, progress
+# kvmboot: PL011 accesses and the final power-off), bare_linux_init=N and with --tv-dtb
+# bare_linux_tvdtb_init=N on stdout, progress
 # on stderr; logs in OUTDIR/logs (NAME-smpN.log with --cpus N > 1, NAME-memM.log with --mem).
 # Exits 1 with a message if any boot fails.
 set -euo pipefail
@@ -35,10 +38,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 cpus=1
 mem=256
+tvdtb=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--cpus) cpus=$2 && shift 2 ;;
 	--mem) mem=$2 && shift 2 ;;
+	--tv-dtb) tvdtb=1 && shift ;;
 	*) break ;;
 	esac
 done
@@ -71,8 +76,13 @@ l1_mem=$((mem > 256 ? mem + 768 : 1024))
 cpus_line="smp: Brought up 1 node, $cpus CPU"
 [ "$cpus" -gt 1 ] && cpus_line="${cpus_line}s"
 
+# -rtc ...,clock=vm: QEMU's PL031 otherwise tells the kernel the host's time of day, which
+# goes into its entropy pool and so into L1's address-space layout (where kvmboot's guest RAM
+# lands, and whether huge pages back it): the KVM counts then varied by up to 0.4% between
+# runs with 4 CPUs. Started at a fixed date and following virtual time, they repeat exactly.
 qemu=(qemu-system-aarch64 -cpu max -smp "$cpus" -nodefaults -display none -monitor none -serial stdio
-	-no-reboot -icount shift=0,sleep=off -seed 1 -kernel build/linux/Image)
+	-no-reboot -icount shift=0,sleep=off -seed 1 -rtc base=2025-01-01T00:00:00,clock=vm
+	-kernel build/linux/Image)
 
 # qemu_boot LOG ARGS...: one QEMU run to its power-off, its console in LOG.
 qemu_boot() {
@@ -124,3 +134,19 @@ n=$(sed -n 's/^cntvct: \([0-9]*\)$/\1/p' "$log")
 grep -q '^tagvisor-linux: kernel MTE: yes' "$log" || fail "bare: the kernel has no MTE; see $log"
 grep -q "$cpus_line" "$log" || fail "bare: the kernel did not say \"$cpus_line\"; see $log"
 echo "bare_linux_init=$n"
+
+# The same, with the guests' own device tree.
+if [ "$tvdtb" -eq 1 ]; then
+	log=$logs/bare-tvdtb$suffix.log
+	"$out/dtbgen" "$mem" "$cpus" >"$out/guest.dtb"
+	qemu_boot "$log" -M virt,mte=on,gic-version=3 -m "${mem}M" -dtb "$out/guest.dtb" \
+		-initrd build/linux/initramfs.cpio.gz -append "console=ttyAMA0 panic=-1"
+	n=$(sed -n 's/^cntvct: \([0-9]*\)$/\1/p' "$log")
+	[ -n "$n" ] || fail "bare-tvdtb: no \"cntvct: N\" line; see $log"
+	grep -q '^tagvisor-linux: kernel MTE: yes' "$log" || fail "bare-tvdtb: the kernel has no MTE; see $log"
+	grep -q "$cpus_line" "$log" || fail "bare-tvdtb: the kernel did not say \"$cpus_line\"; see $log"
+	# QEMU's tree has these, the guests' does not: the boot must not have probed them.
+	! grep -q 'virtio_mmio\|fw_cfg\|pl061\|rtc-pl031' "$log" ||
+		fail "bare-tvdtb: devices of QEMU's own tree were probed (was -dtb ignored?); see $log"
+	echo "bare_linux_tvdtb_init=$n"
+fi
