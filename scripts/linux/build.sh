@@ -145,6 +145,9 @@ for prog in mte_user cntvct semihost_user; do
 	aarch64-linux-gnu-gcc "${cflags[@]}" -o "$stage/$prog" "guests/linux/$prog.c"
 	aarch64-linux-gnu-strip "$stage/$prog"
 done
+# smp_mte runs a thread per CPU (guests/linux/smp_mte.c).
+aarch64-linux-gnu-gcc "${cflags[@]}" -pthread -o "$stage/smp_mte" guests/linux/smp_mte.c
+aarch64-linux-gnu-strip "$stage/smp_mte"
 
 # The kernel's built-in initramfs already has /dev/console, which init's output needs
 # before devtmpfs is mounted; make it here too where we may, so any kernel will do.

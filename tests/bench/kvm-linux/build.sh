@@ -7,7 +7,8 @@
 #
 # Usage: tests/bench/kvm-linux/build.sh [OUTDIR]   (default build/bench-kvm-linux)
 # Outputs: OUTDIR/kvmboot, OUTDIR/initramfs.cpio (uncompressed: L1 need not spend time
-# inflating 30 MiB of kernel), OUTDIR/initramfs/ (the tree, for inspection).
+# inflating 30 MiB of kernel), OUTDIR/initramfs/ (the tree, for inspection), OUTDIR/dtbgen
+# (native: lib/linux_dt.c's tree as a file, for bare QEMU's -dtb).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -43,6 +44,9 @@ fi
 aarch64-linux-gnu-gcc -std=c11 -static -O2 -Wall -Wextra -Werror -Iinclude -o "$out/kvmboot" \
 	"$here/kvmboot.c" lib/linux_dt.c lib/fdt_write.c lib/linux_image.c
 aarch64-linux-gnu-strip "$out/kvmboot"
+# dtbgen runs here, beside QEMU: the guests' device tree for run.sh --tv-dtb.
+gcc -std=c11 -O2 -Wall -Wextra -Werror -Iinclude -o "$out/dtbgen" "$here/dtbgen.c" lib/linux_dt.c \
+	lib/fdt_write.c
 
 rm -rf "$stage" "$out/busybox"
 mkdir -p "$stage"/{bin,dev,proc,sys,guest}

@@ -2,24 +2,27 @@
 /*
  * kvmboot: a minimal Linux/KVM VMM that boots an arm64 Linux Image the way tagvisor's
  * VMM does (host/vmm/linux.c), so that the two can be compared on the same emulated
- * machine (tests/bench/kvm-linux/run.sh): one vCPU, RAM at 0x40000000, an in-kernel
- * GICv3 and arch timer, a PL011 emulated here, PSCI 0.2 handled by KVM, and the very
- * device tree tagvisor gives its Linux guests (lib/linux_dt.c).
+ * machine (tests/bench/kvm-linux/run.sh, smp4.sh): one vCPU or several, RAM at
+ * 0x40000000, an in-kernel GICv3 and arch timer, a PL011 emulated here, PSCI 0.2 handled by
+ * KVM, and the very device tree tagvisor gives its Linux guests (lib/linux_dt.c).
  *
- * Usage: kvmboot [-m] [-M MIB] [-i INITRD] [-a CMDLINE] IMAGE
+ * Usage: kvmboot [-m] [-c VCPUS] [-M MIB] [-i INITRD] [-a CMDLINE] IMAGE
  *   -m          enable MTE for the guest (KVM_CAP_ARM_MTE)
+ *   -c VCPUS    vCPUs, 1..8 (default 1); vCPU i has MPIDR i and a thread of its own, and
+ *               all but vCPU 0 start powered off, for the guest to start with PSCI CPU_ON
  *   -M MIB      guest RAM in MiB (default 256, tagvisor's default for Linux guests)
  *   -i INITRD   initramfs to load
  *   -a CMDLINE  kernel command line (default "console=ttyAMA0 panic=-1")
  *
  * The guest's console goes to stdout, kvmboot's own messages to stderr. Exit status 0
- * when the guest powers off or resets (PSCI SYSTEM_OFF / SYSTEM_RESET), 1 on any error
- * or unexpected exit.
+ * when the guest powers off or resets (PSCI SYSTEM_OFF / SYSTEM_RESET, from any vCPU), 1
+ * on any error or unexpected exit.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,6 +42,7 @@
 
 #define RAM_BASE UINT64_C(0x40000000)
 #define DTB_MAX (64u << 10)
+#define MAX_VCPUS 8
 
 /* PL011 registers this VMM answers; everything else reads as zero, writes are ignored. */
 #define UART_DR 0x000
@@ -182,6 +186,81 @@ static int uart_access(struct kvm_run *run, uint64_t base)
 	return 0;
 }
 
+/* A vCPU: its fd, its kvm_run, the exits it made to userspace. */
+struct vcpu {
+	int fd;
+	int index;
+	char who[16]; /* "vCPU N: " in messages, with several vCPUs */
+	struct kvm_run *run;
+	uint64_t exits;
+	pthread_t thread;
+};
+
+static struct vcpu vcpus[MAX_VCPUS];
+static int nr_vcpus = 1;
+static uint64_t uart_base, t_create, t_run;
+
+/*
+ * Runs a vCPU until the guest powers off or resets, which ends the process (whichever
+ * vCPU asks: KVM has stopped the others by then), or until an error.
+ */
+static void __attribute__((noreturn)) run_vcpu(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	for (;;) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				continue;
+			}
+			die_sys("%sKVM_RUN failed", v->who);
+		}
+		v->exits++;
+		if (run->exit_reason == KVM_EXIT_MMIO && uart_access(run, uart_base) == 0) {
+			continue;
+		}
+		fflush(stdout);
+		if (run->exit_reason == KVM_EXIT_SYSTEM_EVENT &&
+		    (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ||
+		     run->system_event.type == KVM_SYSTEM_EVENT_RESET)) {
+			uint64_t exits = 0;
+
+			/* The others' counts are final: KVM put their vCPUs to sleep for the event. */
+			for (int i = 0; i < nr_vcpus; i++) {
+				exits += vcpus[i].exits;
+			}
+			/* The counter deltas are instructions under -icount shift=0. */
+			fprintf(stderr,
+				"kvmboot: guest %s after %" PRIu64 " exits to userspace; counter: %" PRIu64
+				" from vCPU creation to the first KVM_RUN, %" PRIu64 " from there to the end\n",
+				run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ? "powered off" : "reset",
+				exits, t_run - t_create, counter() - t_run);
+			if (nr_vcpus > 1) {
+				fprintf(stderr, "kvmboot: exits per vCPU:");
+				for (int i = 0; i < nr_vcpus; i++) {
+					fprintf(stderr, " %" PRIu64, vcpus[i].exits);
+				}
+				fprintf(stderr, " (vCPU %d ended the run)\n", v->index);
+			}
+			exit(0);
+		}
+		if (run->exit_reason == KVM_EXIT_MMIO) {
+			die("%sguest %s of %u bytes at 0x%llx: no device there", v->who,
+			    run->mmio.is_write ? "write" : "read", run->mmio.len,
+			    (unsigned long long)run->mmio.phys_addr);
+		}
+		if (run->exit_reason == KVM_EXIT_SYSTEM_EVENT) {
+			die("%sguest system event %u", v->who, run->system_event.type);
+		}
+		die("%sunexpected exit reason %u", v->who, run->exit_reason);
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	run_vcpu(arg);
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t dtb[DTB_MAX] __attribute__((aligned(8)));
@@ -190,10 +269,13 @@ int main(int argc, char **argv)
 	bool mte = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "mM:i:a:")) != -1) {
+	while ((opt = getopt(argc, argv, "mc:M:i:a:")) != -1) {
 		switch (opt) {
 		case 'm':
 			mte = true;
+			break;
+		case 'c':
+			nr_vcpus = atoi(optarg);
 			break;
 		case 'M':
 			ram_size = strtoull(optarg, NULL, 0) << 20;
@@ -205,12 +287,14 @@ int main(int argc, char **argv)
 			cmdline = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: kvmboot [-m] [-M MIB] [-i INITRD] [-a CMDLINE] IMAGE\n");
+			fprintf(stderr, "usage: kvmboot [-m] [-c VCPUS] [-M MIB] [-i INITRD] [-a CMDLINE] IMAGE\n");
 			return 1;
 		}
 	}
-	if (optind + 1 != argc || ram_size < (UINT64_C(64) << 20)) {
-		fprintf(stderr, "usage: kvmboot [-m] [-M MIB >= 64] [-i INITRD] [-a CMDLINE] IMAGE\n");
+	if (optind + 1 != argc || ram_size < (UINT64_C(64) << 20) || nr_vcpus < 1 ||
+	    nr_vcpus > MAX_VCPUS) {
+		fprintf(stderr, "usage: kvmboot [-m] [-c VCPUS 1..%d] [-M MIB >= 64] [-i INITRD] [-a CMDLINE] "
+			"IMAGE\n", MAX_VCPUS);
 		return 1;
 	}
 
@@ -231,9 +315,10 @@ int main(int argc, char **argv)
 
 	/*
 	 * Guest RAM: private anonymous memory, the kind KVM allows MTE on (it must be able to
-	 * keep tags for every page). Loaded before the vCPU exists, so that none of this
+	 * keep tags for every page). Loaded before the vCPUs exist, so that none of this
 	 * copying is in the guest's count: KVM starts the guest's virtual counter at 0 when
-	 * the vCPU is created.
+	 * it creates a vCPU (Linux 6.1 sets every vCPU's CNTVOFF then, so with several the
+	 * count starts at the last one's creation).
 	 */
 	uint8_t *ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -275,7 +360,7 @@ int main(int argc, char **argv)
 	linux_dt_config_virt(&cfg);
 	cfg.ram_base = RAM_BASE;
 	cfg.ram_size = ram_size;
-	cfg.nr_vcpus = 1;
+	cfg.nr_vcpus = (uint32_t)nr_vcpus;
 	cfg.bootargs = cmdline;
 	cfg.initrd_start = initrd_ipa;
 	cfg.initrd_end = initrd ? initrd_ipa + isize : 0;
@@ -286,19 +371,39 @@ int main(int argc, char **argv)
 	}
 	memcpy(ram + (dtb_ipa - RAM_BASE), dtb, (size_t)dt_size);
 
-	/* From here on the guest's clock runs. */
-	uint64_t t_create = counter();
-	int vcpu = xioctl(vm, KVM_CREATE_VCPU, (void *)0, "KVM_CREATE_VCPU");
+	/* From here on the guest's clock runs (from the last vCPU's creation). */
+	for (int i = 0; i < nr_vcpus; i++) {
+		vcpus[i].index = i;
+		if (nr_vcpus > 1) {
+			snprintf(vcpus[i].who, sizeof(vcpus[i].who), "vCPU %d: ", i);
+		}
+		if (i == nr_vcpus - 1) {
+			t_create = counter();
+		}
+		/* The vCPU id is its MPIDR (Aff0), as the device tree's cpu@i says. */
+		vcpus[i].fd = xioctl(vm, KVM_CREATE_VCPU, (void *)(uintptr_t)i, "KVM_CREATE_VCPU");
+	}
 	struct kvm_vcpu_init init;
 	xioctl(vm, KVM_ARM_PREFERRED_TARGET, &init, "KVM_ARM_PREFERRED_TARGET");
-	/* PSCI 0.2 and later (the tree says "arm,psci-0.2"): SYSTEM_OFF reaches us as an exit. */
+	/*
+	 * PSCI 0.2 and later (the tree says "arm,psci-0.2"): KVM handles CPU_ON and the rest
+	 * itself; SYSTEM_OFF reaches us as an exit. Secondaries start off, until CPU_ON.
+	 */
 	init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
-	xioctl(vcpu, KVM_ARM_VCPU_INIT, &init, "KVM_ARM_VCPU_INIT");
+	for (int i = 0; i < nr_vcpus; i++) {
+		struct kvm_vcpu_init vi = init;
+
+		if (i > 0) {
+			vi.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
+		}
+		xioctl(vcpus[i].fd, KVM_ARM_VCPU_INIT, &vi, "KVM_ARM_VCPU_INIT");
+	}
 
 	/*
 	 * The in-kernel GICv3 at the device tree's addresses. It is initialised once the
-	 * vCPU exists: KVM sizes the redistributors by the vCPUs. The arch timer needs
-	 * nothing: KVM wires its PPIs (27 virtual, 30 physical) as the tree says.
+	 * vCPUs exist: KVM sizes the redistributor region by them (128 KiB each, as the
+	 * tree's). The arch timer needs nothing: KVM wires its PPIs (27 virtual, 30
+	 * physical) as the tree says.
 	 */
 	struct kvm_create_device gic = { .type = KVM_DEV_TYPE_ARM_VGIC_V3 };
 	xioctl(vm, KVM_CREATE_DEVICE, &gic, "KVM_CREATE_DEVICE(VGIC_V3)");
@@ -311,51 +416,35 @@ int main(int argc, char **argv)
 		  "KVM_DEV_ARM_VGIC_CTRL_INIT");
 
 	/* The arm64 boot protocol: x0 = the DTB; PSTATE is KVM's reset value, EL1h, DAIF set. */
-	set_reg(vcpu, CORE_REG(regs.pc), at.kernel);
-	set_reg(vcpu, CORE_REG(regs.regs[0]), dtb_ipa);
+	set_reg(vcpus[0].fd, CORE_REG(regs.pc), at.kernel);
+	set_reg(vcpus[0].fd, CORE_REG(regs.regs[0]), dtb_ipa);
 
 	int run_size = xioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0, "KVM_GET_VCPU_MMAP_SIZE");
-	struct kvm_run *run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	if (run == MAP_FAILED) {
-		die_sys("cannot map the vCPU's kvm_run");
+	for (int i = 0; i < nr_vcpus; i++) {
+		vcpus[i].run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+				    vcpus[i].fd, 0);
+		if (vcpus[i].run == MAP_FAILED) {
+			die_sys("cannot map the kvm_run of vCPU %d", i);
+		}
 	}
+	uart_base = cfg.uart_base;
 	fprintf(stderr,
 		"kvmboot: Image at 0x%" PRIx64 ", initramfs at 0x%" PRIx64 " (%" PRIu64
 		" bytes), DTB at 0x%" PRIx64 ", %" PRIu64 " MiB, MTE %s, \"%s\"\n",
 		at.kernel, initrd_ipa, isize, dtb_ipa, ram_size >> 20, mte ? "on" : "off",
 		cmdline);
-
-	uint64_t t_run = counter(), exits = 0;
-	for (;;) {
-		if (ioctl(vcpu, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
-				continue;
-			}
-			die_sys("KVM_RUN failed");
-		}
-		exits++;
-		if (run->exit_reason == KVM_EXIT_MMIO && uart_access(run, cfg.uart_base) == 0) {
-			continue;
-		}
-		fflush(stdout);
-		if (run->exit_reason == KVM_EXIT_SYSTEM_EVENT &&
-		    (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ||
-		     run->system_event.type == KVM_SYSTEM_EVENT_RESET)) {
-			/* The counter deltas are instructions under -icount shift=0. */
-			fprintf(stderr,
-				"kvmboot: guest %s after %" PRIu64 " exits to userspace; counter: %" PRIu64
-				" from vCPU creation to the first KVM_RUN, %" PRIu64 " from there to the end\n",
-				run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ? "powered off" : "reset",
-				exits, t_run - t_create, counter() - t_run);
-			return 0;
-		}
-		if (run->exit_reason == KVM_EXIT_MMIO) {
-			die("guest %s of %u bytes at 0x%llx: no device there", run->mmio.is_write ? "write" : "read",
-			    run->mmio.len, (unsigned long long)run->mmio.phys_addr);
-		}
-		if (run->exit_reason == KVM_EXIT_SYSTEM_EVENT) {
-			die("guest system event %u", run->system_event.type);
-		}
-		die("unexpected exit reason %u", run->exit_reason);
+	if (nr_vcpus > 1) {
+		fprintf(stderr, "kvmboot: %d vCPUs (MPIDR 0..%d), the secondaries powered off\n",
+			nr_vcpus, nr_vcpus - 1);
 	}
+
+	t_run = counter();
+	/* The secondaries wait in KVM_RUN, powered off, until the guest's PSCI CPU_ON. */
+	for (int i = 1; i < nr_vcpus; i++) {
+		if (pthread_create(&vcpus[i].thread, NULL, vcpu_thread, &vcpus[i])) {
+			die("cannot start the thread of vCPU %d", i);
+		}
+	}
+	run_vcpu(&vcpus[0]);
 }
+
