@@ -145,8 +145,9 @@ unsigned irq_ack_all(void)
 		}
 		if (intid == TIMER_PPI) {
 			slice_timer_stop();
+		} else {
+			n++;
 		}
 		__asm__ volatile("msr s3_0_c12_c12_1, %0\nisb" : : "r"(intid)); /* ICC_EOIR1_EL1 */
-		n++;
 	}
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The host's page allocator over the RAM it owns: everything above its image.
- * Runs of free pages are kept in a bitmap; allocation is first-fit.
+ * Runs of free pages are kept in a bitmap; allocation is first-fit. One lock for
+ * every CPU: the VMM allocates at populate and restore time, not on hot paths.
  */
 #include <host/host.h>
+#include <lib/spinlock.h>
 #include <lib/string.h>
 
 extern char __host_end[];
@@ -14,6 +16,7 @@ uint64_t hyp_base, hyp_size, ram_base, ram_size;
 
 static uint64_t bitmap[MAX_PAGES / 64]; /* 1 = free */
 static uint64_t first_pfn, nr_pages, nr_free, search_hint;
+static struct spinlock lock; /* the bitmap, nr_free, search_hint */
 
 static bool page_free(uint64_t i)
 {
@@ -65,7 +68,7 @@ void *alloc_pages(size_t n)
 	return p;
 }
 
-void *alloc_pages_raw(size_t n)
+static void *alloc_locked(size_t n)
 {
 	uint64_t run = 0;
 
@@ -91,17 +94,30 @@ void *alloc_pages_raw(size_t n)
 	return NULL;
 }
 
+void *alloc_pages_raw(size_t n)
+{
+	void *p;
+
+	spin_lock(&lock);
+	p = alloc_locked(n);
+	spin_unlock(&lock);
+	return p;
+}
+
 void free_pages(void *p, size_t n)
 {
 	uint64_t first = (uint64_t)p / PAGE_SIZE - first_pfn;
 
+	spin_lock(&lock);
 	for (uint64_t i = first; i < first + n; i++) {
 		if (i >= nr_pages || page_free(i)) {
+			spin_unlock(&lock);
 			host_panic("bad free of page 0x%lx", (first_pfn + i) * PAGE_SIZE);
 		}
 		set_free(i, true);
 	}
 	nr_free += n;
+	spin_unlock(&lock);
 }
 
 int mem_reserve(uint64_t pa, uint64_t n)
@@ -111,8 +127,10 @@ int mem_reserve(uint64_t pa, uint64_t n)
 	if (pa % PAGE_SIZE || pa / PAGE_SIZE < first_pfn || first + n > nr_pages || first + n < first) {
 		return -1;
 	}
+	spin_lock(&lock);
 	for (uint64_t i = first; i < first + n; i++) {
 		if (!page_free(i)) {
+			spin_unlock(&lock);
 			return -1;
 		}
 	}
@@ -120,6 +138,7 @@ int mem_reserve(uint64_t pa, uint64_t n)
 		set_free(i, false);
 	}
 	nr_free -= n;
+	spin_unlock(&lock);
 	return 0;
 }
 

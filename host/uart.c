@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+/* The machine's PL011, shared by every CPU: one lock keeps each write whole. */
 #include <host/devices.h>
+#include <lib/spinlock.h>
 
 #define UART_BASE 0x09000000ul
 #define UART_DR 0x000
@@ -12,11 +14,29 @@ static inline volatile uint32_t *reg(unsigned off)
 	return (volatile uint32_t *)(UART_BASE + off);
 }
 
-void uart_putc(char c)
+static struct spinlock lock;
+
+static void put_locked(char c)
 {
 	while (*reg(UART_FR) & FR_TXFF) {
 	}
 	*reg(UART_DR) = (uint8_t)c;
+}
+
+void uart_putc(char c)
+{
+	spin_lock(&lock);
+	put_locked(c);
+	spin_unlock(&lock);
+}
+
+void uart_write(const char *s, unsigned n)
+{
+	spin_lock(&lock);
+	for (unsigned i = 0; i < n; i++) {
+		put_locked(s[i]);
+	}
+	spin_unlock(&lock);
 }
 
 int uart_getc(void)

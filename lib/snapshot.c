@@ -49,7 +49,7 @@ enum {
 static const char *const type_names[] = {
 	[TV_SNAP_CONFIG] = "CONFIG", [TV_SNAP_PAGES] = "PAGES",	  [TV_SNAP_ROUND_END] = "ROUND_END",
 	[TV_SNAP_VCPU] = "VCPU",     [TV_SNAP_DEVICE] = "DEVICE", [TV_SNAP_END] = "END",
-	[TV_SNAP_GIC] = "GIC",
+	[TV_SNAP_GIC] = "GIC",	     [TV_SNAP_GIC_CPU] = "GIC_CPU", [TV_SNAP_GIC_ROUTES] = "GIC_ROUTES",
 };
 
 const char *snap_type_name(uint32_t type)
@@ -148,7 +148,8 @@ static int put_record(struct snap_writer *w, uint32_t type, const void *payload,
 int snap_write_record(struct snap_writer *w, uint32_t type, const void *payload, uint32_t len)
 {
 	/* END has its own function: it is the one record outside the stream checksum. */
-	if (type < TV_SNAP_CONFIG || type == TV_SNAP_END || type > TV_SNAP_GIC || len > TV_SNAP_MAX_PAYLOAD ||
+	if (type < TV_SNAP_CONFIG || type == TV_SNAP_END || type > TV_SNAP_TYPE_LAST ||
+	    len > TV_SNAP_MAX_PAYLOAD ||
 	    (len && !payload)) {
 		return -1;
 	}
@@ -323,9 +324,9 @@ int snap_read_header(struct snap_reader *r)
 	 * differently (only the magic and the version stay where they are), and must be
 	 * refused as such, not as a corrupt stream of this version.
 	 */
-	if (h.version != TV_SNAP_VERSION) {
-		return fail(r, "snapshot format version %u, this tagvisor reads version %u%s%s",
-			    h.version, TV_SNAP_VERSION,
+	if (h.version < TV_SNAP_VERSION_OLDEST || h.version > TV_SNAP_VERSION) {
+		return fail(r, "snapshot format version %u, this tagvisor reads versions %u to %u%s%s",
+			    h.version, TV_SNAP_VERSION_OLDEST, TV_SNAP_VERSION,
 			    h.version == 1 ? " (version 1 vCPUs lack the PMU, debug, physical "
 					     "timer and DISR state this one restores)"
 					   : "",
@@ -337,7 +338,7 @@ int snap_read_header(struct snap_reader *r)
 	}
 	if (h.header_size != sizeof(h)) {
 		return fail(r, "header: header_size %u, version %u has %u", h.header_size,
-			    TV_SNAP_VERSION, (unsigned)sizeof(h));
+			    h.version, (unsigned)sizeof(h));
 	}
 	if (h.kind != TV_SNAP_KIND_SNAPSHOT && h.kind != TV_SNAP_KIND_MIGRATION) {
 		return fail(r, "header: unknown stream kind %u", h.kind);
@@ -365,6 +366,10 @@ static uint32_t fixed_length(uint32_t type)
 		return sizeof(struct tv_snap_device);
 	case TV_SNAP_GIC:
 		return sizeof(struct tv_snap_gic);
+	case TV_SNAP_GIC_CPU:
+		return sizeof(struct tv_snap_gic_cpu);
+	case TV_SNAP_GIC_ROUTES:
+		return sizeof(struct tv_snap_gic_routes);
 	case TV_SNAP_END:
 		return sizeof(struct tv_snap_end);
 	default:
@@ -595,36 +600,83 @@ static int check_vcpu(struct snap_reader *r, uint32_t n, const uint8_t *p)
 	return 0;
 }
 
-/* The vGIC: list registers never linked to a physical interrupt, INTIDs in range. */
+/* A vCPU's vGIC interface: list registers never linked to a physical interrupt, INTIDs in range. */
+static int check_vgic_state(struct snap_reader *r, uint32_t n, const char *name,
+			    const struct tv_vgic_state *cpu)
+{
+	if (cpu->nr_lrs > 16) {
+		return fail(r, REC "%u list registers", n, name, cpu->nr_lrs);
+	}
+	for (unsigned i = 0; i < 16; i++) {
+		uint64_t lr = cpu->lr[i];
+
+		/* HW (bit 61) and pINTID (44:32) but for EOI (41), the maintenance request. */
+		if ((lr >> 32) & 0x20001dffull) {
+			return fail(r, REC "list register %u (0x%llx) is linked to a physical interrupt",
+				    n, name, i, (unsigned long long)lr);
+		}
+		if ((lr >> 62) && ((lr & 0xffffffffull) >= 1020 || i >= cpu->nr_lrs)) {
+			return fail(r, REC "list register %u (0x%llx) is not a valid interrupt", n,
+				    name, i, (unsigned long long)lr);
+		}
+		if (cpu->lines[i].intid &&
+		    (cpu->lines[i].intid < 16 || cpu->lines[i].intid > 1019 ||
+		     (cpu->lines[i].flags & ~TV_IRQ_FLAGS_ALL))) {
+			return fail(r, REC "interrupt line %u (INTID %u, flags 0x%x) is not valid", n,
+				    name, i, cpu->lines[i].intid, cpu->lines[i].flags);
+		}
+	}
+	return 0;
+}
+
+/* The vGIC of vCPU 0 and the distributor. */
 static int check_gic(struct snap_reader *r, uint32_t n, const uint8_t *p)
 {
 	struct tv_snap_gic g;
 
 	memcpy(&g, p, sizeof(g));
-	if (g.cpu.nr_lrs > 16 || g.uart_rx_len > sizeof(g.uart_rx)) {
-		return fail(r, REC "%u list registers, %u bytes of console input", n, "GIC",
-			    g.cpu.nr_lrs, g.uart_rx_len);
+	if (g.uart_rx_len > sizeof(g.uart_rx)) {
+		return fail(r, REC "%u bytes of console input", n, "GIC", g.uart_rx_len);
 	}
-	for (unsigned i = 0; i < 16; i++) {
-		uint64_t lr = g.cpu.lr[i];
-
-		/* HW (bit 61) and pINTID (44:32) but for EOI (41), the maintenance request. */
-		if ((lr >> 32) & 0x20001dffull) {
-			return fail(r, REC "list register %u (0x%llx) is linked to a physical interrupt",
-				    n, "GIC", i, (unsigned long long)lr);
-		}
-		if ((lr >> 62) && ((lr & 0xffffffffull) >= 1020 || i >= g.cpu.nr_lrs)) {
-			return fail(r, REC "list register %u (0x%llx) is not a valid interrupt", n,
-				    "GIC", i, (unsigned long long)lr);
-		}
-		if (g.cpu.lines[i].intid &&
-		    (g.cpu.lines[i].intid < 16 || g.cpu.lines[i].intid > 1019 ||
-		     (g.cpu.lines[i].flags & ~TV_IRQ_FLAGS_ALL))) {
-			return fail(r, REC "interrupt line %u (INTID %u, flags 0x%x) is not valid", n,
-				    "GIC", i, g.cpu.lines[i].intid, g.cpu.lines[i].flags);
-		}
+	if (check_vgic_state(r, n, "GIC", &g.cpu)) {
+		return -1;
 	}
 	r->gic_seen = true;
+	return 0;
+}
+
+/* A further vCPU's vGIC: the next index, and its interface as vCPU 0's is checked. */
+static int check_gic_cpu(struct snap_reader *r, uint32_t n, const uint8_t *p)
+{
+	struct tv_snap_gic_cpu g;
+
+	memcpy(&g, p, sizeof(g));
+	if (g.index != r->gic_cpus_seen + 1) {
+		return fail(r, REC "vCPU %u, expected vCPU %u (each once, in order)", n, "GIC_CPU",
+			    g.index, r->gic_cpus_seen + 1);
+	}
+	if (g.reserved) {
+		return fail(r, REC "reserved field not zero", n, "GIC_CPU");
+	}
+	if (check_vgic_state(r, n, "GIC_CPU", &g.cpu)) {
+		return -1;
+	}
+	r->gic_cpus_seen++;
+	return 0;
+}
+
+/* SPI routes: only the bits GICD_IROUTER has. */
+static int check_gic_routes(struct snap_reader *r, uint32_t n, const uint8_t *p)
+{
+	for (unsigned i = 0; i < 64; i++) {
+		uint64_t v = ld64(p, 8 * i);
+
+		if (v & ~TV_SNAP_IROUTER_VALID) {
+			return fail(r, REC "SPI %u: route 0x%llx has bits GICD_IROUTER lacks", n,
+				    "GIC_ROUTES", 32 + i, (unsigned long long)v);
+		}
+	}
+	r->routes_seen = true;
 	return 0;
 }
 
@@ -706,12 +758,34 @@ static int check_order(struct snap_reader *r, uint32_t n, uint32_t type)
 		}
 		return 0;
 	case TV_SNAP_GIC:
-		if (!(r->config.vm_flags & TV_VM_GIC) || r->config.nr_vcpus != 1) {
-			return fail(r, REC "a GIC record for a VM without TV_VM_GIC and one vCPU", n,
-				    name);
+		if (!(r->config.vm_flags & TV_VM_GIC)) {
+			return fail(r, REC "a GIC record for a VM without TV_VM_GIC", n, name);
+		}
+		if (r->header.version < 3 && r->config.nr_vcpus != 1) {
+			return fail(r, REC "a version 2 stream's GIC VM has one vCPU, not %u", n, name,
+				    r->config.nr_vcpus);
 		}
 		if (!vcpus || r->gic_seen || r->vcpus_seen != r->config.nr_vcpus) {
 			return fail(r, REC "the GIC record comes once, after every VCPU", n, name);
+		}
+		return 0;
+	case TV_SNAP_GIC_CPU:
+	case TV_SNAP_GIC_ROUTES:
+		if (r->header.version < 3) {
+			return fail(r, REC "a version 3 record in a version %u stream", n, name,
+				    r->header.version);
+		}
+		if (!r->gic_seen || r->routes_seen) {
+			return fail(r, REC "must come after the GIC record, before GIC_ROUTES ends them",
+				    n, name);
+		}
+		if (type == TV_SNAP_GIC_CPU && r->gic_cpus_seen + 1 >= r->config.nr_vcpus) {
+			return fail(r, REC "more GIC_CPU records than further vCPUs (%u)", n, name,
+				    r->config.nr_vcpus - 1);
+		}
+		if (type == TV_SNAP_GIC_ROUTES && r->gic_cpus_seen + 1 != r->config.nr_vcpus) {
+			return fail(r, REC "only %u of the %u further vCPUs' GIC_CPU records came before it",
+				    n, name, r->gic_cpus_seen, r->config.nr_vcpus - 1);
 		}
 		return 0;
 	case TV_SNAP_DEVICE:
@@ -724,6 +798,10 @@ static int check_order(struct snap_reader *r, uint32_t n, uint32_t type)
 		}
 		if ((r->config.vm_flags & TV_VM_GIC) && !r->gic_seen) {
 			return fail(r, REC "the VM has a GIC but the stream has no GIC record", n,
+				    name);
+		}
+		if ((r->config.vm_flags & TV_VM_GIC) && r->header.version >= 3 && !r->routes_seen) {
+			return fail(r, REC "the VM has a GIC but the stream has no GIC_ROUTES record", n,
 				    name);
 		}
 		return 0;
@@ -760,7 +838,7 @@ int snap_read_record(struct snap_reader *r, void *payload, uint32_t *len)
 		return fail(r, "stream ends inside record %u (its header)", n);
 	}
 	name = snap_type_name(h.type);
-	if (h.type < TV_SNAP_CONFIG || h.type > TV_SNAP_GIC) {
+	if (h.type < TV_SNAP_CONFIG || h.type > TV_SNAP_TYPE_LAST) {
 		return fail(r, "record %u: unknown record type %u", n, h.type);
 	}
 	if (h.seq != n) {
@@ -806,6 +884,12 @@ int snap_read_record(struct snap_reader *r, void *payload, uint32_t *len)
 		break;
 	case TV_SNAP_GIC:
 		ret = check_gic(r, n, p);
+		break;
+	case TV_SNAP_GIC_CPU:
+		ret = check_gic_cpu(r, n, p);
+		break;
+	case TV_SNAP_GIC_ROUTES:
+		ret = check_gic_routes(r, n, p);
 		break;
 	case TV_SNAP_DEVICE:
 		ret = check_device(r, n, p);

@@ -16,8 +16,9 @@ static void capture(struct guest *g, char c)
 	}
 }
 
-static bool on_call(struct guest *g, const uint64_t args[5], uint64_t *ret)
+static bool on_call(struct guest *g, unsigned v, const uint64_t args[5], uint64_t *ret)
 {
+	(void)v;
 	struct service *s = services[g->id];
 
 	if (args[0] != TV_VMM_CALL_READY) {

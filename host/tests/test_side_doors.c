@@ -20,8 +20,9 @@ struct probe {
 
 static struct probe *probes[VMM_MAX_GUESTS];
 
-static bool on_ready(struct guest *g, const uint64_t args[5], uint64_t *ret)
+static bool on_ready(struct guest *g, unsigned v, const uint64_t args[5], uint64_t *ret)
 {
+	(void)v;
 	struct probe *p = probes[g->id];
 
 	if (args[0] != TV_VMM_CALL_READY) {

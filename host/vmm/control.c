@@ -26,6 +26,7 @@ static struct {
 	bool snapshot_wanted, migrate_wanted;
 	uint64_t snapshot_at, migrate_at; /* counter values, 0: none */
 	enum request requested;
+	unsigned request_vcpu; /* whose call (REQ_CALL) */
 	uint32_t doorbell_result; /* what the doorbell's RESULT reads */
 	bool snapshot_continue, snapshot_done, migrating, migrate_done, restored;
 	bool progress;
@@ -41,14 +42,17 @@ static bool snapshot_wanted(void)
 	return ctl.snapshot_wanted && !ctl.snapshot_done;
 }
 
-static bool on_vmm_call(struct guest *g, const uint64_t args[5], uint64_t *ret)
+/* Runs with the guest's lock held, on the CPU of vCPU v. */
+static bool on_vmm_call(struct guest *g, unsigned v, const uint64_t args[5], uint64_t *ret)
 {
 	(void)g;
-	if (args[0] != TV_VMM_CALL_SNAPSHOT || !snapshot_wanted()) {
-		return false; /* NOT_SUPPORTED: nobody asked for snapshots */
+	if (args[0] != TV_VMM_CALL_SNAPSHOT || !snapshot_wanted() || ctl.requested) {
+		return false; /* NOT_SUPPORTED: nobody asked for snapshots (or one is under way) */
 	}
 	ctl.requested = REQ_CALL;
+	ctl.request_vcpu = v;
 	*ret = 0;
+	vmm_poke_control();
 	return true;
 }
 
@@ -65,13 +69,14 @@ static int on_doorbell(struct guest *g, uint64_t offset, unsigned size, bool wri
 	if (offset != TV_DOORBELL_REQUEST || !write) {
 		return -1;
 	}
-	if (*data != TV_DOORBELL_SNAPSHOT || !snapshot_wanted()) {
+	if (*data != TV_DOORBELL_SNAPSHOT || !snapshot_wanted() || ctl.requested) {
 		ctl.doorbell_result = TV_DOORBELL_REFUSED;
 		return 0;
 	}
 	/* The snapshot holds the guest after this write: a restore makes it RESTORED. */
 	ctl.requested = REQ_DOORBELL;
 	ctl.doorbell_result = TV_DOORBELL_SAVED;
+	vmm_poke_control();
 	return 1;
 }
 
@@ -110,7 +115,7 @@ bool control_busy(void)
 	return ctl.migrating;
 }
 
-static int save(struct guest *g, bool request)
+static int save(struct guest *g, int caller)
 {
 	struct snap_writer w = { .write = link_out_write, .ctx = NULL };
 	char why[128];
@@ -120,7 +125,7 @@ static int save(struct guest *g, bool request)
 		host_log("snapshot not saved: %s", why);
 		return -1;
 	}
-	if (snapshot_save(g, &w, request)) {
+	if (snapshot_save(g, &w, caller)) {
 		link_out_abort();
 		host_log("snapshot failed");
 		return -1;
@@ -143,15 +148,21 @@ enum control_result control_poll(struct guest *g)
 	if (g->done) {
 		return CONTROL_RUN;
 	}
-	if (snapshot_wanted() && (ctl.requested || (ctl.snapshot_at && now >= ctl.snapshot_at))) {
-		bool request = ctl.requested == REQ_CALL;
+	if (snapshot_wanted() && (__atomic_load_n(&ctl.requested, __ATOMIC_ACQUIRE) ||
+				  (ctl.snapshot_at && now >= ctl.snapshot_at))) {
+		int caller, err;
 
+		/* Every vCPU out of the guest, and no exit of theirs under way. */
+		vmm_pause(g);
+		caller = ctl.requested == REQ_CALL ? (int)ctl.request_vcpu : -1;
 		ctl.snapshot_done = true;
 		ctl.requested = REQ_NONE;
-		if (save(g, request)) {
-			return CONTROL_ERROR;
+		err = save(g, caller);
+		if (err || !ctl.snapshot_continue) {
+			return err ? CONTROL_ERROR : CONTROL_STOPPED; /* the caller ends the guest */
 		}
-		return ctl.snapshot_continue ? CONTROL_RUN : CONTROL_STOPPED;
+		vmm_resume(g);
+		return CONTROL_RUN;
 	}
 	if (ctl.migrate_at && !ctl.migrating && !ctl.migrate_done && now >= ctl.migrate_at) {
 		ctl.migrate_done = true;

@@ -30,10 +30,14 @@ int guest_create(struct guest *g, uint32_t vm_flags, uint64_t ram_size, unsigned
 	}
 	g->handle = h;
 	for (unsigned v = 0; v < nr_vcpus; v++) {
-		if (tv_hvc(TV_HC_VCPU_CREATE, (uint64_t)h, 0, 0, 0, 0, 0, NULL) != v) {
+		/* vCPU 0 boots; the others wait for its PSCI CPU_ON, as on the machine. */
+		uint64_t flags = v ? TV_VCPU_CREATE_OFF : 0;
+
+		if (tv_hvc(TV_HC_VCPU_CREATE, (uint64_t)h, flags, 0, 0, 0, 0, NULL) != v) {
 			host_log("TV_HC_VCPU_CREATE failed");
 			return -1;
 		}
+		g->vcpu[v] = (struct vcpu_state){ .waiting = v != 0 };
 	}
 	g->nr_vcpus = nr_vcpus;
 	return 0;
@@ -162,88 +166,100 @@ static void report_crash(struct guest *g, unsigned v, const struct hvc_res *r)
 	}
 }
 
-/*
- * The guest waits for an interrupt: sleep until its timer's deadline (0: none) or
- * until something is typed, in slices of at most a millisecond.
- */
-static void wait_for_event(struct guest *g, uint64_t deadline)
+void guest_end(struct guest *g, int status)
 {
-	uint64_t limit = read_cntpct() + read_cntfrq() / 50; /* never longer than 20 ms */
+	bool first;
 
-	if (deadline && deadline < limit) {
-		limit = deadline;
+	spin_lock(&g->lock);
+	first = !g->done;
+	if (first) {
+		pl011_flush(g);
+		g->status = status;
+		__atomic_store_n(&g->done, true, __ATOMIC_RELEASE);
 	}
-	for (;;) {
-		uint64_t now = read_cntpct();
-
-		pl011_poll_input(g);
-		if (now >= limit || g->uart.rx_len) {
-			return;
-		}
-		slice_timer_arm(MIN(limit - now, read_cntfrq() / 1000));
-		__asm__ volatile("wfi");
-		irq_ack_all();
+	spin_unlock(&g->lock);
+	if (first) {
+		vmm_guest_ended(g);
 	}
 }
 
 static enum run_result guest_done(struct guest *g, int status)
 {
-	pl011_flush(g);
-	g->done = true;
-	g->status = status;
+	guest_end(g, status);
 	return RUN_DONE;
+}
+
+/* What the VMM's devices do with an exit; true: the vCPU stops for now (a request). */
+static bool handle_mmio(struct guest *g, struct vcpu_state *vc, const struct hvc_res *r)
+{
+	bool stop;
+
+	spin_lock(&g->lock);
+	stop = mmio(g, vc, r);
+	spin_unlock(&g->lock);
+	return stop;
 }
 
 enum run_result guest_run_vcpu(struct guest *g, unsigned v)
 {
 	struct vcpu_state *vc = &g->vcpu[v];
 	struct hvc_res r;
+	int err;
+	bool stop;
 
+	vc->waiting = false;
 	for (;;) {
 		int64_t ret = tv_hvc(TV_HC_VCPU_RUN, (uint64_t)g->handle, v, vc->run_flags,
 				     vc->run_value, 0, 0, &r);
 
 		vc->run_flags = 0;
 		if (ret) {
-			host_log("guest %u: TV_HC_VCPU_RUN failed: %ld", g->id, ret);
+			host_log("guest %u vCPU %u: TV_HC_VCPU_RUN failed: %ld", g->id, v, ret);
 			return guest_done(g, TV_STATUS_HYP_ERROR);
 		}
 		if (r.x[1] < ARRAY_SIZE(g->nr_exits)) {
-			g->nr_exits[r.x[1]]++;
+			__atomic_fetch_add(&g->nr_exits[r.x[1]], 1, __ATOMIC_RELAXED);
 		}
 		switch (r.x[1]) {
 		case TV_EXIT_MMIO:
-			if (mmio(g, vc, &r)) {
+			if (handle_mmio(g, vc, &r)) {
 				return RUN_YIELD;
 			}
 			break;
 		case TV_EXIT_MEM_FAULT:
-			if (swap_fault_in(g, r.x[2])) {
+			spin_lock(&g->lock);
+			err = swap_fault_in(g, r.x[2]);
+			spin_unlock(&g->lock);
+			if (err) {
 				return guest_done(g, TV_STATUS_HYP_ERROR);
 			}
 			break;
 		case TV_EXIT_HVC:
 			vc->run_flags = TV_RUN_HVC_RET;
 			vc->run_value = (uint64_t)-1; /* SMCCC NOT_SUPPORTED */
-			if (g->vmm_call && g->vmm_call(g, &r.x[2], &vc->run_value)) {
+			spin_lock(&g->lock);
+			stop = g->vmm_call && g->vmm_call(g, v, &r.x[2], &vc->run_value);
+			spin_unlock(&g->lock);
+			if (stop) {
 				return RUN_YIELD;
 			}
 			break;
 		case TV_EXIT_SYSTEM_EVENT:
 			return guest_done(g, r.x[2] == TV_SYSTEM_RESET ? TV_STATUS_RESET : TV_STATUS_OK);
 		case TV_EXIT_CPU_OFF:
-			vc->off = true;
-			for (unsigned i = 0; i < g->nr_vcpus; i++) {
-				if (!g->vcpu[i].off) {
-					return RUN_YIELD;
-				}
+			if (r.x[2]) {
+				return guest_done(g, TV_STATUS_OK); /* the last vCPU on turned off */
 			}
-			return guest_done(g, TV_STATUS_OK);
+			vc->waiting = true; /* until CPU_ON rings its doorbell */
+			vc->wait_until = 0;
+			return RUN_WAIT;
 		case TV_EXIT_WFI:
-			if (g->vgic.present) {
-				wait_for_event(g, r.x[2]);
+			if (!g->vgic.present) {
+				return RUN_YIELD; /* no interrupt can come: it just goes on */
 			}
-			return RUN_YIELD;
+			vc->waiting = true;
+			vc->wait_until = r.x[2];
+			return RUN_WAIT;
 		case TV_EXIT_IRQ:
 			irq_ack_all();
 			return RUN_YIELD;

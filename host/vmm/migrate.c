@@ -157,7 +157,7 @@ static int finish(struct guest *g)
 		return 0;
 	}
 	tv_hvc(TV_HC_DIRTY_LOG, (uint64_t)g->handle, TV_DIRTY_STOP, 0, 0, 0, 0, NULL);
-	if (snapshot_quiesce(g, false) || snapshot_send_state(g, &mig.w)) {
+	if (snapshot_quiesce(g, -1) || snapshot_send_state(g, &mig.w)) {
 		abandon(g, "cannot write the final state");
 		return 0;
 	}
@@ -200,5 +200,11 @@ int migrate_step(struct guest *g)
 	if (dirty > FINAL_PAGES && mig.round < MAX_ROUNDS) {
 		return 0;
 	}
-	return finish(g) ? 1 : -1;
+	/* Stop-and-copy: every vCPU stays out of the guest; it goes on here if that fails. */
+	vmm_pause(g);
+	if (finish(g)) {
+		return 1;
+	}
+	vmm_resume(g);
+	return -1;
 }

@@ -58,25 +58,26 @@ static void update_line(struct guest *g)
 	vgic_set_uart_line(g, (g->uart.ris & g->uart.imsc) != 0);
 }
 
-void pl011_poll_input(struct guest *g)
+bool pl011_poll_input(struct guest *g)
 {
 	struct pl011 *u = &g->uart;
+	bool any = false;
 	int c;
 
 	while (u->rx_len < PL011_RX_FIFO && (c = uart_getc()) >= 0) {
 		u->rx[(u->rx_head + u->rx_len++) % PL011_RX_FIFO] = (uint8_t)c;
 		u->ris |= INT_RX | INT_RT;
+		any = true;
 	}
 	update_line(g);
+	return any;
 }
 
 void pl011_flush(struct guest *g)
 {
 	struct pl011 *u = &g->uart;
 
-	for (unsigned i = 0; i < u->line_len; i++) {
-		uart_putc(u->line[i]);
-	}
+	uart_write(u->line, u->line_len);
 	u->line_len = 0;
 }
 

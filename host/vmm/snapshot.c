@@ -11,7 +11,7 @@
 #include <lib/tagcodec.h>
 
 /* Every vCPU's pending exit is completed, so that its state is whole. */
-int snapshot_quiesce(struct guest *g, bool request)
+int snapshot_quiesce(struct guest *g, int caller)
 {
 	if (g->vm_flags & TV_VM_PROTECTED) {
 		host_log("a protected guest cannot be saved or migrated: the hypervisor keeps its "
@@ -24,7 +24,7 @@ int snapshot_quiesce(struct guest *g, bool request)
 		uint64_t flags = vc->run_flags, value = vc->run_value;
 		int64_t ret;
 
-		if (request && v == 0) {
+		if ((int)v == caller) {
 			flags = TV_RUN_HVC_RET;
 			value = 1; /* what the restored guest's snapshot call returns */
 		}
@@ -89,63 +89,125 @@ int snapshot_send_page(struct guest *g, struct snap_writer *w, struct snap_batch
 	return snap_batch_full(b) ? snap_batch_flush(w, b) : 0;
 }
 
-/* The GIC (EL2's CPU interface, the VMM's distributor) and the console's input. */
+/* vCPU cpu's interface as EL2 keeps it. */
+static int get_vgic(struct guest *g, unsigned cpu, struct tv_vgic_state *st)
+{
+	int64_t ret = tv_hvc(TV_HC_VCPU_GET_VGIC, (uint64_t)g->handle, cpu, (uint64_t)st, 0, 0, 0,
+			     NULL);
+
+	if (ret) {
+		host_log("TV_HC_VCPU_GET_VGIC of vCPU %u failed: %ld", cpu, ret);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The GIC: vCPU 0's interface (EL2's), the VMM's distributor and vCPU 0's redistributor
+ * and the console's input (GIC); every further vCPU's interface and redistributor
+ * (GIC_CPU); where the SPIs go (GIC_ROUTES).
+ */
 static int send_gic(struct guest *g, struct snap_writer *w)
 {
 	static struct tv_snap_gic rec;
+	static struct tv_snap_gic_cpu cpu_rec;
+	static struct tv_snap_gic_routes routes;
 	const struct vgic *v = &g->vgic;
-	int64_t ret;
+	const struct vgic_redist *rd0 = &v->cpu[0];
 
 	memset(&rec, 0, sizeof(rec));
-	ret = tv_hvc(TV_HC_VCPU_GET_VGIC, (uint64_t)g->handle, 0, (uint64_t)&rec.cpu, 0, 0, 0,
-		     NULL);
-	if (ret) {
-		host_log("TV_HC_VCPU_GET_VGIC failed: %ld", ret);
+	if (get_vgic(g, 0, &rec.cpu)) {
 		return -1;
 	}
 	rec.gicd_ctlr = v->ctlr;
-	rec.gicr_waker = v->waker;
-	rec.group[0] = v->private.group;
-	rec.enabled[0] = v->private.enabled;
-	rec.pending[0] = v->private.pending;
+	rec.gicr_waker = rd0->waker;
+	rec.group[0] = rd0->bank.group;
+	rec.enabled[0] = rd0->bank.enabled;
+	rec.pending[0] = rd0->bank.pending;
 	for (unsigned i = 0; i < VGIC_NR_SPI_BANKS; i++) {
 		rec.group[i + 1] = v->spis[i].group;
 		rec.enabled[i + 1] = v->spis[i].enabled;
 		rec.pending[i + 1] = v->spis[i].pending;
 	}
-	memcpy(rec.prio, v->prio, sizeof(rec.prio));
+	memcpy(rec.prio, rd0->prio, sizeof(rd0->prio));
+	memcpy(rec.prio + 32, v->spi_prio, sizeof(v->spi_prio));
 	memcpy(rec.cfg, v->cfg, sizeof(v->cfg));
 	rec.uart_ris = g->uart.ris;
 	rec.uart_rx_len = g->uart.rx_len;
 	for (unsigned i = 0; i < g->uart.rx_len; i++) {
 		rec.uart_rx[i] = g->uart.rx[(g->uart.rx_head + i) % PL011_RX_FIFO];
 	}
-	return snap_write_record(w, TV_SNAP_GIC, &rec, sizeof(rec));
+	if (snap_write_record(w, TV_SNAP_GIC, &rec, sizeof(rec))) {
+		return -1;
+	}
+	for (unsigned c = 1; c < g->nr_vcpus; c++) {
+		const struct vgic_redist *rd = &v->cpu[c];
+
+		memset(&cpu_rec, 0, sizeof(cpu_rec));
+		if (get_vgic(g, c, &cpu_rec.cpu)) {
+			return -1;
+		}
+		cpu_rec.index = c;
+		cpu_rec.gicr_waker = rd->waker;
+		cpu_rec.group = rd->bank.group;
+		cpu_rec.enabled = rd->bank.enabled;
+		cpu_rec.pending = rd->bank.pending;
+		memcpy(cpu_rec.prio, rd->prio, sizeof(rd->prio));
+		if (snap_write_record(w, TV_SNAP_GIC_CPU, &cpu_rec, sizeof(cpu_rec))) {
+			return -1;
+		}
+	}
+	memcpy(routes.irouter, v->irouter, sizeof(routes.irouter));
+	return snap_write_record(w, TV_SNAP_GIC_ROUTES, &routes, sizeof(routes));
+}
+
+static int set_vgic(struct guest *g, unsigned cpu, const struct tv_vgic_state *st)
+{
+	int64_t ret = tv_hvc(TV_HC_VCPU_SET_VGIC, (uint64_t)g->handle, cpu, (uint64_t)st, 0, 0, 0,
+			     NULL);
+
+	if (ret) {
+		host_log("cannot restore vCPU %u's vGIC: %ld", cpu, ret);
+		return -1;
+	}
+	return 0;
 }
 
 static int restore_gic(struct guest *g, const struct tv_snap_gic *rec)
 {
 	struct vgic *v = &g->vgic;
-	int64_t ret = tv_hvc(TV_HC_VCPU_SET_VGIC, (uint64_t)g->handle, 0, (uint64_t)&rec->cpu, 0,
-			     0, 0, NULL);
+	struct vgic_redist *rd0 = &v->cpu[0];
 
-	if (ret) {
-		host_log("cannot restore the vGIC: %ld", ret);
+	if (set_vgic(g, 0, &rec->cpu)) {
 		return -1;
 	}
 	v->ctlr = rec->gicd_ctlr;
-	v->waker = rec->gicr_waker;
-	v->private = (struct vgic_irq_bank){ rec->group[0], rec->enabled[0], rec->pending[0] };
+	rd0->waker = rec->gicr_waker;
+	rd0->bank = (struct vgic_irq_bank){ rec->group[0], rec->enabled[0], rec->pending[0] };
 	for (unsigned i = 0; i < VGIC_NR_SPI_BANKS; i++) {
 		v->spis[i] = (struct vgic_irq_bank){ rec->group[i + 1], rec->enabled[i + 1],
 						     rec->pending[i + 1] };
 	}
-	memcpy(v->prio, rec->prio, sizeof(v->prio));
+	memcpy(rd0->prio, rec->prio, sizeof(rd0->prio));
+	memcpy(v->spi_prio, rec->prio + 32, sizeof(v->spi_prio));
 	memcpy(v->cfg, rec->cfg, sizeof(v->cfg));
 	g->uart.ris = rec->uart_ris;
 	g->uart.rx_head = 0;
 	g->uart.rx_len = rec->uart_rx_len;
 	memcpy(g->uart.rx, rec->uart_rx, rec->uart_rx_len);
+	return 0;
+}
+
+static int restore_gic_cpu(struct guest *g, const struct tv_snap_gic_cpu *rec)
+{
+	struct vgic_redist *rd = &g->vgic.cpu[rec->index];
+
+	if (set_vgic(g, rec->index, &rec->cpu)) {
+		return -1;
+	}
+	rd->waker = rec->gicr_waker;
+	rd->bank = (struct vgic_irq_bank){ rec->group, rec->enabled, rec->pending };
+	memcpy(rd->prio, rec->prio, sizeof(rd->prio));
 	return 0;
 }
 
@@ -180,13 +242,13 @@ int snapshot_send_state(struct guest *g, struct snap_writer *w)
 	return 0;
 }
 
-int snapshot_save(struct guest *g, struct snap_writer *w, bool request)
+int snapshot_save(struct guest *g, struct snap_writer *w, int caller)
 {
 	static struct snap_batch batch;
 	struct tv_snap_config cfg = { GUEST_RAM_IPA, g->ram_size, g->vm_flags, g->nr_vcpus, { 0 } };
 	uint32_t pages_before;
 
-	if (snapshot_quiesce(g, request) ||
+	if (snapshot_quiesce(g, caller) ||
 	    snap_write_header(w, TV_SNAP_KIND_SNAPSHOT, ticks_to_ns(read_cntpct())) ||
 	    snap_write_record(w, TV_SNAP_CONFIG, &cfg, sizeof(cfg))) {
 		return -1;
@@ -203,9 +265,10 @@ int snapshot_save(struct guest *g, struct snap_writer *w, bool request)
 	    snapshot_send_state(g, w)) {
 		return -1;
 	}
-	if (request) {
+	if (caller >= 0) {
 		/* This guest goes on: its snapshot call returns 0 here. */
-		tv_hvc(TV_HC_VCPU_SET_REG, (uint64_t)g->handle, 0, TV_REG_X0, 0, 0, 0, NULL);
+		tv_hvc(TV_HC_VCPU_SET_REG, (uint64_t)g->handle, (uint64_t)caller, TV_REG_X0, 0, 0, 0,
+		       NULL);
 	}
 	return 0;
 }
@@ -327,11 +390,17 @@ int snapshot_restore(struct guest *g, struct snap_reader *r, const struct restor
 				host_log("cannot restore vCPU %u: %ld", v->index, ret);
 				return -1;
 			}
-			g->vcpu[v->index].off = v->state.flags & TV_VCPU_STATE_OFF;
+			g->vcpu[v->index].waiting = v->state.flags & TV_VCPU_STATE_OFF;
 		} else if (type == TV_SNAP_GIC) {
 			if (restore_gic(g, (const void *)payload)) {
 				return -1;
 			}
+		} else if (type == TV_SNAP_GIC_CPU) {
+			if (restore_gic_cpu(g, (const void *)payload)) {
+				return -1;
+			}
+		} else if (type == TV_SNAP_GIC_ROUTES) {
+			memcpy(g->vgic.irouter, payload, sizeof(g->vgic.irouter));
 		} else if (type == TV_SNAP_DEVICE) {
 			const struct tv_snap_device *d = (const void *)payload;
 

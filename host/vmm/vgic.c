@@ -5,7 +5,8 @@
  * groups, trigger modes, routing); the CPU interface is the hardware's virtual one,
  * and EL2 presents interrupts in its list registers. After every change the VMM
  * tells EL2 the state of each interrupt that matters (TV_HC_VCPU_IRQ).
- * One vCPU, PPIs and 64 SPIs; no LPIs, no ITS.
+ * A redistributor per vCPU (its SGIs and PPIs), 64 SPIs each routed to one vCPU by
+ * GICD_IROUTER; no LPIs, no ITS. The guest's lock (struct guest) is held throughout.
  */
 #include <host/vgic.h>
 #include <host/vmm.h>
@@ -50,18 +51,42 @@ static uint32_t bit(unsigned intid)
 	return 1u << (intid % 32);
 }
 
-/* Where interrupt intid's state lives: the redistributor for SGIs and PPIs. */
-static struct vgic_irq_bank *bank(struct vgic *v, unsigned intid)
+#define IROUTER_IRM (1ull << 31)
+#define IROUTER_AFF 0xff00ffffffull /* Aff3, Aff2, Aff1, Aff0 */
+
+/* Where interrupt intid's state lives: vCPU cpu's redistributor for SGIs and PPIs. */
+static struct vgic_irq_bank *bank(struct vgic *v, unsigned cpu, unsigned intid)
 {
-	return intid < 32 ? &v->private : &v->spis[(intid - 32) / 32];
+	return intid < 32 ? &v->cpu[cpu].bank : &v->spis[(intid - 32) / 32];
+}
+
+static uint8_t *prio(struct vgic *v, unsigned cpu, unsigned intid)
+{
+	return intid < 32 ? &v->cpu[cpu].prio[intid] : &v->spi_prio[intid - 32];
 }
 
 /*
- * Tells EL2 how interrupt intid stands now, if it is one that can become pending: an
- * SGI (the guest's own, generated at EL2; a pending bit set here is handed over), the
- * timers (their levels are EL2's: only enable and priority matter) or the UART.
+ * The vCPU an SPI goes to: the one GICD_IROUTER names (vCPU i has affinity 0.0.0.i), or
+ * vCPU 0 for "any" (IRM); none (-1) for an affinity no vCPU has, as on a GIC.
  */
-static void sync_irq(struct guest *g, unsigned intid)
+static int spi_target(const struct guest *g, unsigned intid)
+{
+	uint64_t r = g->vgic.irouter[intid - 32];
+
+	if (r & IROUTER_IRM) {
+		return 0;
+	}
+	r &= IROUTER_AFF;
+	return r < g->nr_vcpus ? (int)r : -1;
+}
+
+/*
+ * Tells EL2 how interrupt intid of vCPU cpu stands now, if it is one that can become
+ * pending: an SGI (the guest's own, generated at EL2; a pending bit set here is handed
+ * over), the timers (their levels are EL2's: only enable and priority matter) or the
+ * UART (its SPI, given to the vCPU it is routed to; cpu is ignored).
+ */
+static void sync_irq(struct guest *g, unsigned cpu, unsigned intid)
 {
 	struct vgic *v = &g->vgic;
 	struct vgic_irq_bank *b;
@@ -71,7 +96,21 @@ static void sync_irq(struct guest *g, unsigned intid)
 	    intid != VGIC_UART) {
 		return;
 	}
-	b = bank(v, intid);
+	if (intid == VGIC_UART) {
+		int target = spi_target(g, intid);
+
+		if (target != v->uart_vcpu) {
+			/* Rerouted: its old vCPU drops the line. */
+			tv_hvc(TV_HC_VCPU_IRQ, (uint64_t)g->handle, v->uart_vcpu, intid, 0,
+			       v->spi_prio[intid - 32], 0, NULL);
+			if (target < 0) {
+				return;
+			}
+			v->uart_vcpu = (uint8_t)target;
+		}
+		cpu = v->uart_vcpu;
+	}
+	b = bank(v, cpu, intid);
 	if ((b->enabled & bit(intid)) && (v->ctlr & CTLR_WRITABLE)) {
 		flags |= TV_IRQ_ENABLED;
 	}
@@ -82,7 +121,24 @@ static void sync_irq(struct guest *g, unsigned intid)
 		flags |= TV_IRQ_EDGE;
 		b->pending &= ~bit(intid);
 	}
-	tv_hvc(TV_HC_VCPU_IRQ, (uint64_t)g->handle, 0, intid, flags, v->prio[intid], 0, NULL);
+	tv_hvc(TV_HC_VCPU_IRQ, (uint64_t)g->handle, cpu, intid, flags, *prio(v, cpu, intid), 0,
+	       NULL);
+}
+
+/* Every interrupt EL2 is told of, on every vCPU: after GICD_CTLR or a restore. */
+static void sync_all(struct guest *g)
+{
+	static const uint8_t ppis[] = { VGIC_VTIMER, VGIC_PTIMER, VGIC_PMU };
+
+	for (unsigned cpu = 0; cpu < g->nr_vcpus; cpu++) {
+		for (unsigned intid = 0; intid < 16; intid++) {
+			sync_irq(g, cpu, intid);
+		}
+		for (unsigned i = 0; i < ARRAY_SIZE(ppis); i++) {
+			sync_irq(g, cpu, ppis[i]);
+		}
+	}
+	sync_irq(g, 0, VGIC_UART);
 }
 
 void vgic_init(struct guest *g)
@@ -91,7 +147,9 @@ void vgic_init(struct guest *g)
 
 	memset(v, 0, sizeof(*v));
 	v->ctlr = CTLR_ARE_NS | CTLR_DS;
-	v->waker = GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP;
+	for (unsigned i = 0; i < TV_MAX_VCPUS; i++) {
+		v->cpu[i].waker = GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP;
+	}
 	v->present = true;
 }
 
@@ -99,24 +157,25 @@ void vgic_set_uart_line(struct guest *g, bool level)
 {
 	if (g->vgic.present && g->vgic.uart_level != level) {
 		g->vgic.uart_level = level;
-		sync_irq(g, VGIC_UART);
+		sync_irq(g, 0, VGIC_UART);
 	}
 }
 
-/* The pending (or active) state of the vCPU's SGIs and PPIs, as EL2 and this VMM hold it. */
-static uint32_t private_state(struct guest *g, bool pending)
+/* The pending (or active) state of a vCPU's SGIs and PPIs, as EL2 and this VMM hold it. */
+static uint32_t private_state(struct guest *g, unsigned cpu, bool pending)
 {
 	struct hvc_res r;
 
-	if (tv_hvc(TV_HC_VCPU_IRQ_STATE, (uint64_t)g->handle, 0, 0, 0, 0, 0, &r)) {
-		return 0;
+	if (tv_hvc(TV_HC_VCPU_IRQ_STATE, (uint64_t)g->handle, cpu, 0, 0, 0, 0, &r)) {
+		/* It runs on another CPU now (-TV_EBUSY): what this VMM knows. */
+		return pending ? g->vgic.cpu[cpu].bank.pending : 0;
 	}
-	return (uint32_t)(pending ? r.x[1] | g->vgic.private.pending : r.x[2]);
+	return (uint32_t)(pending ? r.x[1] | g->vgic.cpu[cpu].bank.pending : r.x[2]);
 }
 
 /* Registers with one bit per interrupt: enable, pending, active, group. */
-static bool bitmap_access(struct guest *g, struct vgic_irq_bank *b, unsigned reg, unsigned first,
-			  bool write, uint64_t *data)
+static bool bitmap_access(struct guest *g, unsigned cpu, struct vgic_irq_bank *b, unsigned reg,
+			  unsigned first, bool write, uint64_t *data)
 {
 	uint32_t *field = NULL, v = (uint32_t)*data;
 	bool set = false, clear = false;
@@ -148,7 +207,7 @@ static bool bitmap_access(struct guest *g, struct vgic_irq_bank *b, unsigned reg
 		 * interrupts are active; writes are ignored.
 		 */
 		if (!write) {
-			*data = first == 0 ? private_state(g, false) : 0;
+			*data = first == 0 ? private_state(g, cpu, false) : 0;
 		}
 		return true;
 	case GICD_IGRPMODR:
@@ -161,7 +220,7 @@ static bool bitmap_access(struct guest *g, struct vgic_irq_bank *b, unsigned reg
 	}
 	if (!write) {
 		/* SGIs and PPIs become pending at EL2 (the guest's SGIs, the timers' levels). */
-		*data = first == 0 && field == &b->pending ? private_state(g, true) : *field;
+		*data = first == 0 && field == &b->pending ? private_state(g, cpu, true) : *field;
 		return true;
 	}
 	if (set) {
@@ -173,15 +232,15 @@ static bool bitmap_access(struct guest *g, struct vgic_irq_bank *b, unsigned reg
 	}
 	for (unsigned i = 0; i < 32; i++) {
 		if (v & (1u << i)) {
-			sync_irq(g, first + i);
+			sync_irq(g, cpu, first + i);
 		}
 	}
 	return true;
 }
 
-/* Priority bytes and 2-bit trigger configurations. */
-static bool config_access(struct guest *g, unsigned base, unsigned off, unsigned size, bool write,
-			  uint64_t *data)
+/* Priority bytes and 2-bit trigger configurations (base: the frame's first INTID). */
+static bool config_access(struct guest *g, unsigned cpu, unsigned base, unsigned off, unsigned size,
+			  bool write, uint64_t *data)
 {
 	struct vgic *v = &g->vgic;
 
@@ -189,12 +248,13 @@ static bool config_access(struct guest *g, unsigned base, unsigned off, unsigned
 		unsigned intid = base + off - GICD_IPRIORITYR;
 
 		for (unsigned i = 0; i < size && intid + i < VGIC_NR_IRQS; i++) {
+			uint8_t *p = prio(v, cpu, intid + i);
+
 			if (write) {
-				v->prio[intid + i] = (uint8_t)(*data >> (8 * i));
-				sync_irq(g, intid + i);
+				*p = (uint8_t)(*data >> (8 * i));
+				sync_irq(g, cpu, intid + i);
 			} else {
-				*data = i ? *data | (uint64_t)v->prio[intid + i] << (8 * i)
-					  : v->prio[intid];
+				*data = i ? *data | (uint64_t)*p << (8 * i) : *p;
 			}
 		}
 		return true;
@@ -215,28 +275,43 @@ static bool config_access(struct guest *g, unsigned base, unsigned off, unsigned
 	return false;
 }
 
+/* GICD_IROUTER<n>, 64-bit or either half: which vCPU SPI n goes to. */
+static void irouter_access(struct guest *g, uint64_t off, unsigned size, bool write,
+			   uint64_t *data)
+{
+	unsigned n = (unsigned)((off - GICD_IROUTER) / 8), shift = (off & 4) ? 32 : 0;
+	uint64_t *r, mask;
+
+	if (n < 32 || n >= VGIC_NR_IRQS || size < 4) {
+		if (!write) {
+			*data = 0; /* SGIs and PPIs have none: RAZ/WI */
+		}
+		return;
+	}
+	r = &g->vgic.irouter[n - 32];
+	mask = (size == 8 ? ~0ull : 0xffffffffull) << shift;
+	if (!write) {
+		*data = (*r & mask) >> shift;
+		return;
+	}
+	*r = ((*r & ~mask) | ((*data << shift) & mask)) & (IROUTER_AFF | IROUTER_IRM);
+	sync_irq(g, 0, n);
+}
+
 static int distributor_access(struct guest *g, uint64_t off, unsigned size, bool write,
 			      uint64_t *data)
 {
 	struct vgic *v = &g->vgic;
 
 	if (off >= GICD_IROUTER && off < GICD_IROUTER + 8 * VGIC_NR_IRQS) {
-		if (!write) {
-			*data = 0; /* every SPI goes to vCPU 0, the only one */
-		}
+		irouter_access(g, off, size, write, data);
 		return 0;
 	}
 	switch (off) {
 	case GICD_CTLR:
 		if (write) {
 			v->ctlr = (v->ctlr & ~CTLR_WRITABLE) | ((uint32_t)*data & CTLR_WRITABLE);
-			for (unsigned intid = 0; intid < 16; intid++) {
-				sync_irq(g, intid);
-			}
-			sync_irq(g, VGIC_UART);
-			sync_irq(g, VGIC_VTIMER);
-			sync_irq(g, VGIC_PTIMER);
-			sync_irq(g, VGIC_PMU);
+			sync_all(g);
 		} else {
 			*data = v->ctlr;
 		}
@@ -277,7 +352,7 @@ static int distributor_access(struct guest *g, uint64_t off, unsigned size, bool
 			return 0;
 		}
 		if (idx - 1 < VGIC_NR_SPI_BANKS &&
-		    bitmap_access(g, &v->spis[idx - 1], reg, idx * 32, write, data)) {
+		    bitmap_access(g, 0, &v->spis[idx - 1], reg, idx * 32, write, data)) {
 			return 0;
 		}
 		if (!write) {
@@ -285,7 +360,13 @@ static int distributor_access(struct guest *g, uint64_t off, unsigned size, bool
 		}
 		return 0;
 	}
-	if (config_access(g, 0, (unsigned)off, size, write, data)) {
+	if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 32) {
+		if (!write) {
+			*data = 0; /* SGIs' and PPIs' are the redistributors' (ARE) */
+		}
+		return 0;
+	}
+	if (config_access(g, 0, 0, (unsigned)off, size, write, data)) {
 		return 0;
 	}
 	if (!write) {
@@ -294,19 +375,24 @@ static int distributor_access(struct guest *g, uint64_t off, unsigned size, bool
 	return 0;
 }
 
-static int redistributor_access(struct guest *g, uint64_t off, unsigned size, bool write,
-				uint64_t *data)
+/* vCPU cpu's redistributor: its RD_base frame, then its SGI_base frame. */
+static int redistributor_access(struct guest *g, unsigned cpu, uint64_t off, unsigned size,
+				bool write, uint64_t *data)
 {
-	struct vgic *v = &g->vgic;
+	struct vgic_redist *rd = &g->vgic.cpu[cpu];
 
 	if (off >= SGI_OFFSET) {
 		uint64_t s = off - SGI_OFFSET;
 
 		if (s >= 0x80 && s < 0x400 && (s & 0x7f) == 0 && size == 4 &&
-		    bitmap_access(g, &v->private, (unsigned)s, 0, write, data)) {
+		    bitmap_access(g, cpu, &rd->bank, (unsigned)s, 0, write, data)) {
 			return 0;
 		}
-		if (config_access(g, 0, (unsigned)s, size, write, data)) {
+		if (s < GICD_IPRIORITYR + 32 && config_access(g, cpu, 0, (unsigned)s, size, write, data)) {
+			return 0;
+		}
+		if (s >= GICD_ICFGR && s < GICD_ICFGR + 8 && config_access(g, cpu, 0, (unsigned)s, size,
+									 write, data)) {
 			return 0;
 		}
 		if (!write) {
@@ -317,20 +403,24 @@ static int redistributor_access(struct guest *g, uint64_t off, unsigned size, bo
 	switch (off) {
 	case GICR_TYPER:
 		if (!write) {
-			*data = 1u << 4; /* Last: the only redistributor; affinity 0 */
+			/* Processor_Number cpu; Last on the final frame. */
+			*data = (uint64_t)cpu << 8 | (cpu + 1 == g->nr_vcpus ? 1u << 4 : 0);
+			if (size == 8) {
+				*data |= (uint64_t)cpu << 32; /* affinity 0.0.0.cpu */
+			}
 		}
 		return 0;
 	case GICR_TYPER + 4:
 		if (!write) {
-			*data = 0;
+			*data = cpu;
 		}
 		return 0;
 	case GICR_WAKER:
 		if (write) {
-			v->waker = (uint32_t)*data & GICR_WAKER_SLEEP;
-			v->waker |= v->waker ? GICR_WAKER_ASLEEP : 0;
+			rd->waker = (uint32_t)*data & GICR_WAKER_SLEEP;
+			rd->waker |= rd->waker ? GICR_WAKER_ASLEEP : 0;
 		} else {
-			*data = v->waker;
+			*data = rd->waker;
 		}
 		return 0;
 	case GICR_IIDR:
@@ -360,7 +450,15 @@ int vgic_mmio(struct guest *g, uint64_t ipa, unsigned size, bool write, uint64_t
 		return distributor_access(g, ipa - GICD_BASE, size, write, data);
 	}
 	if (ipa >= GICR_BASE && ipa < GICR_BASE + GICR_STRIDE * g->nr_vcpus) {
-		return redistributor_access(g, (ipa - GICR_BASE) % GICR_STRIDE, size, write, data);
+		return redistributor_access(g, (unsigned)((ipa - GICR_BASE) / GICR_STRIDE),
+					    (ipa - GICR_BASE) % GICR_STRIDE, size, write, data);
 	}
 	return -1;
+}
+
+void vgic_resync(struct guest *g)
+{
+	if (g->vgic.present) {
+		sync_all(g);
+	}
 }

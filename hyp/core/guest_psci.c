@@ -102,6 +102,31 @@ static uint64_t affinity_info(struct vm *vm, uint64_t mpidr, uint64_t level)
 	return ret;
 }
 
+/* Whether every vCPU of the VM is off: then no vCPU is left to turn another on. */
+bool vm_all_off_locked(struct vm *vm)
+{
+	hyp_assert_held(&vm->lock);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		if (!vm->vcpus[i].off) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* CPU_OFF: returns 1 if it was the VM's last vCPU on, for its host to end the guest. */
+static uint64_t cpu_off(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	bool last;
+
+	hyp_lock(&vm->lock);
+	vcpu->off = true;
+	last = vm_all_off_locked(vm);
+	hyp_unlock(&vm->lock);
+	return last;
+}
+
 /* SYSTEM_OFF or SYSTEM_RESET: no vCPU of the VM runs again; those running stop now. */
 static bool system_event(struct vcpu *vcpu, uint32_t event, struct tv_exit *exit)
 {
@@ -152,10 +177,7 @@ bool guest_psci_call(struct vcpu *vcpu, struct tv_exit *exit, bool *resume)
 		x[0] = PSCI_TOS_NOT_PRESENT_MP;
 		return true;
 	case PSCI_CPU_OFF:
-		hyp_lock(&vcpu->vm->lock);
-		vcpu->off = true;
-		hyp_unlock(&vcpu->vm->lock);
-		*exit = (struct tv_exit){ TV_EXIT_CPU_OFF, { 0 } };
+		*exit = (struct tv_exit){ TV_EXIT_CPU_OFF, { cpu_off(vcpu) } };
 		*resume = false;
 		return true;
 	case PSCI_SYSTEM_OFF:

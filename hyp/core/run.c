@@ -96,12 +96,19 @@ static inline void check_aarch64(struct vcpu *vcpu, struct tv_exit *exit)
 static int64_t run_claimed(struct vcpu *vcpu, uint64_t flags, uint64_t value, struct tv_exit *exit)
 {
 	struct vm *vm = vcpu->vm;
+	uint32_t event;
 	int64_t ret;
-	bool off;
+	bool off, all_off;
 
 	/* Where its doorbell rings from now on: here, where it runs or its host waits. */
 	__atomic_store_n(&vcpu->cpu, (uint8_t)arch_this_cpu(), __ATOMIC_RELAXED);
-	if (__atomic_load_n(&vm->system_event, __ATOMIC_ACQUIRE) || vcpu->stopped) {
+	event = __atomic_load_n(&vm->system_event, __ATOMIC_ACQUIRE);
+	if (event) {
+		/* Another vCPU ended the VM: every vCPU's run says so, none enters the guest. */
+		*exit = (struct tv_exit){ TV_EXIT_SYSTEM_EVENT, { event, 0, 0, 0, 0 } };
+		return 0;
+	}
+	if (vcpu->stopped) {
 		return -TV_EPERM;
 	}
 	ret = complete_pending(vcpu, flags & ~(uint64_t)TV_RUN_COMPLETE_ONLY, value);
@@ -110,10 +117,11 @@ static int64_t run_claimed(struct vcpu *vcpu, uint64_t flags, uint64_t value, st
 	}
 	hyp_lock(&vm->lock);
 	off = vcpu->off;
+	all_off = off && vm_all_off_locked(vm);
 	hyp_unlock(&vm->lock);
 	if (off) {
 		/* It waits for PSCI CPU_ON from another vCPU: the doorbell says when. */
-		*exit = (struct tv_exit){ TV_EXIT_CPU_OFF, { 0 } };
+		*exit = (struct tv_exit){ TV_EXIT_CPU_OFF, { all_off } };
 		return 0;
 	}
 	if (vcpu->ctxt.step_done) {

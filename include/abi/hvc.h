@@ -136,7 +136,7 @@ enum tv_err {
 #define TV_MAX_IRQ_LINES 16
 
 #define TV_MAX_VMS 8
-#define TV_MAX_VCPUS 4
+#define TV_MAX_VCPUS 8
 /* IPA space of a guest: 39 bits, RAM anywhere inside, devices elsewhere. */
 #define TV_IPA_BITS 39
 

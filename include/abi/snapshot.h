@@ -9,7 +9,9 @@
  *     CONFIG                    exactly one, first
  *     PAGES, ROUND_END          any number: memory, in rounds (one round for a snapshot)
  *     VCPU                      one per vCPU, after the last round
- *     GIC                       exactly one if the VM has TV_VM_GIC (one vCPU), else none
+ *     GIC                       exactly one if the VM has TV_VM_GIC, else none: vCPU 0's
+ *     GIC_CPU                   one per further vCPU of a GIC VM, index order (version 3)
+ *     GIC_ROUTES                exactly one for a GIC VM, after them (version 3)
  *     DEVICE                    the VMM's device state
  *     END                       last: totals and the checksum of everything before it
  *
@@ -23,7 +25,14 @@
 #include <stdint.h>
 
 #define TV_SNAP_MAGIC 0x50414e5356474154ull /* "TAGVSNAP" */
-#define TV_SNAP_VERSION 2u /* 2: vCPU state with DISR, physical timer, debug and PMU */
+/*
+ * 2: vCPU state with DISR, physical timer, debug and PMU.
+ * 3: GIC VMs with several vCPUs (GIC_CPU, GIC_ROUTES). Version 2 streams are still
+ *    read: they are version 3 streams without those records (one GIC vCPU, every SPI
+ *    routed to vCPU 0).
+ */
+#define TV_SNAP_VERSION 3u
+#define TV_SNAP_VERSION_OLDEST 2u /* the oldest version readers accept */
 
 /* Stream kinds (header flags). */
 #define TV_SNAP_KIND_SNAPSHOT 1u  /* a file: the guest stopped at one moment */
@@ -31,7 +40,7 @@
 
 struct tv_snap_header {
 	uint64_t magic;       /* TV_SNAP_MAGIC */
-	uint32_t version;     /* TV_SNAP_VERSION: readers refuse any other */
+	uint32_t version;     /* TV_SNAP_VERSION (readers accept TV_SNAP_VERSION_OLDEST on) */
 	uint32_t header_size; /* sizeof(struct tv_snap_header) */
 	uint32_t kind;        /* TV_SNAP_KIND_* */
 	uint32_t reserved;    /* 0 */
@@ -49,7 +58,10 @@ enum tv_snap_type {
 	TV_SNAP_DEVICE = 5,
 	TV_SNAP_END = 6,
 	TV_SNAP_GIC = 7,
+	TV_SNAP_GIC_CPU = 8,
+	TV_SNAP_GIC_ROUTES = 9,
 };
+#define TV_SNAP_TYPE_LAST TV_SNAP_GIC_ROUTES
 
 /* Largest payload a reader accepts: a PAGES record of TV_SNAP_MAX_BATCH full pages. */
 #define TV_SNAP_MAX_BATCH 64
@@ -247,6 +259,24 @@ struct tv_snap_gic {
 _Static_assert(sizeof(struct tv_snap_gic) == 472, "GIC record layout");
 _Static_assert(offsetof(struct tv_snap_gic, uart_rx) == 404 &&
 		   offsetof(struct tv_snap_gic, reserved) == 440, "GIC record offsets");
+
+/* GIC_CPU: a vCPU's interface and redistributor (vCPU 0's are in GIC). */
+struct tv_snap_gic_cpu {
+	uint32_t index; /* 1..nr_vcpus-1, each once, in order */
+	uint32_t gicr_waker;
+	uint32_t group, enabled, pending; /* its SGIs and PPIs, INTIDs 0..31 */
+	uint8_t prio[32];
+	uint32_t reserved; /* 0 */
+	struct tv_vgic_state cpu;
+};
+_Static_assert(sizeof(struct tv_snap_gic_cpu) == 296, "GIC_CPU record layout");
+
+/* GIC_ROUTES: GICD_IROUTER of SPIs 32..95 (Aff0 names a vCPU; bit 31 IRM: any). */
+#define TV_SNAP_IROUTER_VALID 0xff80ffffffull /* Aff3, IRM, Aff2, Aff1, Aff0 */
+struct tv_snap_gic_routes {
+	uint64_t irouter[64];
+};
+_Static_assert(sizeof(struct tv_snap_gic_routes) == 512, "GIC_ROUTES record layout");
 
 /* DEVICE: the VMM's device models (the PL011 console) and how the VMM stood. */
 struct tv_snap_device {

@@ -64,7 +64,8 @@ struct snap_reader {
 	uint32_t stream_crc, seq, rounds, last_round, vcpus_seen, state;
 	uint64_t pages, tag_bytes, zero_pages, tagged_pages, bytes;
 	uint64_t vcpu_mask; /* vCPU indexes seen */
-	bool gic_seen;
+	bool gic_seen, routes_seen;
+	uint32_t gic_cpus_seen; /* GIC_CPU records */
 	bool ended;
 	/*
 	 * A live stream (a migration over a pipe that stays open): END is its end, and

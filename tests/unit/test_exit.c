@@ -561,11 +561,17 @@ static void check_system_event(uint32_t fn, uint64_t data0)
 	EXPECT_EQ(e.reason, TV_EXIT_SYSTEM_EVENT);
 	EXPECT_EQ(e.data[0], data0);
 	EXPECT_EQ(vcpu->vm->system_event, data0);
-	/* Every further run is refused, whatever the flags, on every vCPU. */
-	EXPECT_EQ(run(0, 0, &e), -TV_EPERM);
-	EXPECT_EQ(run(TV_RUN_HVC_RET, 0, &e), -TV_EPERM);
-	EXPECT_EQ(run(TV_RUN_MMIO_READ, 0, &e), -TV_EPERM);
-	EXPECT_EQ(vcpu_run((uint64_t)handle, 1, 0, 0, &e), -TV_EPERM);
+	/* Every further run reports the event without entering the guest, on every vCPU. */
+	e.reason = TV_EXIT_NONE;
+	EXPECT_EQ(run(0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_SYSTEM_EVENT);
+	EXPECT_EQ(e.data[0], data0);
+	EXPECT_EQ(run(TV_RUN_HVC_RET, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_SYSTEM_EVENT);
+	e.reason = TV_EXIT_NONE;
+	EXPECT_EQ(vcpu_run((uint64_t)handle, 1, 0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_SYSTEM_EVENT);
+	EXPECT_EQ(e.data[0], data0);
 	EXPECT_EQ(S.entries, 1);
 	/* The other vCPU was told (its doorbell rang), wherever it was. */
 	EXPECT_EQ(fake_kicks, 1);
@@ -588,6 +594,7 @@ TEST(exit, psci_cpu_off_stops_this_vcpu_only)
 	with_reg(0, PSCI_CPU_OFF);
 	ASSERT_EQ(run(0, 0, &e), 0);
 	EXPECT_EQ(e.reason, TV_EXIT_CPU_OFF);
+	EXPECT_EQ(e.data[0], 0); /* vCPU 1 is still on */
 	EXPECT_TRUE(vcpu->off);
 	/* A run of it returns at once until another vCPU turns it on; flags are refused. */
 	EXPECT_EQ(run(0, 0, &e), 0);
@@ -596,6 +603,16 @@ TEST(exit, psci_cpu_off_stops_this_vcpu_only)
 	EXPECT_EQ(S.entries, 1);
 	EXPECT_EQ(vcpu_run((uint64_t)handle, 1, 0, 0, &e), 0);
 	EXPECT_EQ(e.reason, TV_EXIT_IRQ);
+	/* The last one off says so (x2 = 1): no vCPU is left to turn another on. */
+	trap(hvc_esr(), 0, 0);
+	with_reg(0, PSCI_CPU_OFF);
+	ASSERT_EQ(vcpu_run((uint64_t)handle, 1, 0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_CPU_OFF);
+	EXPECT_EQ(e.data[0], 1);
+	e.data[0] = 0;
+	ASSERT_EQ(vcpu_run((uint64_t)handle, 0, 0, 0, &e), 0);
+	EXPECT_EQ(e.reason, TV_EXIT_CPU_OFF);
+	EXPECT_EQ(e.data[0], 1);
 }
 
 TEST(exit, guest_hvc_goes_to_the_host)

@@ -45,6 +45,9 @@ struct machine {
 	char linux_cmdline[2048];
 };
 
+/* A snap_reader's read over a stdio FILE (ctx). */
+int stdio_read(void *ctx, void *buf, size_t len);
+
 void machine_defaults(struct machine *m);
 /* Appends " key=value" (or " key" when value is NULL) to the boot arguments. */
 int machine_arg(struct machine *m, const char *key, const char *value);

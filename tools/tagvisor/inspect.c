@@ -43,11 +43,6 @@ static void inspect_usage(FILE *f)
 		"be read, or a stream that is corrupt, truncated or of another format version.\n");
 }
 
-static int file_read(void *ctx, void *buf, size_t len)
-{
-	return fread(buf, 1, len, ctx) == len ? 0 : -1;
-}
-
 static const char *mode_name(uint64_t pstate)
 {
 	switch (pstate & 0x1f) {
@@ -240,7 +235,7 @@ int cmd_inspect(int argc, char **argv)
 		return TV_STATUS_USAGE;
 	}
 	memset(&r, 0, sizeof(r));
-	r.read = file_read;
+	r.read = stdio_read;
 	r.ctx = f;
 	printf("file:       %s\n", path);
 	ret = inspect_stream(&r, payload, records);

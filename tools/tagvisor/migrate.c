@@ -15,6 +15,7 @@
 #include "session.h"
 
 #include <abi/status.h>
+#include <lib/snapshot.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -38,6 +39,8 @@ static int restore_usage(FILE *f, int status)
 		   "  --icount            count instructions deterministically (-icount shift=0)\n"
 		   "  --timeout SECONDS   stop the run after this long (exit status 5)\n"
 		   "  --machine-mem SIZE  RAM of the emulated machine (default 1G)\n"
+		   "  --host-cpus N       CPUs of the emulated machine (default: the snapshot's vCPUs,\n"
+		   "                      at least 2)\n"
 		   "  -v, --verbose       print the QEMU command line\n"
 		   "exit status: as tagvisor run; 1 also for a file that is not a valid snapshot.\n");
 	return status;
@@ -52,6 +55,7 @@ static const struct option common_options[] = {
 	{ "kill-destination-after", required_argument, NULL, 'k' },
 	{ "kernel", required_argument, NULL, 'K' },	  { "initrd", required_argument, NULL, 'I' },
 	{ "append", required_argument, NULL, 'A' },
+	{ "host-cpus", required_argument, NULL, 'H' },	  { "cpus", required_argument, NULL, 'c' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -78,9 +82,37 @@ static int machine_option(struct machine *m, int opt, const char *arg)
 	case 'v':
 		m->verbose = true;
 		return 1;
+	case 'H':
+		if (opt_uint("--host-cpus", arg, 1, 8, &v)) {
+			return -1;
+		}
+		m->cpus = (unsigned)v;
+		return 1;
 	default:
 		return 0;
 	}
+}
+
+/* The vCPUs of the VM a snapshot file holds, from its CONFIG record; 0 if unreadable. */
+static unsigned snapshot_vcpus(const char *path)
+{
+	static uint8_t payload[TV_SNAP_MAX_PAYLOAD];
+	FILE *f = fopen(path, "rb");
+	struct snap_reader rd;
+	uint32_t len;
+	unsigned n = 0;
+
+	if (!f) {
+		return 0;
+	}
+	memset(&rd, 0, sizeof(rd));
+	rd.read = stdio_read;
+	rd.ctx = f;
+	if (!snap_read_header(&rd) && snap_read_record(&rd, payload, &len) == TV_SNAP_CONFIG) {
+		n = rd.config.nr_vcpus;
+	}
+	fclose(f);
+	return n;
 }
 
 int cmd_restore(int argc, char **argv)
@@ -90,6 +122,7 @@ int cmd_restore(int argc, char **argv)
 	int opt, r;
 
 	machine_defaults(&m);
+	m.cpus = 0; /* not given */
 	session_defaults(&sc, &m);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "vh", common_options, NULL)) != -1) {
@@ -108,6 +141,11 @@ int cmd_restore(int argc, char **argv)
 	if (access(argv[optind], R_OK)) {
 		fprintf(stderr, "tagvisor: cannot read '%s': %s\n", argv[optind], strerror(errno));
 		return TV_STATUS_BAD_INPUT;
+	}
+	if (!m.cpus) {
+		unsigned n = snapshot_vcpus(argv[optind]);
+
+		m.cpus = n > 2 ? n : 2; /* an invalid file is the host's to refuse, with why */
 	}
 	if (machine_arg(&m, "restore", NULL) || machine_place_images(&m)) {
 		return TV_STATUS_USAGE;
@@ -129,7 +167,8 @@ static int migrate_usage(FILE *f, int status)
 		"destination QEMU (pre-copy: dirty pages in rounds, then a short stop-and-copy),\n"
 		"as `tagvisor run --incoming` and `tagvisor run --migrate-to` would between two\n"
 		"machines. The guest's console is the source's, then the destination's.\n"
-		"  --mem SIZE, --mte, --no-mte   the guest, as for tagvisor run\n"
+		"  --mem SIZE, --mte, --no-mte, --cpus N   the guest, as for tagvisor run\n"
+		"  --host-cpus N       CPUs of both machines (default: the guest's vCPUs, at least 2)\n"
 		"  --kernel, --initrd, --append  a Linux guest instead, as for tagvisor run\n"
 		"  --migrate-at TIME   start migrating after N instructions (with --icount) or\n"
 		"                      N{ns,us,ms,s} of guest time (default 20ms)\n"
@@ -325,11 +364,14 @@ int cmd_migrate(int argc, char **argv)
 	struct machine m;
 	struct relay r = { .src = { .stream = -1 }, .dst = { .stream = -1 } };
 	const char *mem = NULL, *at = "20ms", *kernel = NULL, *initrd = NULL, *append = NULL;
+	const char *cpus = NULL;
+	char host_cpus[8] = "";
 	char timeout[16] = "", machine_mem[32], *src_args[40], *dst_args[24];
 	int mte = -1, opt, ret, ns = 0, nd = 0, src_sv[2], dst_sv[2], insns;
 	uint64_t v;
 
 	machine_defaults(&m);
+	m.cpus = 0; /* not given */
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "vh", common_options, NULL)) != -1) {
 		ret = machine_option(&m, opt, optarg);
@@ -365,6 +407,12 @@ int cmd_migrate(int argc, char **argv)
 			break;
 		case 'K':
 			kernel = optarg;
+			break;
+		case 'c':
+			cpus = optarg;
+			if (opt_uint("--cpus", cpus, 1, 8, &v)) {
+				return TV_STATUS_USAGE;
+			}
 			break;
 		case 'I':
 			initrd = optarg;
@@ -409,6 +457,20 @@ int cmd_migrate(int argc, char **argv)
 	}
 	if (mte >= 0) {
 		ADD(src_args, ns, mte ? "--mte" : "--no-mte");
+	}
+	if (cpus) {
+		ADD(src_args, ns, "--cpus");
+		ADD(src_args, ns, cpus);
+	}
+	if (m.cpus) {
+		snprintf(host_cpus, sizeof(host_cpus), "%u", m.cpus);
+		ADD(src_args, ns, "--host-cpus");
+		ADD(src_args, ns, host_cpus);
+		ADD(dst_args, nd, "--host-cpus");
+		ADD(dst_args, nd, host_cpus);
+	} else if (cpus) {
+		ADD(dst_args, nd, "--host-cpus"); /* the destination learns the vCPUs late */
+		ADD(dst_args, nd, atoi(cpus) > 2 ? cpus : "2");
 	}
 	if (m.icount) {
 		ADD(src_args, ns, "--icount");

@@ -55,6 +55,8 @@ static void run_usage(FILE *f)
 		"                      (so no --snapshot, --migrate-to or --resident-pages with it)\n"
 		"  --resident-pages N  keep at most N guest pages resident (16 .. the guest's pages); the\n"
 		"                      host reclaims (swaps out) the rest, data and tags, and restores them\n"
+		"  --cpus N            vCPUs of each guest (1..%u, default 1): vCPU 0 starts, the others\n"
+		"                      wait for its PSCI CPU_ON; a guest ELF with several gets the GICv3\n"
 		"Linux (or any kernel):\n"
 		"  --kernel FILE       boot a kernel as QEMU's -kernel does: an arm64 Image, an ELF, or a\n"
 		"                      raw binary (at RAM + 0x80000); it gets a GICv3, timers, PL011 with\n"
@@ -80,7 +82,8 @@ static void run_usage(FILE *f)
 		"  --machine-mte on|off  whether the emulated CPU has MTE at all (default on)\n"
 		"  --machine-mem SIZE  RAM of the emulated machine (256M .. 4G, default 1G)\n"
 		"  --host-cpus N       CPUs of the emulated machine, all the hypervisor's and the\n"
-		"                      host's (1..%u, default 1)\n"
+		"                      host's (1..%u; default the guest's vCPUs, at least 2; 1 for\n"
+		"                      --linux-host; --bare: the guest's vCPUs)\n"
 		"  --icount            count instructions deterministically (-icount shift=0)\n"
 		"  --timeout SECONDS   stop the run after this long (1..%u; exit status 5)\n"
 		"  --gdb[=PORT]        start halted, QEMU's gdb stub on 127.0.0.1:PORT (default 1234)\n"
@@ -101,7 +104,7 @@ static void run_usage(FILE *f)
 		"3 guest crashed, 4 hypervisor or host error, 5 timeout, 6 host test failed, 7 an input\n"
 		"that cannot be read or is not valid (a guest, a kernel, a refused migration stream),\n"
 		"8 QEMU missing or failed, 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP.\n",
-		MAX_GUESTS, MAX_CPUS, MAX_TIMEOUT);
+		MAX_GUESTS, MAX_CPUS, MAX_CPUS, MAX_TIMEOUT);
 }
 
 enum {
@@ -113,6 +116,7 @@ enum {
 	OPT_MACHINE_MTE,
 	OPT_MACHINE_MEM,
 	OPT_HOST_CPUS,
+	OPT_CPUS,
 	OPT_ICOUNT,
 	OPT_TIMEOUT,
 	OPT_GDB,
@@ -146,6 +150,7 @@ static const struct option run_options[] = {
 	{ "machine-mte", required_argument, NULL, OPT_MACHINE_MTE },
 	{ "machine-mem", required_argument, NULL, OPT_MACHINE_MEM },
 	{ "host-cpus", required_argument, NULL, OPT_HOST_CPUS },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "icount", no_argument, NULL, OPT_ICOUNT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "gdb", optional_argument, NULL, OPT_GDB },
@@ -176,6 +181,7 @@ static const struct option run_options[] = {
 /* Parsed options of a run. */
 struct run_opts {
 	int host_mte, mte, protected, bare, snapshot_continue, icount_time, linux_host;
+	unsigned cpus, host_cpus; /* --cpus, --host-cpus; 0: not given */
 	uint64_t mem, resident, snapshot_at, migrate_at;
 	bool have_snapshot_at, have_migrate_at, have_mem, have_resident;
 	const char *host_test, *snapshot, *kernel, *initrd, *append, *incoming, *migrate_to;
@@ -275,7 +281,13 @@ static int parse_run(int argc, char **argv, struct machine *m, struct session_cf
 			if (opt_uint("--host-cpus", optarg, 1, MAX_CPUS, &v)) {
 				return -1;
 			}
-			m->cpus = (unsigned)v;
+			o->host_cpus = (unsigned)v;
+			break;
+		case OPT_CPUS:
+			if (opt_uint("--cpus", optarg, 1, MAX_CPUS, &v)) {
+				return -1;
+			}
+			o->cpus = (unsigned)v;
 			break;
 		case OPT_ICOUNT:
 			m->icount = true;
@@ -463,6 +475,9 @@ static int check_combinations(const struct run_opts *o, const struct machine *m,
 		      "and registers from the host";
 	} else if (o->protected && o->have_resident) {
 		bad = "a protected guest's pages cannot be reclaimed: the host may never see them";
+	} else if (o->cpus && (o->linux_host || (o->bare && !o->kernel))) {
+		bad = o->linux_host ? "--cpus: --linux-host runs guests with one vCPU for now"
+				    : "--cpus with --bare is for --kernel (a guest ELF has no CPU_ON there)";
 	} else if (o->have_resident && (o->migrate_to || o->kernel)) {
 		bad = "--resident-pages is for bare-metal guests that are not migrated";
 	} else if (o->have_mem && o->mem + 64 * MIB > m->machine_bytes) {
@@ -527,6 +542,13 @@ static int guest_args(struct machine *m, struct session_cfg *sc, const struct ru
 	if (o->have_mem) {
 		snprintf(num, sizeof(num), "0x%llx", (unsigned long long)o->mem);
 		if (machine_arg(m, "mem", num)) {
+			return -1;
+		}
+	}
+	if (o->cpus) {
+		/* A destination's VM comes from the stream: there it is what must match. */
+		snprintf(num, sizeof(num), "%u", o->cpus);
+		if (machine_arg(m, "cpus", num)) {
 			return -1;
 		}
 	}
@@ -601,6 +623,12 @@ int cmd_run(int argc, char **argv)
 	if (check_combinations(&o, &m, nguests) || (m.gdb_port && check_gdb_port(m.gdb_port))) {
 		return TV_STATUS_USAGE;
 	}
+	/* The machine's CPUs: enough for every vCPU at once, and a second to spare. */
+	m.cpus = o.host_cpus			? o.host_cpus
+		 : o.bare			? (o.cpus ? o.cpus : 1)
+		 : o.linux_host			? 1
+		 : o.cpus > 2			? o.cpus
+						: 2;
 	if (o.bare) {
 		const char *guest = o.kernel ? o.kernel : argv[optind];
 

@@ -227,7 +227,7 @@ static void link_result(struct sess *s, uint32_t type, int err, const char *fmt,
 
 /* ---- snapshot files: a temporary file beside the target, renamed when whole ---- */
 
-static int file_read(void *ctx, void *buf, size_t len)
+int stdio_read(void *ctx, void *buf, size_t len)
 {
 	return fread(buf, 1, len, ctx) == len ? 0 : -1;
 }
@@ -237,7 +237,7 @@ static int verify_file(const char *path, char *why, size_t cap)
 {
 	static uint8_t payload[TV_SNAP_MAX_PAYLOAD];
 	FILE *f = fopen(path, "rb");
-	struct snap_reader r = { .read = file_read };
+	struct snap_reader r = { .read = stdio_read };
 	uint32_t len;
 	int t = 0;
 

@@ -8,6 +8,8 @@
 
 /* The machine's PL011: QEMU's serial port, i.e. the CLI's stdout/stdin. */
 void uart_putc(char c);
+/* Writes n bytes with no other CPU's output in between. */
+void uart_write(const char *s, unsigned n);
 /* Returns the next input byte, or -1 if none is waiting. */
 int uart_getc(void);
 
@@ -18,7 +20,7 @@ void slice_timer_arm(uint64_t ticks);
 void slice_timer_stop(void);
 /* Enables or disables a shared peripheral interrupt (a device's line) at the distributor. */
 void irq_line_enable(unsigned intid, bool on);
-/* Acknowledges pending interrupts (after a TV_EXIT_IRQ). Returns how many. */
+/* Acknowledges pending interrupts (after a TV_EXIT_IRQ). Returns how many were not the slice timer. */
 unsigned irq_ack_all(void);
 /* Sets this CPU's redistributor and CPU interface up (every CPU, irq_init on CPU 0). */
 void irq_cpu_init(void);

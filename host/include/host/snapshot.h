@@ -8,11 +8,11 @@
 
 
 /*
- * Writes the stopped guest as a TV_SNAP_KIND_SNAPSHOT stream. `request`: the save
- * answers the guest's TV_VMM_CALL_SNAPSHOT (the saved guest will see 1, this one 0).
- * Returns 0 or -1 (a message was printed).
+ * Writes the stopped guest as a TV_SNAP_KIND_SNAPSHOT stream. `caller`: the vCPU whose
+ * TV_VMM_CALL_SNAPSHOT the save answers (the saved guest will see 1, this one 0), or
+ * -1. Returns 0 or -1 (a message was printed).
  */
-int snapshot_save(struct guest *g, struct snap_writer *w, bool request);
+int snapshot_save(struct guest *g, struct snap_writer *w, int caller);
 
 /* What the destination was started for: a stream of another VM is refused. */
 struct restore_expect {
@@ -34,7 +34,8 @@ int migrate_begin(struct guest *g);
 int migrate_step(struct guest *g);
 
 /* Pieces shared with migration. */
-int snapshot_quiesce(struct guest *g, bool request);
+/* Completes every vCPU's pending exit; `caller` as for snapshot_save. */
+int snapshot_quiesce(struct guest *g, int caller);
 int snapshot_send_page(struct guest *g, struct snap_writer *w, struct snap_batch *b, uint64_t idx);
 int snapshot_send_state(struct guest *g, struct snap_writer *w);
 

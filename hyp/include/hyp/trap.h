@@ -76,6 +76,8 @@ void vcpu_stop_aarch32(struct vcpu *vcpu, uint64_t esr, struct tv_exit *exit);
  * host: CPU_OFF, SYSTEM_OFF/RESET, a wait). false: not such a call (guest_psci.c).
  */
 bool guest_psci_call(struct vcpu *vcpu, struct tv_exit *exit, bool *resume);
+/* Whether every vCPU of the VM is off (PSCI); the VM's lock is held. */
+bool vm_all_off_locked(struct vm *vm);
 
 /*
  * The vCPU waits for an interrupt (WFI, CPU_SUSPEND): true to go on at once (one is
