@@ -668,6 +668,7 @@ static size_t write_gic_stream(struct membuf *out, bool with_gic, const struct t
 	struct snap_writer w = { mem_write, out, 0, 0, 0, 0, 0, 0 };
 	struct tv_snap_config cfg = { RAM_IPA, 64 * PAGE, TV_VM_MTE | TV_VM_GIC, 1, { 0 } };
 	struct tv_snap_device dev = { 0x301, 0x70, 13, 1, 0x10, 0x12, { 0 } };
+	static const struct tv_snap_gic_routes routes; /* every SPI to vCPU 0 */
 	struct tv_snap_vcpu v;
 
 	vcpu_default(&v, 0);
@@ -676,6 +677,7 @@ static size_t write_gic_stream(struct membuf *out, bool with_gic, const struct t
 	    snap_write_round_end(&w, 0, 0, 0) ||
 	    snap_write_record(&w, TV_SNAP_VCPU, &v, sizeof(v)) ||
 	    (with_gic && snap_write_record(&w, TV_SNAP_GIC, gic, sizeof(*gic))) ||
+	    (with_gic && snap_write_record(&w, TV_SNAP_GIC_ROUTES, &routes, sizeof(routes))) ||
 	    snap_write_record(&w, TV_SNAP_DEVICE, &dev, sizeof(dev)) || snap_write_end(&w)) {
 		return 0;
 	}
@@ -717,6 +719,127 @@ TEST(snapshot, gic_record_written_and_checked)
 	}
 }
 
+/*
+ * A GIC VM with `n` vCPUs as the VMM writes it: GIC, then GIC_CPU for vCPUs 1..n-1
+ * (their indexes from `index`, NULL: in order), then GIC_ROUTES (NULL: none).
+ */
+static size_t write_smp_gic_stream(struct membuf *out, uint32_t version, unsigned n,
+				   const uint32_t *index, const struct tv_snap_gic_routes *routes)
+{
+	static struct tv_snap_gic gic;
+	static struct tv_snap_gic_cpu cpu;
+	struct snap_writer w = { mem_write, out, 0, 0, 0, 0, 0, 0 };
+	struct tv_snap_config cfg = { RAM_IPA, 64 * PAGE, TV_VM_MTE | TV_VM_GIC, n, { 0 } };
+	struct tv_snap_device dev = { 0x301, 0x70, 13, 1, 0x10, 0x12, { 0 } };
+	struct tv_snap_vcpu v;
+	uint32_t crc;
+
+	memset(&gic, 0, sizeof(gic));
+	if (snap_write_header(&w, TV_SNAP_KIND_SNAPSHOT, 0) ||
+	    snap_write_record(&w, TV_SNAP_CONFIG, &cfg, sizeof(cfg)) ||
+	    snap_write_round_end(&w, 0, 0, 0)) {
+		return 0;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		vcpu_default(&v, i);
+		if (snap_write_record(&w, TV_SNAP_VCPU, &v, sizeof(v))) {
+			return 0;
+		}
+	}
+	if (snap_write_record(&w, TV_SNAP_GIC, &gic, sizeof(gic))) {
+		return 0;
+	}
+	for (unsigned i = 1; i < n; i++) {
+		memset(&cpu, 0, sizeof(cpu));
+		cpu.index = index ? index[i - 1] : i;
+		cpu.cpu.nr_lrs = 4;
+		cpu.prio[27] = 0xa0;
+		if (snap_write_record(&w, TV_SNAP_GIC_CPU, &cpu, sizeof(cpu))) {
+			return 0;
+		}
+	}
+	if ((routes && snap_write_record(&w, TV_SNAP_GIC_ROUTES, routes, sizeof(*routes))) ||
+	    snap_write_record(&w, TV_SNAP_DEVICE, &dev, sizeof(dev)) || snap_write_end(&w)) {
+		return 0;
+	}
+	if (version != TV_SNAP_VERSION) {
+		/* An older writer's header (its checksums are not fixed: it is refused first). */
+		struct tv_snap_header *h = (struct tv_snap_header *)(void *)out->buf;
+
+		h->version = version;
+		h->crc = 0;
+		crc = crc32c(0, h, sizeof(*h));
+		h->crc = crc;
+	}
+	return out->len;
+}
+
+static bool smp_gic_refused(uint32_t version, unsigned n, const uint32_t *index,
+			    const struct tv_snap_gic_routes *routes, const char *why)
+{
+	struct membuf out = { NULL, 0, 0, -1 };
+	struct snap_reader r;
+	bool refused;
+
+	if (!write_smp_gic_stream(&out, version, n, index, routes)) {
+		return false;
+	}
+	refused = read_stream(out.buf, out.len, &r) == -1 && strstr(r.error, why) != NULL;
+	if (!refused) {
+		fprintf(stderr, "  wanted \"%s\", got \"%s\"\n", why, r.error);
+	}
+	free(out.buf);
+	return refused;
+}
+
+/* Version 3: every vCPU's vGIC and the SPI routes of a GIC VM with several vCPUs. */
+TEST(snapshot, smp_gic_records_written_and_checked)
+{
+	static struct tv_snap_gic_routes routes, bad_routes;
+	static const uint32_t swapped[] = { 2, 1 }, repeated[] = { 1, 1 };
+	struct membuf out = { NULL, 0, 0, -1 };
+
+	routes.irouter[1] = 2;		  /* the UART's SPI to vCPU 2 */
+	routes.irouter[5] = 1ull << 31; /* any */
+	ASSERT_NE(write_smp_gic_stream(&out, TV_SNAP_VERSION, 3, NULL, &routes), 0);
+	EXPECT_TRUE(accepted(out.buf, out.len));
+	free(out.buf);
+	/* One vCPU: no GIC_CPU, routes still. */
+	out = (struct membuf){ NULL, 0, 0, -1 };
+	ASSERT_NE(write_smp_gic_stream(&out, TV_SNAP_VERSION, 1, NULL, &routes), 0);
+	EXPECT_TRUE(accepted(out.buf, out.len));
+	free(out.buf);
+
+	EXPECT_TRUE(smp_gic_refused(TV_SNAP_VERSION, 3, NULL, NULL, "no GIC_ROUTES record"));
+	EXPECT_TRUE(smp_gic_refused(TV_SNAP_VERSION, 3, swapped, &routes,
+				    "(GIC_CPU): vCPU 2, expected vCPU 1 (each once, in order)"));
+	EXPECT_TRUE(smp_gic_refused(TV_SNAP_VERSION, 3, repeated, &routes, "expected vCPU 2"));
+	bad_routes.irouter[3] = 1ull << 40;
+	EXPECT_TRUE(smp_gic_refused(TV_SNAP_VERSION, 2, NULL, &bad_routes,
+				    "(GIC_ROUTES): SPI 35: route 0x10000000000 has bits"));
+	/* Version 2 streams: one GIC vCPU, none of version 3's records. */
+	EXPECT_TRUE(smp_gic_refused(2, 2, NULL, NULL, "a version 2 stream's GIC VM has one vCPU"));
+	EXPECT_TRUE(smp_gic_refused(2, 1, NULL, &routes,
+				    "(GIC_ROUTES): a version 3 record in a version 2 stream"));
+}
+
+/* A version 2 stream of a GIC VM (one vCPU, no routes) is still read. */
+TEST(snapshot, reads_version_2_gic_streams)
+{
+	static struct tv_snap_gic gic;
+	struct sb s;
+
+	sb_header_ex(&s, 2, TV_SNAP_KIND_SNAPSHOT, 40, 0);
+	sb_config(&s, RAM_IPA, RAM_SIZE, TV_VM_MTE | TV_VM_GIC, 1);
+	sb_memory(&s);
+	sb_vcpu(&s, 0);
+	sb_record(&s, TV_SNAP_GIC, &gic, sizeof(gic));
+	sb_device(&s);
+	sb_end(&s);
+	EXPECT_ACCEPTED(&s);
+	sb_free(&s);
+}
+
 TEST(snapshot, writer_refuses_misuse)
 {
 	static struct snap_batch batch;
@@ -732,7 +855,7 @@ TEST(snapshot, writer_refuses_misuse)
 	/* END only through snap_write_end (it is outside the stream checksum). */
 	EXPECT_EQ(snap_write_record(&w, TV_SNAP_END, &e, sizeof(e)), -1);
 	EXPECT_EQ(snap_write_record(&w, 0, big, sizeof(big)), -1);
-	EXPECT_EQ(snap_write_record(&w, 9, big, sizeof(big)), -1);
+	EXPECT_EQ(snap_write_record(&w, TV_SNAP_TYPE_LAST + 1, big, sizeof(big)), -1);
 	EXPECT_EQ(snap_write_record(&w, TV_SNAP_PAGES, big, TV_SNAP_MAX_PAYLOAD + 1), -1);
 	EXPECT_EQ(snap_write_record(&w, TV_SNAP_DEVICE, NULL, 8), -1);
 	EXPECT_EQ(out.len, sizeof(struct tv_snap_header));
@@ -876,12 +999,12 @@ TEST(snapshot, golden_bytes)
 	    /* header: magic "TAGVSNAP", version 2, header_size 40, kind 1 (snapshot),
 	     * reserved, created_ns 0x0123456789abcdef, crc, reserved2 */
 	    "54414756534e4150"
-	    "02000000"
+	    "03000000"
 	    "28000000"
 	    "01000000"
 	    "00000000"
 	    "efcdab8967452301"
-	    "ee8ff107"
+	    "255f573a"
 	    "00000000"
 	    /* record 0: type CONFIG, length 56, crc, seq 0 */
 	    "01000000"
@@ -920,14 +1043,14 @@ TEST(snapshot, golden_bytes)
 	    /* record 5: type END, length 32, crc, seq 5 */
 	    "06000000"
 	    "20000000"
-	    "8ca25996"
+	    "b40405ef"
 	    "05000000"
 	    /* records 5, rounds 1, pages 2, tag_bytes 6, stream_crc, reserved */
 	    "05000000"
 	    "01000000"
 	    "0200000000000000"
 	    "0600000000000000"
-	    "776beef7"
+	    "fac0bcc2"
 	    "00000000";
 	uint8_t head[sizeof(head_hex) / 2], tail[sizeof(tail_hex) / 2];
 	size_t nh = unhex(head_hex, head), nt = unhex(tail_hex, tail);
@@ -939,7 +1062,7 @@ TEST(snapshot, golden_bytes)
 	ASSERT_EQ(out.len, 40 + 72 + 4166 + 32 + 2240 + 72 + 48);
 	EXPECT_EQ(memcmp(out.buf, head, nh), 0);
 	EXPECT_EQ(memcmp(out.buf + out.len - nt, tail, nt), 0);
-	EXPECT_EQ(crc32c(0, out.buf, out.len), 0x95146383u);
+	EXPECT_EQ(crc32c(0, out.buf, out.len), 0xec48c5bbu);
 	EXPECT_TRUE(accepted(out.buf, out.len));
 	free(out.buf);
 }
@@ -961,7 +1084,7 @@ TEST(snapshot, independent_encoder_agrees)
 	s.m.fail_after = -1;
 	memset(&h, 0, sizeof(h));
 	h.magic = TV_SNAP_MAGIC;
-	h.version = 2;
+	h.version = 3;
 	h.header_size = 40;
 	h.kind = TV_SNAP_KIND_SNAPSHOT;
 	h.created_ns = 0x0123456789abcdefull;
@@ -1026,7 +1149,7 @@ TEST(snapshot, refuses_bad_header)
 	sb_free(&s);
 
 	sb_header_ex(&s, TV_SNAP_VERSION, TV_SNAP_KIND_SNAPSHOT, 48, 0);
-	EXPECT_REFUSED(&s, "header: header_size 48, version 2 has 40");
+	EXPECT_REFUSED(&s, "header: header_size 48, version 3 has 40");
 	sb_free(&s);
 	sb_header_ex(&s, TV_SNAP_VERSION, 3, 40, 0);
 	EXPECT_REFUSED(&s, "header: unknown stream kind 3");
@@ -1039,30 +1162,30 @@ TEST(snapshot, refuses_bad_header)
 	sb_free(&s);
 }
 
-/* Another version is refused as such, never read as version 2, whatever follows. */
+/* Another version is refused as such, never read as this one, whatever follows. */
 TEST(snapshot, refuses_other_versions)
 {
 	struct sb s;
 
-	sb_header_ex(&s, 3, TV_SNAP_KIND_SNAPSHOT, 64, 0);
+	sb_header_ex(&s, 4, TV_SNAP_KIND_SNAPSHOT, 64, 0);
 	sb_config(&s, RAM_IPA, RAM_SIZE, TV_VM_MTE, 1);
-	EXPECT_REFUSED(&s, "snapshot format version 3, this tagvisor reads version 2");
+	EXPECT_REFUSED(&s, "snapshot format version 4, this tagvisor reads versions 2 to 3");
 	sb_free(&s);
 	sb_header_ex(&s, 0, TV_SNAP_KIND_SNAPSHOT, 40, 0);
-	EXPECT_REFUSED(&s, "snapshot format version 0, this tagvisor reads version 2");
+	EXPECT_REFUSED(&s, "snapshot format version 0, this tagvisor reads versions 2 to 3");
 	sb_free(&s);
-	/* A stream of the previous version: its vCPUs lack state this one restores. */
+	/* A stream of an old version: its vCPUs lack state this one restores. */
 	sb_header_ex(&s, 1, TV_SNAP_KIND_SNAPSHOT, 40, 0);
 	sb_config(&s, RAM_IPA, RAM_SIZE, TV_VM_MTE, 1);
-	EXPECT_REFUSED(&s, "snapshot format version 1, this tagvisor reads version 2 (version 1 "
-			   "vCPUs lack the PMU, debug, physical timer and DISR state this one "
-			   "restores)");
+	EXPECT_REFUSED(&s, "snapshot format version 1, this tagvisor reads versions 2 to 3 "
+			   "(version 1 vCPUs lack the PMU, debug, physical timer and DISR state "
+			   "this one restores)");
 	sb_free(&s);
-	/* A future version with another header layout: its checksum does not fit v2's. */
+	/* A future version with another header layout: its checksum does not fit v3's. */
 	sb_standard(&s);
 	s.m.buf[8] = 7;
-	EXPECT_REFUSED(&s, "snapshot format version 7, this tagvisor reads version 2 (and the "
-			   "header checksum does not match)");
+	EXPECT_REFUSED(&s, "snapshot format version 7, this tagvisor reads versions 2 to 3 (and "
+			   "the header checksum does not match)");
 	sb_free(&s);
 }
 
@@ -1075,8 +1198,8 @@ TEST(snapshot, refuses_bad_framing)
 	uint8_t buf[64] = { 0 };
 
 	sb_begin(&s);
-	sb_record(&s, 8, buf, 16);
-	EXPECT_REFUSED(&s, "record 1: unknown record type 8");
+	sb_record(&s, TV_SNAP_TYPE_LAST + 1, buf, 16);
+	EXPECT_REFUSED(&s, "record 1: unknown record type 10");
 	sb_free(&s);
 	sb_begin(&s);
 	sb_record(&s, 0, buf, 16);
@@ -1358,8 +1481,8 @@ TEST(snapshot, refuses_bad_config)
 		       "record 0 (CONFIG): vm_flags has TV_VM_PROTECTED: a protected VM is never "
 		       "in a stream");
 	config_refused(RAM_IPA, RAM_SIZE, TV_VM_PROTECTED | TV_VM_MTE, 1, "TV_VM_PROTECTED");
-	config_refused(RAM_IPA, RAM_SIZE, 0, 0, "record 0 (CONFIG): nr_vcpus 0, must be 1..4");
-	config_refused(RAM_IPA, RAM_SIZE, 0, 5, "record 0 (CONFIG): nr_vcpus 5, must be 1..4");
+	config_refused(RAM_IPA, RAM_SIZE, 0, 0, "record 0 (CONFIG): nr_vcpus 0, must be 1..8");
+	config_refused(RAM_IPA, RAM_SIZE, 0, 9, "record 0 (CONFIG): nr_vcpus 9, must be 1..8");
 
 	sb_header(&s);
 	sb_record(&s, TV_SNAP_CONFIG, &c, sizeof(c));
@@ -1775,7 +1898,8 @@ TEST(snapshot, reader_api)
 
 	EXPECT_TRUE(strcmp(snap_type_name(TV_SNAP_ROUND_END), "ROUND_END") == 0);
 	EXPECT_TRUE(strcmp(snap_type_name(0), "unknown") == 0);
-	EXPECT_TRUE(strcmp(snap_type_name(8), "unknown") == 0);
+	EXPECT_TRUE(strcmp(snap_type_name(TV_SNAP_GIC_CPU), "GIC_CPU") == 0);
+	EXPECT_TRUE(strcmp(snap_type_name(TV_SNAP_TYPE_LAST + 1), "unknown") == 0);
 	EXPECT_TRUE(strcmp(snap_type_name(0xffffffffu), "unknown") == 0);
 	sb_free(&s);
 }

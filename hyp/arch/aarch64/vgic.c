@@ -313,17 +313,35 @@ void arch_vcpu_kick(struct vcpu *vcpu)
  * (its virtual timer, EL2's timer standing for its physical one, an EOI maintenance),
  * deal with it here. Returns true if the guest can go on, false if it is the host's.
  */
+static bool el2_takes(struct vcpu *vcpu, uint64_t intid)
+{
+	/* A PMU overflow is the guest's while it has the PMU. */
+	return intid == TV_IRQ_VTIMER || intid == PPI_HYP_TIMER || intid == PPI_MAINTENANCE ||
+	       intid == TV_DOORBELL_SGI || (intid == PPI_PMU && arch_pmu_loaded(vcpu));
+}
+
 bool vgic_take_irq(struct vcpu *vcpu)
 {
 	uint64_t intid = read_sysreg(ICC_HPPIR1_EL1) & 0xffffff;
 	bool gic = vcpu->vm->flags & TV_VM_GIC;
 
-	if (intid != TV_IRQ_VTIMER && intid != PPI_HYP_TIMER && intid != PPI_MAINTENANCE &&
-	    intid != TV_DOORBELL_SGI && (intid != PPI_PMU || !arch_pmu_loaded(vcpu))) {
-		return false; /* the host's (a PMU overflow is the guest's while it has the PMU) */
+	if (!el2_takes(vcpu, intid)) {
+		return false; /* the host's: it acknowledges it itself */
 	}
-	if ((read_sysreg(ICC_IAR1_EL1) & 0xffffff) != intid) {
-		return false; /* raced with another interrupt (acknowledged for the host) */
+	intid = read_sysreg(ICC_IAR1_EL1) & 0xffffff;
+	if (intid >= 1020) {
+		return true; /* gone meanwhile: nothing to do */
+	}
+	if (!el2_takes(vcpu, intid)) {
+		/*
+		 * Another, the host's, came first between the two reads and is acknowledged
+		 * now: end it here (an active one would keep the host's equal-priority ones,
+		 * its doorbell and timer among them, from ever waking it again) and give the
+		 * CPU to the host, which looks at everything after an exit. A level source
+		 * is still pending then.
+		 */
+		phys_eoi(intid);
+		return false;
 	}
 	switch (intid) {
 	case TV_DOORBELL_SGI:
