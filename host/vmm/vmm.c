@@ -79,11 +79,14 @@ void vmm_poke_control(void)
 
 void vmm_pause(struct guest *g)
 {
-	uint32_t others = g->cpus & ~1u;
+	uint32_t others = g->cpus & ~1u, n = 0;
 
+	for (uint32_t m = others; m; m &= m - 1) {
+		n++; /* (no __builtin_popcount: libgcc's uses SIMD, which the host does not) */
+	}
 	__atomic_store_n(&g->pause, 1, __ATOMIC_SEQ_CST);
 	kick_cpus(others);
-	while (__atomic_load_n(&g->parked, __ATOMIC_SEQ_CST) != (uint32_t)__builtin_popcount(others)) {
+	while (__atomic_load_n(&g->parked, __ATOMIC_SEQ_CST) != n) {
 		__asm__ volatile("wfe");
 	}
 }

@@ -18,7 +18,7 @@ flip) # one bit in the middle of the page data
 	byte=$(od -An -tu1 -j "$off" -N1 "$snap")
 	patch_byte "$off" $((byte ^ 0x10)) ;;
 truncate) head -c $((size - 1000)) "$snap" >"$bad" ;;
-version) patch_byte 8 3 ;;  # header.version = 3, a later format
+version) patch_byte 8 4 ;;  # header.version = 4, a later format
 oldversion) patch_byte 8 1 ;;  # header.version = 1, the format before the PMU and debug state
 magic) patch_byte 0 0x58 ;;
 reorder) # swap the CONFIG record (header + 56 bytes) with the next 72 bytes

@@ -176,6 +176,26 @@ static int inspect_stream(struct snap_reader *r, uint8_t *payload, bool records)
 			round_zero = 0;
 		} else if (type == TV_SNAP_VCPU) {
 			print_vcpu((const void *)payload);
+		} else if (type == TV_SNAP_GIC) {
+			const struct tv_snap_gic *g = (const void *)payload;
+
+			printf("gic:        ctlr 0x%x, vCPU 0: vmcr 0x%llx, SGIs enabled 0x%x "
+			       "pending 0x%x, %u bytes of console input\n",
+			       g->gicd_ctlr, (unsigned long long)g->cpu.vmcr, g->cpu.sgi_enabled,
+			       g->cpu.sgi_pending, g->uart_rx_len);
+		} else if (type == TV_SNAP_GIC_CPU) {
+			const struct tv_snap_gic_cpu *g = (const void *)payload;
+
+			printf("gic cpu %u:  vmcr 0x%llx, SGIs enabled 0x%x pending 0x%x, "
+			       "PPIs/SGIs enabled 0x%x\n",
+			       g->index, (unsigned long long)g->cpu.vmcr, g->cpu.sgi_enabled,
+			       g->cpu.sgi_pending, g->enabled);
+		} else if (type == TV_SNAP_GIC_ROUTES) {
+			const struct tv_snap_gic_routes *g = (const void *)payload;
+
+			printf("gic routes: UART (SPI 33) to %s%llu\n",
+			       (g->irouter[1] >> 31 & 1) ? "any vCPU, " : "vCPU ",
+			       (unsigned long long)(g->irouter[1] & 0xff));
 		} else if (type == TV_SNAP_DEVICE) {
 			const struct tv_snap_device *d = (const void *)payload;
 
