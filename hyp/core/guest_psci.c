@@ -56,6 +56,10 @@ static uint64_t cpu_on(struct vcpu *vcpu, uint64_t mpidr, uint64_t entry, uint64
 	if (!target) {
 		return PSCI_RET_INVALID_PARAMETERS;
 	}
+	/* The vCPU starts with its MMU off: an entry outside RAM (or misaligned) cannot run. */
+	if (!vm_ipa_in_ram(vm, entry) || (entry & 3)) {
+		return PSCI_RET_INVALID_ADDRESS;
+	}
 	/*
 	 * The target is off, but its host may be looking at it this moment (a VCPU_RUN that
 	 * returns at once): wait for that to end, without the VM's lock, which it may need.

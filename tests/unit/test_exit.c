@@ -1378,6 +1378,8 @@ TEST(exit, psci_cpu_on_and_affinity_info)
 	psci_call(PSCI_AFFINITY_INFO_64, 2, 4, 0);			  /* 10: level 4 */
 	psci_call(PSCI_CPU_ON_32, 0xffffffff00000002ull, IPA0 + 8, 7); /* 11: 32-bit args */
 	psci_call(PSCI_MIGRATE_INFO_TYPE, 0, 0, 0);			  /* 12 */
+	psci_call(PSCI_CPU_ON_64, 1, IPA0 - 0x1000, 0);		  /* 13: entry not RAM */
+	psci_call(PSCI_CPU_ON_64, 1, IPA0 + 2, 0);			  /* 14: misaligned */
 	ASSERT_EQ(run(0, 0, &e), 0);
 	EXPECT_EQ(e.reason, TV_EXIT_IRQ);
 	EXPECT_EQ(S.seen[1].regs[0], PSCI_AFF_OFF);
@@ -1392,6 +1394,8 @@ TEST(exit, psci_cpu_on_and_affinity_info)
 	EXPECT_EQ(S.seen[10].regs[0], PSCI_RET_INVALID_PARAMETERS);
 	EXPECT_EQ(S.seen[11].regs[0], PSCI_RET_SUCCESS);
 	EXPECT_EQ(S.seen[12].regs[0], PSCI_TOS_NOT_PRESENT_MP);
+	EXPECT_EQ(S.seen[13].regs[0], PSCI_RET_INVALID_ADDRESS);
+	EXPECT_EQ(S.seen[14].regs[0], PSCI_RET_INVALID_ADDRESS);
 
 	/* The target starts as out of reset, where it was told, with the context in x0. */
 	EXPECT_FALSE(v1->off);
